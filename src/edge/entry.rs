@@ -1,0 +1,106 @@
+//! The Worker's front door: routes, the WebSocket upgrade, and the hand-off of each
+//! new connection to the room the matchmaker picked.
+//!
+//! The Worker itself holds no state. A WebSocket request is forwarded (upgrade and all)
+//! to a Room Durable Object, which accepts the socket with the hibernation API; from
+//! then on frames go straight to the room and the Worker is out of the path.
+
+use worker::{event, Context, Env, Headers, Request, RequestInit, Response, RouteContext, Router};
+
+use super::{
+    post_json, random_u64, MATCHMAKER_ASSIGN_URL, MATCHMAKER_BINDING, MATCHMAKER_NAME,
+    ROOMS_BINDING, ROOM_CONNECT_URL,
+};
+use crate::matchmaker::{AssignRequest, Assignment};
+use crate::protocol::{check_avatar, check_name, ProtocolError};
+
+/// How often a connection may be turned away by a room that filled up meanwhile
+/// before we give up. Each refusal closes that room in the matchmaker's view, so one
+/// retry almost always suffices.
+const MAX_SEAT_ATTEMPTS: usize = 4;
+
+#[event(fetch)]
+async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+    Router::new()
+        .get("/health", |_, _| {
+            Response::from_json(&serde_json::json!({
+                "ok": true,
+                "service": "edge-arena",
+                "version": env!("CARGO_PKG_VERSION"),
+            }))
+        })
+        .get_async("/ws", play)
+        .run(req, env)
+        .await
+}
+
+/// `GET /ws?name=…&avatar=…`: a WebSocket into a rock-paper-scissors room.
+async fn play(req: Request, ctx: RouteContext<()>) -> worker::Result<Response> {
+    let upgrade = req.headers().get("upgrade")?.unwrap_or_default();
+    if !upgrade.eq_ignore_ascii_case("websocket") {
+        let mut resp = Response::error(
+            "426 Upgrade Required: /ws is a WebSocket endpoint. Connect with \
+             wx.connectSocket({url: 'wss://…/ws'}) or new WebSocket('wss://…/ws').",
+            426,
+        )?;
+        resp.headers_mut().set("upgrade", "websocket")?;
+        return Ok(resp);
+    }
+
+    let conn = format!("{:016x}", random_u64());
+    let url = req.url()?;
+    let mut name = format!("Player-{}", &conn[..4]);
+    let mut avatar = String::new();
+    for (key, value) in url.query_pairs() {
+        match key.as_ref() {
+            "name" => name = value.into_owned(),
+            "avatar" => avatar = value.into_owned(),
+            _ => {}
+        }
+    }
+    if let Err(ProtocolError::Refused { message, .. }) =
+        check_name(&name).and_then(|_| check_avatar(&avatar))
+    {
+        return Response::error(message, 400);
+    }
+
+    let matchmaker = ctx
+        .env
+        .durable_object(MATCHMAKER_BINDING)?
+        .get_by_name(MATCHMAKER_NAME)?;
+    let rooms = ctx.env.durable_object(ROOMS_BINDING)?;
+    let mut refused = None;
+    for _ in 0..MAX_SEAT_ATTEMPTS {
+        let mut answer = post_json(
+            &matchmaker,
+            MATCHMAKER_ASSIGN_URL,
+            &AssignRequest { refused },
+        )
+        .await?;
+        if answer.status_code() != 200 {
+            return Response::error("matchmaker unavailable", 503);
+        }
+        let assignment: Assignment = answer.json().await?;
+
+        let mut target = worker::Url::parse(ROOM_CONNECT_URL)?;
+        target
+            .query_pairs_mut()
+            .append_pair("room", &assignment.room)
+            .append_pair("conn", &conn)
+            .append_pair("name", &name)
+            .append_pair("avatar", &avatar)
+            .append_pair("online", &assignment.online.to_string());
+        let headers = Headers::new();
+        headers.set("upgrade", "websocket")?;
+        let forward =
+            Request::new_with_init(target.as_str(), RequestInit::new().with_headers(headers))?;
+        let room = rooms.get_by_name(&assignment.room)?;
+        let resp = room.fetch_with_request(forward).await?;
+        if resp.status_code() != 409 {
+            // 101 with the socket, or an error worth showing as it is.
+            return Ok(resp);
+        }
+        refused = Some(assignment.room);
+    }
+    Response::error("every room we tried was full; try again", 503)
+}

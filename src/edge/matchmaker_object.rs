@@ -1,0 +1,82 @@
+//! The `ArenaMatchmaker` Durable Object around [`Matchmaker`].
+//!
+//! One instance (named `global`) serves every join. Its input gate runs one request at
+//! a time, which is what makes "first room that is not full" race-free. Its state is
+//! small (one entry per room with people in it) and is stored after every change, so a
+//! restart of the runtime loses no reservations.
+
+use std::cell::RefCell;
+
+use worker::{durable_object, DurableObject, Env, Request, Response, State};
+
+use super::vars;
+use crate::matchmaker::{AssignRequest, CapacityReport, Matchmaker};
+
+const MATCHMAKER_KEY: &str = "matchmaker";
+
+#[durable_object]
+pub struct ArenaMatchmaker {
+    state: State,
+    env: Env,
+    matchmaker: RefCell<Option<Matchmaker>>,
+}
+
+impl DurableObject for ArenaMatchmaker {
+    fn new(state: State, env: Env) -> Self {
+        ArenaMatchmaker {
+            state,
+            env,
+            matchmaker: RefCell::new(None),
+        }
+    }
+
+    /// `POST /assign` (from the Worker) and `POST /report` (from rooms).
+    async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
+        self.load().await?;
+        let path = req.path();
+        let answer = match path.as_str() {
+            "/assign" => {
+                let body: AssignRequest = req.json().await?;
+                let size = vars::room_config(&self.env).size;
+                let assignment = self.with(|mm| mm.assign(size, body.refused.as_deref()));
+                Some(Response::from_json(&assignment)?)
+            }
+            "/report" => {
+                let r: CapacityReport = req.json().await?;
+                self.with(|mm| mm.report(&r.room, r.free, r.humans, r.version));
+                Some(Response::empty()?.with_status(204))
+            }
+            _ => None,
+        };
+        let Some(answer) = answer else {
+            return Response::error("not found", 404);
+        };
+        let json = match self.matchmaker.borrow().as_ref() {
+            Some(mm) => serde_json::to_string(mm)?,
+            None => return Ok(answer),
+        };
+        self.state.storage().put(MATCHMAKER_KEY, json).await?;
+        Ok(answer)
+    }
+}
+
+impl ArenaMatchmaker {
+    async fn load(&self) -> worker::Result<()> {
+        if self.matchmaker.borrow().is_some() {
+            return Ok(());
+        }
+        let stored: Option<String> = self.state.storage().get(MATCHMAKER_KEY).await?;
+        let loaded = stored
+            .and_then(|json| serde_json::from_str(&json).ok())
+            .unwrap_or_default();
+        self.matchmaker.borrow_mut().get_or_insert(loaded);
+        Ok(())
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut Matchmaker) -> T) -> T {
+        f(self
+            .matchmaker
+            .borrow_mut()
+            .get_or_insert_with(Matchmaker::default))
+    }
+}

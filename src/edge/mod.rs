@@ -1,0 +1,55 @@
+//! The platform shell: everything that knows about Workers, Durable Objects,
+//! hibernation, alarms and storage. Compiled for wasm32 only.
+//!
+//! The shell never decides anything a player could notice. It turns platform events
+//! into calls on the core ([`crate::room::Room`], [`crate::matchmaker::Matchmaker`])
+//! and carries out the effects those return.
+
+mod entry;
+mod matchmaker_object;
+mod room_object;
+mod vars;
+
+/// Binding names from `wrangler.toml`.
+const ROOMS_BINDING: &str = "ROOMS";
+const MATCHMAKER_BINDING: &str = "MATCHMAKER";
+
+/// Internal URLs between the Worker and its Durable Objects. The host is never
+/// resolved: a stub's `fetch` delivers the request to the object whatever it says.
+const MATCHMAKER_ASSIGN_URL: &str = "https://matchmaker.internal/assign";
+const MATCHMAKER_REPORT_URL: &str = "https://matchmaker.internal/report";
+const ROOM_CONNECT_URL: &str = "https://room.internal/connect";
+
+/// The one matchmaker object (sharding it is issue #8's work).
+const MATCHMAKER_NAME: &str = "global";
+
+/// A random u64 from the platform's CSPRNG (`crypto.getRandomValues`).
+fn random_u64() -> u64 {
+    // getrandom's wasm-JS backend cannot fail on Workers; should it ever, the time is a
+    // usable (if guessable) fallback for what we use it for (RNG seeds, connection ids).
+    getrandom::u64().unwrap_or_else(|_| worker::Date::now().as_millis())
+}
+
+/// The time now in ms since the epoch, as the runtime sees it.
+fn now_ms() -> u64 {
+    worker::Date::now().as_millis()
+}
+
+/// POSTs `body` as JSON to a Durable Object stub.
+async fn post_json<B: serde::Serialize>(
+    stub: &worker::Stub,
+    url: &str,
+    body: &B,
+) -> worker::Result<worker::Response> {
+    let text = serde_json::to_string(body)?;
+    let headers = worker::Headers::new();
+    headers.set("content-type", "application/json")?;
+    let req = worker::Request::new_with_init(
+        url,
+        worker::RequestInit::new()
+            .with_method(worker::Method::Post)
+            .with_headers(headers)
+            .with_body(Some(text.into())),
+    )?;
+    stub.fetch_with_request(req).await
+}

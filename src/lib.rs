@@ -1,0 +1,38 @@
+//! Edge Arena: realtime multiplayer rooms for WeChat mini-programs and browsers, on
+//! Cloudflare Workers and Durable Objects.
+//!
+//! # Module map
+//!
+//! The crate is a sans-IO core with a thin platform shell around it.
+//!
+//! Core (pure Rust, no `worker` types; `cargo test` runs it on the host with a virtual
+//! clock):
+//! - [`protocol`]: every frame on the wire, limits, error and close codes, the parser.
+//! - [`scoring`]: settlement of a rock-paper-scissors round (pairwise ±1, streaks).
+//! - [`room`]: one room as a state machine: seats, rounds, bots, timers → effects.
+//! - [`matchmaker`]: which room the next player goes to.
+//! - [`config`]: settings read from `wrangler.toml` vars, with defaults and ranges.
+//!
+//! Shell (`edge`, compiled for wasm32 only):
+//! - `edge::entry`: the Worker's fetch handler: routes, WebSocket upgrade, forwarding.
+//! - `edge::room_object`: the `Room` Durable Object: loads a [`room::Room`], feeds it
+//!   events, carries out its effects, persists it and sets its one alarm.
+//! - `edge::matchmaker_object`: the `Matchmaker` Durable Object around
+//!   [`matchmaker::Matchmaker`].
+//! - `edge::vars`: reading vars from the Worker environment.
+//!
+//! The shell holds everything that knows about hibernation, alarms and storage; the
+//! core holds every rule. A rule change never touches the shell, and a platform change
+//! never touches a rule.
+
+pub mod config;
+pub mod matchmaker;
+pub mod protocol;
+pub mod room;
+pub mod scoring;
+
+#[cfg(test)]
+mod room_tests;
+
+#[cfg(target_arch = "wasm32")]
+mod edge;

@@ -1,0 +1,490 @@
+//! The wire protocol: every frame a client may send and every frame the server sends.
+//!
+//! Frames are JSON text, one object per WebSocket message, tagged by `type`
+//! (`{"type":"choice","choice":"rock"}`). The vocabulary follows the Tencent demo the
+//! seeds describe (`hello`/`hi`, `join`/`leave`, `start`, `choice`, `face`, `movement`,
+//! `result`) so a developer who read the article recognises it.
+//!
+//! Parsing is strict: unknown types and unknown fields are rejected, strings are
+//! bounded, and the size of a frame is checked before a byte of it is parsed. Nothing
+//! here can panic on input; a bad frame becomes a [`ProtocolError`] which the room
+//! answers with an `error` frame (or a close code, for oversize frames).
+
+use serde::{Deserialize, Serialize};
+
+/// Largest text frame a client may send, in bytes. Real frames are < 200 bytes.
+pub const MAX_FRAME_BYTES: usize = 4096;
+/// Longest player name, in characters.
+pub const MAX_NAME_CHARS: usize = 32;
+/// Longest avatar reference (a URL or an emoji), in characters.
+pub const MAX_AVATAR_CHARS: usize = 256;
+
+/// The exact text of a heartbeat. The Durable Object registers this pair with the
+/// platform's WebSocket auto-response, so a ping is answered without waking a
+/// hibernated room. Clients must send it byte for byte.
+pub const PING_FRAME: &str = r#"{"type":"ping"}"#;
+/// The platform's answer to [`PING_FRAME`].
+pub const PONG_FRAME: &str = r#"{"type":"pong"}"#;
+
+/// Rock-paper-scissors hands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Choice {
+    Rock,
+    Paper,
+    Scissors,
+}
+
+impl Choice {
+    pub const ALL: [Choice; 3] = [Choice::Rock, Choice::Paper, Choice::Scissors];
+
+    /// Does `self` beat `other`?
+    pub fn beats(self, other: Choice) -> bool {
+        matches!(
+            (self, other),
+            (Choice::Rock, Choice::Scissors)
+                | (Choice::Scissors, Choice::Paper)
+                | (Choice::Paper, Choice::Rock)
+        )
+    }
+}
+
+/// Expressions a player can pull while the round runs (the demo's faces).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Face {
+    Laugh,
+    Cry,
+    Angry,
+    Smirk,
+}
+
+/// Frames a client sends.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ClientFrame {
+    /// Say who I am; answered with `hi`. Both fields optional: a missing one is kept.
+    Hello {
+        #[serde(default)]
+        name: Option<String>,
+        #[serde(default)]
+        avatar: Option<String>,
+    },
+    /// Ready for the next round in this room (the first round needs no `join`).
+    Join {},
+    /// Give up the seat; the server closes the socket with code 1000.
+    Leave {},
+    /// Pick or change a hand; allowed until the round's deadline.
+    Choice { choice: Choice },
+    /// Pull a face; relayed to the others as `movement`.
+    Face { face: Face },
+    /// Heartbeat. Normally answered by the platform without reaching the room.
+    Ping {},
+}
+
+/// What `movement` says a player did. It never carries the hand itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MovementKind {
+    /// Chose or changed a hand (which one stays secret until `result`).
+    Choice,
+    /// Pulled a face.
+    Face,
+}
+
+/// Where a room is in its cycle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoomPhase {
+    /// Waiting for seats to fill or for players to `join` the next round.
+    Waiting,
+    /// A round is running.
+    Playing,
+}
+
+/// A seat as everybody in the room sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeatView {
+    pub seat: usize,
+    pub name: String,
+    pub avatar: String,
+    pub bot: bool,
+    /// Ready for the next round.
+    pub ready: bool,
+    pub total: i64,
+    pub streak: u32,
+}
+
+/// One seat's line in a `result`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeatResult {
+    pub seat: usize,
+    /// `null` when the seat chose nothing (which loses to any hand).
+    pub choice: Option<Choice>,
+    /// Sum of +1 / −1 against every other seat.
+    pub base: i32,
+    /// Points this round: base × streak when base > 0, else 0.
+    pub score: i64,
+    pub total: i64,
+    pub streak: u32,
+}
+
+/// Frames the server sends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerFrame {
+    /// Welcome: which room and seat this connection holds.
+    Hi {
+        room: String,
+        seat: usize,
+        size: usize,
+        /// Seats taken across the service, as the matchmaker last knew it.
+        online: u64,
+        round_ms: u64,
+    },
+    /// Who is in the room (sent whenever that changes).
+    Room {
+        phase: RoomPhase,
+        seats: Vec<SeatView>,
+    },
+    /// A round begins.
+    Start {
+        round: u64,
+        round_ms: u64,
+        /// Milliseconds until the server settles the round.
+        ends_in_ms: u64,
+        seats: Vec<SeatView>,
+    },
+    /// Another seat just did something: spin their avatar.
+    Movement {
+        seat: usize,
+        what: MovementKind,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        face: Option<Face>,
+    },
+    /// The round is settled.
+    Result { round: u64, seats: Vec<SeatResult> },
+    /// The previous frame was refused; the connection stays open.
+    Error { code: ErrorCode, message: String },
+    /// Answer to a ping that reached the room.
+    Pong {},
+}
+
+/// Machine-readable reasons in an `error` frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// Not JSON, or JSON of the wrong shape.
+    BadFrame,
+    /// A `type` this server does not know.
+    UnknownType,
+    /// Binary frames are not part of the protocol.
+    BinaryFrame,
+    /// A field is out of range (a name too long, …).
+    BadValue,
+    /// `choice` outside a running round, or from a seat not in it.
+    NotInRound,
+    /// `join` while a round is running.
+    RoundInProgress,
+    /// The connection holds no seat (it left, or its seat was released).
+    NotSeated,
+}
+
+/// WebSocket close codes the server uses. 1000–1015 are RFC 6455's; 4000–4999 are ours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CloseCode {
+    /// 1000: the player left (`leave`).
+    Normal,
+    /// 1009: a frame larger than [`MAX_FRAME_BYTES`].
+    TooBig,
+}
+
+impl CloseCode {
+    pub fn code(self) -> u16 {
+        match self {
+            CloseCode::Normal => 1000,
+            CloseCode::TooBig => 1009,
+        }
+    }
+
+    pub fn reason(self) -> &'static str {
+        match self {
+            CloseCode::Normal => "left",
+            CloseCode::TooBig => "frame too big",
+        }
+    }
+}
+
+/// Why a client frame was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProtocolError {
+    /// Larger than [`MAX_FRAME_BYTES`]: the connection is closed with 1009.
+    TooBig { bytes: usize },
+    /// Refused with an `error` frame; the connection stays open.
+    Refused { code: ErrorCode, message: String },
+}
+
+impl ProtocolError {
+    fn refused(code: ErrorCode, message: impl Into<String>) -> Self {
+        ProtocolError::Refused {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+/// Parses and validates one client text frame.
+pub fn parse_client_frame(text: &str) -> Result<ClientFrame, ProtocolError> {
+    if text.len() > MAX_FRAME_BYTES {
+        return Err(ProtocolError::TooBig { bytes: text.len() });
+    }
+    let frame: ClientFrame = serde_json::from_str(text).map_err(|err| {
+        let code = if is_unknown_type(text) {
+            ErrorCode::UnknownType
+        } else {
+            ErrorCode::BadFrame
+        };
+        ProtocolError::refused(code, err.to_string())
+    })?;
+    validate(&frame)?;
+    Ok(frame)
+}
+
+/// Every `type` a client may send (checked against [`ClientFrame`] by a test).
+pub const CLIENT_FRAME_TYPES: [&str; 6] = ["hello", "join", "leave", "choice", "face", "ping"];
+
+/// On the error path only: is this an object whose `type` we do not know, as opposed
+/// to a known frame with bad fields? Tells the client which mistake it made.
+fn is_unknown_type(text: &str) -> bool {
+    #[derive(Deserialize)]
+    struct TypeOnly {
+        #[serde(rename = "type")]
+        ty: String,
+    }
+    serde_json::from_str::<TypeOnly>(text)
+        .is_ok_and(|t| !CLIENT_FRAME_TYPES.contains(&t.ty.as_str()))
+}
+
+fn validate(frame: &ClientFrame) -> Result<(), ProtocolError> {
+    if let ClientFrame::Hello { name, avatar } = frame {
+        if let Some(name) = name {
+            check_name(name)?;
+        }
+        if let Some(avatar) = avatar {
+            check_avatar(avatar)?;
+        }
+    }
+    Ok(())
+}
+
+/// A name must be 1..=[`MAX_NAME_CHARS`] characters with no control characters.
+pub fn check_name(name: &str) -> Result<(), ProtocolError> {
+    check_text("name", name, MAX_NAME_CHARS, false)
+}
+
+/// An avatar may be empty (the client draws a default) or up to [`MAX_AVATAR_CHARS`].
+pub fn check_avatar(avatar: &str) -> Result<(), ProtocolError> {
+    check_text("avatar", avatar, MAX_AVATAR_CHARS, true)
+}
+
+fn check_text(field: &str, text: &str, max: usize, empty_ok: bool) -> Result<(), ProtocolError> {
+    let chars = text.chars().count();
+    if chars > max || (!empty_ok && text.trim().is_empty()) {
+        return Err(ProtocolError::refused(
+            ErrorCode::BadValue,
+            format!(
+                "{field} must be {} to {max} characters",
+                usize::from(!empty_ok)
+            ),
+        ));
+    }
+    if text.chars().any(char::is_control) {
+        return Err(ProtocolError::refused(
+            ErrorCode::BadValue,
+            format!("{field} must not contain control characters"),
+        ));
+    }
+    Ok(())
+}
+
+impl ServerFrame {
+    /// The frame as JSON text. Serialising these types cannot fail (no maps with
+    /// non-string keys, no custom serialisers), so the fallback is never sent in practice.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|_| {
+            r#"{"type":"error","code":"bad_frame","message":"internal"}"#.into()
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn refused_code(text: &str) -> ErrorCode {
+        match parse_client_frame(text) {
+            Err(ProtocolError::Refused { code, .. }) => code,
+            other => panic!("{text}: expected a refusal, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn parses_every_client_frame() {
+        assert_eq!(
+            parse_client_frame(r#"{"type":"choice","choice":"rock"}"#),
+            Ok(ClientFrame::Choice {
+                choice: Choice::Rock
+            })
+        );
+        assert_eq!(
+            parse_client_frame(r#"{"type":"face","face":"smirk"}"#),
+            Ok(ClientFrame::Face { face: Face::Smirk })
+        );
+        assert_eq!(
+            parse_client_frame(r#"{"type":"join"}"#),
+            Ok(ClientFrame::Join {})
+        );
+        assert_eq!(
+            parse_client_frame(r#"{"type":"leave"}"#),
+            Ok(ClientFrame::Leave {})
+        );
+        assert_eq!(parse_client_frame(PING_FRAME), Ok(ClientFrame::Ping {}));
+        assert_eq!(
+            parse_client_frame(r#"{"type":"hello","name":"小明"}"#),
+            Ok(ClientFrame::Hello {
+                name: Some("小明".into()),
+                avatar: None
+            })
+        );
+    }
+
+    #[test]
+    fn every_listed_type_is_a_frame_type() {
+        for ty in CLIENT_FRAME_TYPES {
+            let code = match parse_client_frame(&format!(r#"{{"type":"{ty}"}}"#)) {
+                Ok(_) => continue,
+                Err(ProtocolError::Refused { code, .. }) => code,
+                Err(e) => panic!("{e:?}"),
+            };
+            assert_eq!(
+                code,
+                ErrorCode::BadFrame,
+                "{ty} is known, only its fields are off"
+            );
+        }
+    }
+
+    #[test]
+    fn unknown_types_and_fields_are_refused() {
+        assert_eq!(
+            refused_code(r#"{"type":"teleport"}"#),
+            ErrorCode::UnknownType
+        );
+        assert_eq!(
+            refused_code(r#"{"type":"choice","choice":"rock","seat":1}"#),
+            ErrorCode::BadFrame
+        );
+        assert_eq!(
+            refused_code(r#"{"type":"join","x":1}"#),
+            ErrorCode::BadFrame
+        );
+        assert_eq!(
+            refused_code(r#"{"type":"choice","choice":"lizard"}"#),
+            ErrorCode::BadFrame
+        );
+        assert_eq!(refused_code("not json"), ErrorCode::BadFrame);
+        assert_eq!(refused_code(r#"{"choice":"rock"}"#), ErrorCode::BadFrame);
+        assert_eq!(refused_code("[]"), ErrorCode::BadFrame);
+    }
+
+    #[test]
+    fn names_are_bounded_and_printable() {
+        let long = "x".repeat(MAX_NAME_CHARS + 1);
+        assert_eq!(
+            refused_code(&format!(r#"{{"type":"hello","name":"{long}"}}"#)),
+            ErrorCode::BadValue
+        );
+        assert_eq!(
+            refused_code(r#"{"type":"hello","name":"a\u0000b"}"#),
+            ErrorCode::BadValue
+        );
+        assert_eq!(
+            refused_code(r#"{"type":"hello","name":"   "}"#),
+            ErrorCode::BadValue
+        );
+        // 32 CJK characters are 96 bytes but within the limit: limits count characters.
+        let cjk = "字".repeat(MAX_NAME_CHARS);
+        assert!(parse_client_frame(&format!(r#"{{"type":"hello","name":"{cjk}"}}"#)).is_ok());
+    }
+
+    #[test]
+    fn oversize_frames_are_refused_before_parsing() {
+        let big = format!(
+            r#"{{"type":"hello","name":"{}"}}"#,
+            "x".repeat(MAX_FRAME_BYTES)
+        );
+        assert!(matches!(
+            parse_client_frame(&big),
+            Err(ProtocolError::TooBig { .. })
+        ));
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_not_a_stack_overflow() {
+        let deep = format!("{}{}", "[".repeat(2000), "]".repeat(2000));
+        assert!(deep.len() <= MAX_FRAME_BYTES);
+        assert_eq!(refused_code(&deep), ErrorCode::BadFrame);
+    }
+
+    #[test]
+    fn movement_never_names_the_hand() {
+        let json = ServerFrame::Movement {
+            seat: 1,
+            what: MovementKind::Choice,
+            face: None,
+        }
+        .to_json();
+        assert_eq!(json, r#"{"type":"movement","seat":1,"what":"choice"}"#);
+    }
+
+    #[test]
+    fn beats_is_a_cycle() {
+        for a in Choice::ALL {
+            let wins = Choice::ALL.iter().filter(|b| a.beats(**b)).count();
+            let losses = Choice::ALL.iter().filter(|b| b.beats(a)).count();
+            assert_eq!((wins, losses), (1, 1), "{a:?}");
+            assert!(!a.beats(a));
+        }
+    }
+
+    proptest! {
+        // Any string at all: the parser answers (Ok or a refusal) and never panics.
+        #[test]
+        fn parser_total_on_any_text(text in any::<String>()) {
+            let _ = parse_client_frame(&text);
+        }
+
+        // JSON-looking input with random types and fields exercises serde's paths further.
+        #[test]
+        fn parser_total_on_json_like_text(
+            ty in "[a-z_]{0,10}",
+            key in "[a-z_]{0,8}",
+            value in prop_oneof![
+                Just("1".to_string()), Just("null".to_string()), Just("\"rock\"".to_string()),
+                Just("[{}]".to_string()), Just("1e999".to_string()), Just("-0".to_string()),
+            ],
+        ) {
+            let text = format!(r#"{{"type":"{ty}","{key}":{value}}}"#);
+            match parse_client_frame(&text) {
+                Ok(frame) => {
+                    // Whatever parsed must survive a round trip unchanged.
+                    let again = serde_json::to_string(&frame).unwrap();
+                    prop_assert_eq!(parse_client_frame(&again), Ok(frame));
+                }
+                Err(ProtocolError::Refused { .. }) => {}
+                Err(e) => prop_assert!(false, "unexpected {:?}", e),
+            }
+        }
+    }
+}

@@ -1,0 +1,176 @@
+// Rock-paper-scissors against the real built Worker in workerd, with real WebSocket
+// clients. Run by `npm test` (scripts/test.sh builds the wasm first).
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+
+import { Player, expectedResult } from './support/client.mjs';
+import { startServer } from './support/server.mjs';
+
+const ROUND_MS = 1500;
+const BOT_WAIT_MS = 2500;
+const SLACK_MS = 5000;
+
+/** Opens `n` players one after another and checks they share one room. */
+async function seatedTogether(server, names) {
+  const players = [];
+  const his = [];
+  for (const name of names) {
+    const p = await Player.connect(server.wsUrl, { name });
+    players.push(p);
+    his.push(await p.next('hi'));
+  }
+  const rooms = new Set(his.map((h) => h.room));
+  assert.equal(rooms.size, 1, `expected one room, got ${[...rooms]}`);
+  // A fresh room seats players in arrival order.
+  assert.deepEqual(his.map((h) => h.seat), names.map((_, i) => i));
+  return { players, his };
+}
+
+describe('rock-paper-scissors in workerd', () => {
+  let server;
+  before(async () => {
+    server = await startServer({ vars: { ROUND_MS, BOT_WAIT_MS } });
+  });
+  after(async () => {
+    await server?.stop();
+  });
+
+  test('HTTP: health, 426 on a plain request to /ws, 404 elsewhere', async () => {
+    const health = await fetch(`${server.url}/health`);
+    assert.equal(health.status, 200);
+    assert.equal((await health.json()).ok, true);
+    const plain = await fetch(`${server.url}/ws`);
+    assert.equal(plain.status, 426);
+    assert.match(await plain.text(), /WebSocket/);
+    assert.equal((await fetch(`${server.url}/no-such-thing`)).status, 404);
+  });
+
+  test('two players are matched and play three rounds scored by the rule', async () => {
+    const { players, his } = await seatedTogether(server, ['alice', 'bob']);
+    const [a, b] = players;
+    const hands = [
+      ['rock', 'scissors'],
+      ['paper', 'scissors'],
+      [null, 'rock'],
+    ];
+    let standings = [{ total: 0, streak: 0 }, { total: 0, streak: 0 }];
+    for (let round = 1; round <= hands.length; round++) {
+      const startA = await a.next('start');
+      const startB = await b.next('start');
+      assert.equal(startA.round, round);
+      assert.equal(startB.round, round);
+      assert.equal(startA.round_ms, ROUND_MS);
+      assert.deepEqual(startA.seats.map((s) => s.name), ['alice', 'bob']);
+      hands[round - 1].forEach((choice, i) => {
+        if (choice) players[i].send({ type: 'choice', choice });
+      });
+      const [resA, resB] = [await a.next('result'), await b.next('result')];
+      assert.deepEqual(resA, resB, 'both players see the same result');
+      assert.equal(resA.round, round);
+      const want = expectedResult(hands[round - 1], standings);
+      resA.seats.forEach((line, i) => {
+        assert.equal(line.seat, his[i].seat);
+        assert.equal(line.choice, hands[round - 1][i]);
+        assert.deepEqual(
+          { base: line.base, score: line.score, total: line.total, streak: line.streak },
+          want[i],
+          `round ${round}, seat ${i}`,
+        );
+      });
+      standings = want.map(({ total, streak }) => ({ total, streak }));
+      a.send({ type: 'join' });
+      b.send({ type: 'join' });
+    }
+    // Round 1: rock beats scissors (alice 1). Round 2: scissors beats paper (bob 1).
+    // Round 3: alice chose nothing and loses to rock (bob streak 2, score 2).
+    assert.deepEqual(standings, [{ total: 1, streak: 0 }, { total: 3, streak: 2 }]);
+    await Promise.all(players.map((p) => p.close()));
+  });
+
+  test('a lone player gets a bot, sees it move, and gets a result', async () => {
+    const solo = await Player.connect(server.wsUrl, { name: 'solo' });
+    const hi = await solo.next('hi');
+    const start = await solo.next('start', BOT_WAIT_MS + SLACK_MS);
+    const bot = start.seats.find((s) => s.bot);
+    assert.ok(bot, 'a bot took the free seat');
+    assert.notEqual(bot.seat, hi.seat);
+    solo.send({ type: 'choice', choice: 'paper' });
+    const movement = await solo.next('movement', ROUND_MS + SLACK_MS);
+    assert.deepEqual(movement, { type: 'movement', seat: bot.seat, what: 'choice' });
+    const result = await solo.next('result', ROUND_MS + SLACK_MS);
+    const botLine = result.seats.find((s) => s.seat === bot.seat);
+    const mine = result.seats.find((s) => s.seat === hi.seat);
+    assert.ok(['rock', 'paper', 'scissors'].includes(botLine.choice), 'the bot chose a hand');
+    assert.equal(mine.choice, 'paper');
+    const want = expectedResult(['paper', botLine.choice], [{ total: 0, streak: 0 }, { total: 0, streak: 0 }]);
+    assert.equal(mine.base, want[0].base);
+    await solo.close();
+  });
+
+  test('movement reaches the opponent and never contains the choice', async () => {
+    const { players, his } = await seatedTogether(server, ['mover', 'watcher']);
+    const [mover, watcher] = players;
+    await mover.next('start');
+    await watcher.next('start');
+    const from = watcher.raw.length;
+    mover.send({ type: 'choice', choice: 'scissors' });
+    const moved = await watcher.next('movement');
+    assert.deepEqual(moved, { type: 'movement', seat: his[0].seat, what: 'choice' });
+    mover.send({ type: 'choice', choice: 'rock' }); // changing the hand moves again
+    assert.equal((await watcher.next('movement')).what, 'choice');
+    mover.send({ type: 'face', face: 'laugh' });
+    assert.deepEqual(await watcher.next('movement'), {
+      type: 'movement', seat: his[0].seat, what: 'face', face: 'laugh',
+    });
+    const result = await watcher.next('result');
+    // Everything the watcher received before the result says nothing of the hand.
+    const beforeResult = watcher.raw.slice(from, watcher.raw.indexOf(JSON.stringify(result)));
+    for (const text of beforeResult) {
+      assert.doesNotMatch(text, /rock|scissors|paper/, text);
+    }
+    assert.equal(result.seats.find((s) => s.seat === his[0].seat).choice, 'rock');
+    await Promise.all(players.map((p) => p.close()));
+  });
+
+  test('garbage gets error frames and the room still finishes its round', async () => {
+    const { players, his } = await seatedTogether(server, ['vandal', 'honest']);
+    const [vandal, honest] = players;
+    await vandal.next('start');
+    const garbage = [
+      ['this is not json', 'bad_frame'],
+      ['{"type":"explode"}', 'unknown_type'],
+      ['{"type":"choice","choice":"rock","seat":1}', 'bad_frame'],
+      ['{"type":"choice","choice":"dynamite"}', 'bad_frame'],
+      ['[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]', 'bad_frame'],
+      ['{"type":"join"}', 'round_in_progress'],
+    ];
+    for (const [text, code] of garbage) {
+      vandal.sendRaw(text);
+      const err = await vandal.next('error');
+      assert.equal(err.code, code, text);
+    }
+    vandal.sendRaw(new Uint8Array([0xff, 0x00, 0x13]));
+    assert.equal((await vandal.next('error')).code, 'binary_frame');
+    vandal.send({ type: 'choice', choice: 'paper' });
+    honest.send({ type: 'choice', choice: 'rock' });
+    const result = await honest.next('result');
+    assert.deepEqual(
+      result.seats.map((s) => [s.seat, s.choice]),
+      [[his[0].seat, 'paper'], [his[1].seat, 'rock']].sort((x, y) => x[0] - y[0]),
+    );
+    assert.doesNotMatch(server.log(), /panicked|RuntimeError: unreachable/);
+    await Promise.all(players.map((p) => p.close()));
+  });
+
+  test('leave frees the seat with close code 1000', async () => {
+    const { players } = await seatedTogether(server, ['stayer', 'leaver']);
+    const [stayer, leaver] = players;
+    await leaver.next('start');
+    await stayer.next('result');
+    leaver.send({ type: 'leave' });
+    assert.equal((await leaver.closed).code, 1000);
+    const room = await stayer.next('room');
+    assert.equal(room.seats.length, 1, 'only the stayer is left');
+    await stayer.close();
+  });
+});

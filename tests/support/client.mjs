@@ -1,0 +1,94 @@
+// A test player: a real WebSocket (Node's built-in client) with a queue of received
+// frames, so a test can say "the next `result`" and wait for it.
+
+export class Player {
+  /** Opens a socket to `wsUrl` (query `name` set from `name`) and waits for it to open. */
+  static async connect(wsUrl, { name } = {}) {
+    const url = name ? `${wsUrl}?name=${encodeURIComponent(name)}` : wsUrl;
+    const player = new Player(new WebSocket(url));
+    await player.opened;
+    return player;
+  }
+
+  constructor(ws) {
+    this.ws = ws;
+    this.frames = []; // every frame received, parsed, in order
+    this.raw = []; // the same frames as text
+    this.cursor = 0; // frames before this index were consumed by next()
+    this.waiters = [];
+    this.opened = new Promise((resolve, reject) => {
+      ws.addEventListener('open', resolve, { once: true });
+      ws.addEventListener('error', () => reject(new Error('socket error before open')), { once: true });
+    });
+    this.closed = new Promise((resolve) => {
+      ws.addEventListener('close', (e) => resolve({ code: e.code, reason: e.reason }), { once: true });
+    });
+    ws.addEventListener('message', (e) => {
+      const text = typeof e.data === 'string' ? e.data : '';
+      this.raw.push(text);
+      let frame;
+      try { frame = JSON.parse(text); } catch { frame = { type: '<non-json>', text }; }
+      this.frames.push(frame);
+      this.waiters.forEach((w) => w());
+    });
+    ws.addEventListener('close', () => this.waiters.forEach((w) => w()));
+  }
+
+  send(frame) { this.ws.send(JSON.stringify(frame)); }
+  sendRaw(data) { this.ws.send(data); }
+
+  /**
+   * The next frame of `type` after the cursor (frames of other types are skipped and
+   * stay in `frames`). Rejects after `timeout` ms or when the socket closes first.
+   */
+  next(type, timeout = 15_000) {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        for (let i = this.cursor; i < this.frames.length; i++) {
+          if (this.frames[i].type === type) {
+            this.cursor = i + 1;
+            done();
+            resolve(this.frames[i]);
+            return;
+          }
+        }
+        if (this.ws.readyState === WebSocket.CLOSED) {
+          done();
+          reject(new Error(`socket closed while waiting for ${type}; got ${JSON.stringify(this.frames.slice(this.cursor))}`));
+        }
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`no ${type} within ${timeout} ms; got ${JSON.stringify(this.frames.slice(this.cursor))}`));
+      }, timeout);
+      const done = () => {
+        clearTimeout(timer);
+        this.waiters = this.waiters.filter((w) => w !== check);
+      };
+      this.waiters.push(check);
+      check();
+    });
+  }
+
+  close() {
+    if (this.ws.readyState <= WebSocket.OPEN) this.ws.close(1000, 'done');
+    return this.closed;
+  }
+}
+
+/** The seed article's rule, written independently of the Rust code, as the oracle. */
+export function expectedResult(choices, before) {
+  const beats = { rock: 'scissors', scissors: 'paper', paper: 'rock' };
+  const duel = (a, b) => {
+    if (a && b) return beats[a] === b ? 1 : beats[b] === a ? -1 : 0;
+    if (a && !b) return 1;
+    if (!a && b) return -1;
+    return 0;
+  };
+  return choices.map((mine, i) => {
+    const base = choices.reduce((sum, theirs, j) => (j === i ? sum : sum + duel(mine, theirs)), 0);
+    const streak = base > 0 ? before[i].streak + 1 : 0;
+    const score = base > 0 ? base * streak : 0;
+    return { base, score, total: before[i].total + score, streak };
+  });
+}
