@@ -17,6 +17,12 @@ pub struct RoomConfig {
     /// How long a lone player waits before bots fill the room (`BOT_WAIT_MS`,
     /// 0..=600000, default 1000; the demo used about 1 s).
     pub bot_wait_ms: u64,
+    /// A connection that has sent nothing (heartbeats included) for this long is
+    /// treated as gone (`HEARTBEAT_TIMEOUT_MS`, 1000..=600000, default 45000).
+    pub heartbeat_timeout_ms: u64,
+    /// How long a seat whose connection dropped is held for its player to resume
+    /// (`RESUME_GRACE_MS`, 0..=600000, default 30000).
+    pub resume_grace_ms: u64,
 }
 
 impl Default for RoomConfig {
@@ -25,6 +31,8 @@ impl Default for RoomConfig {
             size: 2,
             round_ms: 5_000,
             bot_wait_ms: 1_000,
+            heartbeat_timeout_ms: 45_000,
+            resume_grace_ms: 30_000,
         }
     }
 }
@@ -58,6 +66,13 @@ impl RoomConfig {
             size: read("ROOM_SIZE", 2, 8, defaults.size as u64) as usize,
             round_ms: read("ROUND_MS", 500, 120_000, defaults.round_ms),
             bot_wait_ms: read("BOT_WAIT_MS", 0, 600_000, defaults.bot_wait_ms),
+            heartbeat_timeout_ms: read(
+                "HEARTBEAT_TIMEOUT_MS",
+                1_000,
+                600_000,
+                defaults.heartbeat_timeout_ms,
+            ),
+            resume_grace_ms: read("RESUME_GRACE_MS", 0, 600_000, defaults.resume_grace_ms),
         };
         (config, rejected)
     }

@@ -111,6 +111,8 @@ pub struct SeatView {
     pub bot: bool,
     /// Ready for the next round.
     pub ready: bool,
+    /// The player's connection dropped; the seat is held for them to resume.
+    pub away: bool,
     pub total: i64,
     pub streak: u32,
 }
@@ -138,9 +140,24 @@ pub enum ServerFrame {
         room: String,
         seat: usize,
         size: usize,
-        /// Seats taken across the service, as the matchmaker last knew it.
+        /// People seated across the service, as the matchmaker last knew it.
         online: u64,
         round_ms: u64,
+        /// Reconnect with `/ws?resume=<this>` within the grace window to get this seat
+        /// back. Keep it private: it is the seat.
+        resume: String,
+        /// True when this connection took back a held seat.
+        resumed: bool,
+    },
+    /// The room as it is now; sent after a resume (after the frames missed while away).
+    State {
+        phase: RoomPhase,
+        round: u64,
+        /// Milliseconds left in the running round, if one runs.
+        ends_in_ms: Option<u64>,
+        seats: Vec<SeatView>,
+        /// Your own hand in the running round, if you chose one.
+        choice: Option<Choice>,
     },
     /// Who is in the room (sent whenever that changes).
     Room {
@@ -188,15 +205,33 @@ pub enum ErrorCode {
     RoundInProgress,
     /// The connection holds no seat (it left, or its seat was released).
     NotSeated,
+    /// A resume came too late (or with an unknown token): the seat was released.
+    /// The connection is closed with [`CloseCode::SeatGone`]; connect again without
+    /// `resume` to be matched anew.
+    SeatGone,
 }
 
-/// WebSocket close codes the server uses. 1000–1015 are RFC 6455's; 4000–4999 are ours.
+/// WebSocket close codes the server sends. What a client should do on each:
+///
+/// | code | name | sent when | client should |
+/// | --- | --- | --- | --- |
+/// | 1000 | normal | after `leave` | stop, or connect anew |
+/// | 1001 | going away | the platform restarts or redeploys the Worker | resume |
+/// | 1006 | (none sent) | the connection broke | resume |
+/// | 1009 | too big | a frame over [`MAX_FRAME_BYTES`] | fix the client |
+/// | 1012 | service restart | sent by the platform on restarts | resume |
+/// | 4000 | heartbeat timeout | nothing heard for the heartbeat timeout | resume |
+/// | 4001 | replaced | the same seat was resumed on a newer connection | stop (the newer one plays) |
+/// | 4002 | seat gone | a resume after the grace window | connect anew, no token |
+///
+/// 1001 and 1012 come from the runtime, not from this code, so they have no variant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CloseCode {
-    /// 1000: the player left (`leave`).
     Normal,
-    /// 1009: a frame larger than [`MAX_FRAME_BYTES`].
     TooBig,
+    HeartbeatTimeout,
+    Replaced,
+    SeatGone,
 }
 
 impl CloseCode {
@@ -204,6 +239,9 @@ impl CloseCode {
         match self {
             CloseCode::Normal => 1000,
             CloseCode::TooBig => 1009,
+            CloseCode::HeartbeatTimeout => 4000,
+            CloseCode::Replaced => 4001,
+            CloseCode::SeatGone => 4002,
         }
     }
 
@@ -211,6 +249,9 @@ impl CloseCode {
         match self {
             CloseCode::Normal => "left",
             CloseCode::TooBig => "frame too big",
+            CloseCode::HeartbeatTimeout => "heartbeat timeout",
+            CloseCode::Replaced => "replaced by a newer connection",
+            CloseCode::SeatGone => "seat gone",
         }
     }
 }

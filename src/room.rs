@@ -12,6 +12,10 @@
 //! alarm. [`Room::tick`] does whatever is due and nothing else, so a duplicated or
 //! retried alarm is harmless.
 //!
+//! Connections come and go without costing a player their seat: a dropped or silent
+//! connection turns its seat *away* for a grace window, during which the player can
+//! resume with the token `hi` gave them and receives what they missed.
+//!
 //! The whole struct is serialisable: the shell stores it after every event, so a room
 //! that hibernates or is evicted comes back exactly as it was.
 
@@ -55,16 +59,20 @@ pub enum Effect {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RoomFull;
 
+
+/// Frames kept for an away seat, to replay when it resumes (the oldest go first).
+const MAX_MISSED_FRAMES: usize = 16;
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 enum Occupant {
-    Human {
-        conn: ConnId,
-    },
+    /// A person with a live connection, last heard from at `last_seen`.
+    Human { conn: ConnId, last_seen: u64 },
+    /// A person whose connection dropped; the seat is theirs until `until`.
+    Away { until: u64 },
     /// `choose_at`: when the bot will pick its hand in the running round.
-    Bot {
-        choose_at: Option<u64>,
-    },
-    /// Left during a round: stays in it with no choice (and so loses) until it settles.
+    Bot { choose_at: Option<u64> },
+    /// Released during a round: stays in it with no choice (and so loses) until it
+    /// settles, then the seat is freed.
     Gone,
 }
 
@@ -72,6 +80,8 @@ enum Occupant {
 struct Seat {
     occupant: Occupant,
     profile: Profile,
+    /// The secret that takes this seat back (empty for bots).
+    token: String,
     total: i64,
     streak: u32,
     /// Wants to play the next round.
@@ -79,18 +89,28 @@ struct Seat {
     /// Takes part in the running round (a seat taken mid-round waits for the next).
     in_round: bool,
     choice: Option<Choice>,
+    /// `start` and `result` frames sent while away, replayed on resume.
+    missed: Vec<ServerFrame>,
 }
 
 impl Seat {
     fn conn(&self) -> Option<&ConnId> {
         match &self.occupant {
-            Occupant::Human { conn } => Some(conn),
+            Occupant::Human { conn, .. } => Some(conn),
             _ => None,
         }
     }
 
     fn is_bot(&self) -> bool {
         matches!(self.occupant, Occupant::Bot { .. })
+    }
+
+    /// A person holds this seat, connected or away.
+    fn is_person(&self) -> bool {
+        matches!(
+            self.occupant,
+            Occupant::Human { .. } | Occupant::Away { .. }
+        )
     }
 
     fn view(&self, seat: usize) -> SeatView {
@@ -100,6 +120,7 @@ impl Seat {
             avatar: self.profile.avatar.clone(),
             bot: self.is_bot(),
             ready: self.ready,
+            away: matches!(self.occupant, Occupant::Away { .. }),
             total: self.total,
             streak: self.streak,
         }
@@ -107,6 +128,10 @@ impl Seat {
 }
 
 /// A room: its seats, the round in progress, and its timers.
+///
+/// Time passes before anything else happens: the shell calls [`Room::tick`] with the
+/// current time before handing over any other event, so a late alarm never lets an
+/// event slip in ahead of a deadline that has already passed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Room {
     name: String,
@@ -153,74 +178,130 @@ impl Room {
         self.seats.iter().filter(|s| s.is_none()).count()
     }
 
-    /// Connections seated here, in seat order.
+    /// Live connections seated here, in seat order.
     pub fn connections(&self) -> Vec<ConnId> {
-        self.humans().cloned().collect()
+        self.seats
+            .iter()
+            .flatten()
+            .filter_map(Seat::conn)
+            .cloned()
+            .collect()
     }
 
     /// The earliest moment at which [`Room::tick`] has something to do.
     pub fn next_deadline(&self) -> Option<u64> {
-        let bot_moves = self
-            .seats
-            .iter()
-            .flatten()
-            .filter_map(|s| match s.occupant {
-                Occupant::Bot { choose_at } => choose_at,
-                _ => None,
-            });
-        bot_moves.chain(self.deadline).chain(self.bot_at).min()
+        let timeout = self.config.heartbeat_timeout_ms;
+        let per_seat = self.seats.iter().flatten().filter_map(|s| match s.occupant {
+            Occupant::Human { last_seen, .. } => Some(last_seen + timeout),
+            Occupant::Away { until } => Some(until),
+            Occupant::Bot { choose_at } => choose_at,
+            Occupant::Gone => None,
+        });
+        per_seat.chain(self.deadline).chain(self.bot_at).min()
     }
 
-    /// Seats a new connection. The caller (the matchmaker) believed there was room; if
-    /// the room filled meanwhile, [`RoomFull`] tells it to try elsewhere.
+    /// Seats a new connection. `token` is the secret that will let it resume (the
+    /// shell makes it unguessable). The caller (the matchmaker) believed there was
+    /// room; if the room filled meanwhile, [`RoomFull`] tells it to try elsewhere.
     pub fn connect(
         &mut self,
         now: u64,
         conn: ConnId,
+        token: String,
         profile: Profile,
         online: u64,
     ) -> Result<Vec<Effect>, RoomFull> {
-        let slot = self
-            .seats
-            .iter()
-            .position(Option::is_none)
-            .ok_or(RoomFull)?;
+        let slot = self.seats.iter().position(Option::is_none).ok_or(RoomFull)?;
         self.seats[slot] = Some(Seat {
-            occupant: Occupant::Human { conn: conn.clone() },
+            occupant: Occupant::Human {
+                conn: conn.clone(),
+                last_seen: now,
+            },
             profile,
+            token: token.clone(),
             total: 0,
             streak: 0,
             ready: true,
             in_round: false,
             choice: None,
+            missed: Vec::new(),
         });
-        let mut out = vec![Effect::Send {
-            to: vec![conn],
-            frame: ServerFrame::Hi {
-                room: self.name.clone(),
-                seat: slot,
-                size: self.config.size,
-                online,
-                round_ms: self.config.round_ms,
-            },
-        }];
+        let mut out = vec![self.hi(slot, conn, online, false)];
         self.arm_bot_timer(now);
         out.push(self.room_frame());
         self.maybe_start(now, &mut out);
         Ok(out)
     }
 
-    /// A text frame from `conn`.
+    /// A new connection presents a resume token. If the seat is still held it moves to
+    /// the new connection (closing an older one still attached), which then gets `hi`,
+    /// the frames it missed and the room's `state`. Otherwise the connection is told
+    /// the seat is gone and closed.
+    pub fn resume(&mut self, now: u64, conn: ConnId, token: &str, online: u64) -> Vec<Effect> {
+        let slot = self.seats.iter().position(|s| {
+            s.as_ref()
+                .is_some_and(|s| s.is_person() && !token.is_empty() && s.token == token)
+        });
+        let Some((slot, seat)) = slot.and_then(|i| Some((i, self.seats[i].as_mut()?))) else {
+            return vec![
+                error(
+                    &conn,
+                    ErrorCode::SeatGone,
+                    "that seat was released; connect again without a resume token",
+                ),
+                Effect::Close {
+                    conn,
+                    code: CloseCode::SeatGone,
+                },
+            ];
+        };
+        let mut out = Vec::new();
+        if let Occupant::Human { conn: old, .. } = &seat.occupant {
+            out.push(Effect::Close {
+                conn: old.clone(),
+                code: CloseCode::Replaced,
+            });
+        }
+        seat.occupant = Occupant::Human {
+            conn: conn.clone(),
+            last_seen: now,
+        };
+        let missed = std::mem::take(&mut seat.missed);
+        let choice = seat.choice.filter(|_| seat.in_round);
+        out.push(self.hi(slot, conn.clone(), online, true));
+        out.extend(missed.into_iter().map(|frame| Effect::Send {
+            to: vec![conn.clone()],
+            frame,
+        }));
+        out.push(Effect::Send {
+            to: vec![conn],
+            frame: ServerFrame::State {
+                phase: self.phase(),
+                round: self.round,
+                ends_in_ms: self.deadline.map(|d| d.saturating_sub(now)),
+                seats: self.views(),
+                choice,
+            },
+        });
+        out.push(self.room_frame());
+        out
+    }
+
+    /// A text frame from `conn`. Any frame, even a bad one, proves the connection alive.
     pub fn receive(&mut self, now: u64, conn: &str, text: &str) -> Vec<Effect> {
+        self.note_ping(conn, now);
         let frame = match parse_client_frame(text) {
             Ok(frame) => frame,
             Err(ProtocolError::TooBig { .. }) => {
-                // Too big to be ours: close the connection, then treat it as gone.
+                // Too big to be ours: close the connection and release its seat; a
+                // client that does this is broken, and holding the seat helps nobody.
                 let mut out = vec![Effect::Close {
                     conn: conn.to_string(),
                     code: CloseCode::TooBig,
                 }];
-                out.extend(self.disconnect(now, conn));
+                if let Some(slot) = self.slot_of(conn) {
+                    self.release(now, slot, &mut out);
+                }
                 return out;
             }
             Err(ProtocolError::Refused { code, message }) => {
@@ -266,7 +347,7 @@ impl Room {
                     conn: conn.to_string(),
                     code: CloseCode::Normal,
                 });
-                out.extend(self.disconnect(now, conn));
+                self.release(now, slot, &mut out);
             }
             ClientFrame::Choice { choice } => {
                 let in_round = self.deadline.is_some_and(|deadline| now < deadline)
@@ -295,42 +376,71 @@ impl Room {
     }
 
     /// A binary frame from `conn`: not part of the protocol.
-    pub fn receive_binary(&mut self, conn: &str) -> Vec<Effect> {
+    pub fn receive_binary(&mut self, now: u64, conn: &str) -> Vec<Effect> {
+        self.note_ping(conn, now);
         vec![error(conn, ErrorCode::BinaryFrame, "frames are JSON text")]
     }
 
-    /// `conn`'s socket closed (or it left). Frees its seat; during a round the seat
-    /// stays in the round as a forfeit until it settles.
-    pub fn disconnect(&mut self, now: u64, conn: &str) -> Vec<Effect> {
-        let Some(slot) = self.slot_of(conn) else {
-            return Vec::new();
-        };
-        let mut out = Vec::new();
-        let running = self.deadline.is_some();
-        match self.seats[slot].as_mut() {
-            Some(seat) if running && seat.in_round => {
-                seat.occupant = Occupant::Gone;
-                seat.ready = false;
+    /// The platform answered a heartbeat from `conn` at `at` without waking the room
+    /// (WebSocket auto-response); the shell reports it so the room knows `conn` lives.
+    pub fn note_ping(&mut self, conn: &str, at: u64) {
+        if let Some(slot) = self.slot_of(conn) {
+            if let Some(Seat {
+                occupant: Occupant::Human { last_seen, .. },
+                ..
+            }) = self.seats[slot].as_mut()
+            {
+                *last_seen = (*last_seen).max(at);
             }
-            _ => self.seats[slot] = None,
         }
-        if self.humans().next().is_none() {
-            // Nobody real is left: bots and forfeits go too, and the room starts over.
-            self.seats.iter_mut().for_each(|s| *s = None);
-            self.deadline = None;
-            self.bot_at = None;
-        } else {
-            self.arm_bot_timer(now);
-            out.push(self.room_frame());
-            self.maybe_start(now, &mut out);
+    }
+
+    /// `conn`'s socket closed or failed. The seat is held for the grace window.
+    pub fn disconnect(&mut self, now: u64, conn: &str) -> Vec<Effect> {
+        let mut out = Vec::new();
+        if let Some(slot) = self.slot_of(conn) {
+            self.set_away(now, slot, &mut out);
         }
-        out.push(self.capacity());
         out
     }
 
-    /// The alarm fired (or any moment the shell chooses): do what is due at `now`.
+    /// After a restart of the runtime only the sockets in `live` still exist; seats whose
+    /// connection is not among them are away from now on.
+    pub fn reconcile(&mut self, now: u64, live: &[ConnId]) -> Vec<Effect> {
+        let mut out = Vec::new();
+        for slot in 0..self.seats.len() {
+            let lost = self.seats[slot]
+                .as_ref()
+                .and_then(Seat::conn)
+                .is_some_and(|c| !live.contains(c));
+            if lost {
+                self.set_away(now, slot, &mut out);
+            }
+        }
+        out
+    }
+
+    /// Does whatever is due at `now`: silent connections go away, grace windows end,
+    /// bots sit down and move, the round settles. Idempotent: a second call at the same
+    /// time (a retried alarm) finds nothing due.
     pub fn tick(&mut self, now: u64) -> Vec<Effect> {
         let mut out = Vec::new();
+        let timeout = self.config.heartbeat_timeout_ms;
+        for slot in 0..self.seats.len() {
+            match self.seats[slot].as_ref().map(|s| &s.occupant) {
+                Some(Occupant::Human { conn, last_seen }) if last_seen + timeout <= now => {
+                    out.push(Effect::Close {
+                        conn: conn.clone(),
+                        code: CloseCode::HeartbeatTimeout,
+                    });
+                    self.set_away(now, slot, &mut out);
+                }
+                Some(Occupant::Away { until }) if *until <= now => {
+                    self.release(now, slot, &mut out);
+                }
+                _ => {}
+            }
+        }
         if self.bot_at.is_some_and(|at| at <= now) {
             self.bot_at = None;
             self.seat_bots(now, &mut out);
@@ -362,11 +472,50 @@ impl Room {
             .position(|s| s.as_ref().and_then(Seat::conn).is_some_and(|c| c == conn))
     }
 
-    fn humans(&self) -> impl Iterator<Item = &ConnId> {
-        self.seats.iter().flatten().filter_map(Seat::conn)
+    fn has_people(&self) -> bool {
+        self.seats.iter().flatten().any(Seat::is_person)
     }
 
-    fn broadcast(&self, frame: ServerFrame) -> Effect {
+    fn phase(&self) -> RoomPhase {
+        if self.deadline.is_some() {
+            RoomPhase::Playing
+        } else {
+            RoomPhase::Waiting
+        }
+    }
+
+    fn hi(&self, slot: usize, conn: ConnId, online: u64, resumed: bool) -> Effect {
+        let token = self.seats[slot]
+            .as_ref()
+            .map(|s| s.token.clone())
+            .unwrap_or_default();
+        Effect::Send {
+            to: vec![conn],
+            frame: ServerFrame::Hi {
+                room: self.name.clone(),
+                seat: slot,
+                size: self.config.size,
+                online,
+                round_ms: self.config.round_ms,
+                resume: token,
+                resumed,
+            },
+        }
+    }
+
+    /// `frame` for every live connection. Away seats keep the frames that change the
+    /// game (`start`, `result`) to catch up on when they resume.
+    fn broadcast(&mut self, frame: ServerFrame) -> Effect {
+        if matches!(frame, ServerFrame::Start { .. } | ServerFrame::Result { .. }) {
+            for seat in self.seats.iter_mut().flatten() {
+                if matches!(seat.occupant, Occupant::Away { .. }) {
+                    if seat.missed.len() == MAX_MISSED_FRAMES {
+                        seat.missed.remove(0);
+                    }
+                    seat.missed.push(frame.clone());
+                }
+            }
+        }
         Effect::Send {
             to: self.connections(),
             frame,
@@ -385,16 +534,12 @@ impl Room {
             .collect()
     }
 
-    fn room_frame(&self) -> Effect {
-        let phase = if self.deadline.is_some() {
-            RoomPhase::Playing
-        } else {
-            RoomPhase::Waiting
-        };
-        self.broadcast(ServerFrame::Room {
-            phase,
+    fn room_frame(&mut self) -> Effect {
+        let frame = ServerFrame::Room {
+            phase: self.phase(),
             seats: self.views(),
-        })
+        };
+        self.broadcast(frame)
     }
 
     /// `movement` for everyone but the mover. Carries the face, never the hand.
@@ -402,9 +547,9 @@ impl Room {
         let mover = self.seats[slot].as_ref().and_then(Seat::conn);
         Effect::Send {
             to: self
-                .humans()
-                .filter(|c| Some(*c) != mover)
-                .cloned()
+                .connections()
+                .into_iter()
+                .filter(|c| Some(c) != mover)
                 .collect(),
             frame: ServerFrame::Movement {
                 seat: slot,
@@ -418,21 +563,62 @@ impl Room {
         self.capacity_version += 1;
         Effect::Capacity {
             free: self.free_seats(),
-            humans: self.humans().count() as u64,
+            humans: self.seats.iter().flatten().filter(|s| s.is_person()).count() as u64,
             version: self.capacity_version,
         }
     }
 
-    /// A lone player with free seats around them gets bots after `bot_wait_ms`. More
-    /// than one player in a bigger room also gets bots for the seats still free, so a
-    /// room of 3 never waits forever for its third.
+    /// The seat's connection is gone; hold the seat for the grace window.
+    fn set_away(&mut self, now: u64, slot: usize, out: &mut Vec<Effect>) {
+        if self.config.resume_grace_ms == 0 {
+            self.release(now, slot, out);
+            return;
+        }
+        if let Some(seat) = self.seats[slot].as_mut() {
+            seat.occupant = Occupant::Away {
+                until: now + self.config.resume_grace_ms,
+            };
+        }
+        out.push(self.room_frame());
+    }
+
+    /// The seat's player is gone for good (left, or away past the grace window). In a
+    /// running round the seat stays as a forfeit (no choice, which loses) until it
+    /// settles; otherwise it is free at once.
+    fn release(&mut self, now: u64, slot: usize, out: &mut Vec<Effect>) {
+        let running = self.deadline.is_some();
+        match self.seats[slot].as_mut() {
+            Some(seat) if running && seat.in_round => {
+                seat.occupant = Occupant::Gone;
+                seat.ready = false;
+                seat.choice = None;
+                seat.missed.clear();
+            }
+            _ => self.seats[slot] = None,
+        }
+        if !self.has_people() {
+            // Nobody real is left: bots and forfeits go too, and the room starts over.
+            self.seats.iter_mut().for_each(|s| *s = None);
+            self.deadline = None;
+            self.bot_at = None;
+        } else {
+            self.arm_bot_timer(now);
+            out.push(self.room_frame());
+            self.maybe_start(now, out);
+        }
+        out.push(self.capacity());
+    }
+
+    /// People with free seats around them get bots after `bot_wait_ms` (the wait
+    /// restarts whenever someone arrives), so a room of 3 never waits forever for its
+    /// third.
     fn arm_bot_timer(&mut self, now: u64) {
-        let wants_bots = self.free_seats() > 0 && self.humans().next().is_some();
+        let wants_bots = self.free_seats() > 0 && self.has_people();
         self.bot_at = wants_bots.then(|| now + self.config.bot_wait_ms);
     }
 
     fn seat_bots(&mut self, now: u64, out: &mut Vec<Effect>) {
-        if self.humans().next().is_none() || self.free_seats() == 0 {
+        if !self.has_people() || self.free_seats() == 0 {
             return;
         }
         for (slot, seat) in self.seats.iter_mut().enumerate() {
@@ -443,11 +629,13 @@ impl Room {
                         name: format!("Bot {}", slot + 1),
                         avatar: "🤖".into(),
                     },
+                    token: String::new(),
                     total: 0,
                     streak: 0,
                     ready: true,
                     in_round: false,
                     choice: None,
+                    missed: Vec::new(),
                 });
             }
         }
@@ -480,12 +668,13 @@ impl Room {
         self.round += 1;
         self.deadline = Some(now + round_ms);
         self.bot_at = None;
-        out.push(self.broadcast(ServerFrame::Start {
+        let frame = ServerFrame::Start {
             round: self.round,
             round_ms,
             ends_in_ms: round_ms,
             seats: self.views(),
-        }));
+        };
+        out.push(self.broadcast(frame));
     }
 
     fn settle_round(&mut self, now: u64, out: &mut Vec<Effect>) {
@@ -497,13 +686,11 @@ impl Room {
             .iter()
             .filter_map(|&i| self.seats[i].as_ref())
             .map(|s| {
-                (
-                    s.choice,
-                    Standing {
-                        total: s.total,
-                        streak: s.streak,
-                    },
-                )
+                let before = Standing {
+                    total: s.total,
+                    streak: s.streak,
+                };
+                (s.choice, before)
             })
             .collect();
         let mut lines = Vec::with_capacity(playing.len());
@@ -528,20 +715,22 @@ impl Room {
                 }
             }
         }
-        out.push(self.broadcast(ServerFrame::Result {
+        let result = ServerFrame::Result {
             round: self.round,
             seats: lines,
-        }));
+        };
+        out.push(self.broadcast(result));
         // Forfeited seats are released now that their round is over.
-        let had_gone = self
-            .seats
-            .iter()
-            .any(|s| s.as_ref().is_some_and(|s| s.occupant == Occupant::Gone));
-        if had_gone {
-            for seat in self.seats.iter_mut() {
-                if seat.as_ref().is_some_and(|s| s.occupant == Occupant::Gone) {
-                    *seat = None;
-                }
+        let gone: Vec<usize> = (0..self.seats.len())
+            .filter(|&i| {
+                self.seats[i]
+                    .as_ref()
+                    .is_some_and(|s| s.occupant == Occupant::Gone)
+            })
+            .collect();
+        if !gone.is_empty() {
+            for slot in gone {
+                self.seats[slot] = None;
             }
             self.arm_bot_timer(now);
             out.push(self.room_frame());

@@ -9,12 +9,27 @@ use crate::room::{Effect, Profile, Room, RoomFull};
 const ROUND: u64 = 3_000;
 const BOT_WAIT: u64 = 1_000;
 
+const HEARTBEAT: u64 = 10_000;
+const GRACE: u64 = 5_000;
+
 fn config(size: usize) -> RoomConfig {
     RoomConfig {
         size,
         round_ms: ROUND,
         bot_wait_ms: BOT_WAIT,
+        heartbeat_timeout_ms: HEARTBEAT,
+        resume_grace_ms: GRACE,
     }
+}
+
+fn token(conn: &str) -> String {
+    format!("rps-0.secret-{conn}")
+}
+
+/// Seats `conn` in `room` at `now`.
+fn join(room: &mut Room, now: u64, conn: &str) -> Vec<Effect> {
+    room.connect(now, conn.into(), token(conn), profile(conn), 1)
+        .expect("a free seat")
 }
 
 fn profile(name: &str) -> Profile {
@@ -66,7 +81,7 @@ fn full_room(size: usize) -> (Room, Vec<String>, Vec<Effect>) {
     let conns: Vec<String> = (0..size).map(|i| format!("c{i}")).collect();
     let mut log = Vec::new();
     for c in &conns {
-        log.extend(room.connect(0, c.clone(), profile(c), 1).unwrap());
+        log.extend(join(&mut room, 0, c));
     }
     (room, conns, log)
 }
@@ -101,7 +116,9 @@ fn a_full_room_starts_a_round_for_everyone() {
 #[test]
 fn the_first_player_is_welcomed_with_seat_and_room() {
     let mut room = Room::new("rps-9", config(2), 1);
-    let out = room.connect(5, "a".into(), profile("a"), 42).unwrap();
+    let out = room
+        .connect(5, "a".into(), "tok".into(), profile("a"), 42)
+        .unwrap();
     assert_eq!(
         frames_to(&out, "a")[0],
         ServerFrame::Hi {
@@ -109,7 +126,9 @@ fn the_first_player_is_welcomed_with_seat_and_room() {
             seat: 0,
             size: 2,
             online: 42,
-            round_ms: ROUND
+            round_ms: ROUND,
+            resume: "tok".into(),
+            resumed: false,
         }
     );
 }
@@ -118,7 +137,7 @@ fn the_first_player_is_welcomed_with_seat_and_room() {
 fn a_full_room_refuses_another_connection() {
     let (mut room, _, _) = full_room(2);
     assert_eq!(
-        room.connect(1, "late".into(), profile("late"), 1),
+        room.connect(1, "late".into(), token("late"), profile("late"), 1),
         Err(RoomFull)
     );
 }
@@ -172,7 +191,8 @@ fn a_retried_alarm_never_settles_twice() {
             "duplicate alarm at {late} did something"
         );
     }
-    assert_eq!(room.next_deadline(), None);
+    // What is left to wake up for is the heartbeat check of the two connections.
+    assert_eq!(room.next_deadline(), Some(HEARTBEAT));
 }
 
 #[test]
@@ -239,7 +259,7 @@ fn movement_reaches_the_others_and_never_names_the_hand() {
 #[test]
 fn a_lone_player_gets_a_bot_after_the_wait_and_the_bot_plays() {
     let mut room = Room::new("rps-0", config(2), 99);
-    let out = room.connect(0, "solo".into(), profile("solo"), 1).unwrap();
+    let out = join(&mut room, 0, "solo");
     assert_eq!(starts(&out, "solo"), 0);
     assert_eq!(room.next_deadline(), Some(BOT_WAIT));
     assert!(room.tick(BOT_WAIT - 1).is_empty());
@@ -283,7 +303,7 @@ fn a_lone_player_gets_a_bot_after_the_wait_and_the_bot_plays() {
 fn bot_moments_vary_with_the_seed_and_repeat_with_it() {
     let moment = |seed| {
         let mut room = Room::new("r", config(2), seed);
-        room.connect(0, "a".into(), profile("a"), 1).unwrap();
+        join(&mut room, 0, "a");
         room.tick(BOT_WAIT);
         room.next_deadline().unwrap()
     };
@@ -298,8 +318,8 @@ fn bot_moments_vary_with_the_seed_and_repeat_with_it() {
 #[test]
 fn a_room_of_three_gets_bots_for_the_seats_still_free() {
     let mut room = Room::new("r", config(3), 3);
-    room.connect(0, "a".into(), profile("a"), 1).unwrap();
-    room.connect(500, "b".into(), profile("b"), 2).unwrap();
+    join(&mut room, 0, "a");
+    join(&mut room, 500, "b");
     // The wait restarts with each arrival.
     assert_eq!(room.next_deadline(), Some(500 + BOT_WAIT));
     let out = room.tick(500 + BOT_WAIT);
@@ -337,7 +357,7 @@ fn leaving_mid_round_forfeits_and_frees_the_seat_after_the_result() {
 fn leaving_between_rounds_frees_the_seat_at_once() {
     let (mut room, _, _) = full_room(2);
     room.tick(ROUND);
-    let out = room.disconnect(ROUND + 5, "c1");
+    let out = room.receive(ROUND + 5, "c1", r#"{"type":"leave"}"#);
     assert_eq!(room.free_seats(), 1);
     assert!(out
         .iter()
@@ -352,9 +372,9 @@ fn leaving_between_rounds_frees_the_seat_at_once() {
 #[test]
 fn the_last_person_leaving_empties_the_room_of_bots() {
     let mut room = Room::new("r", config(2), 4);
-    room.connect(0, "a".into(), profile("a"), 1).unwrap();
+    join(&mut room, 0, "a");
     room.tick(BOT_WAIT);
-    let out = room.disconnect(BOT_WAIT + 10, "a");
+    let out = room.receive(BOT_WAIT + 10, "a", r#"{"type":"leave"}"#);
     assert_eq!(room.free_seats(), 2);
     assert_eq!(
         room.next_deadline(),
@@ -365,8 +385,7 @@ fn the_last_person_leaving_empties_the_room_of_bots() {
         .iter()
         .any(|e| matches!(e, Effect::Capacity { free: 2, .. })));
     // The room can be used again.
-    room.connect(BOT_WAIT + 20, "b".into(), profile("b"), 1)
-        .unwrap();
+    join(&mut room, BOT_WAIT + 20, "b");
     assert_eq!(room.free_seats(), 1);
 }
 
@@ -390,7 +409,7 @@ fn bad_input_gets_an_error_frame_and_the_round_goes_on() {
         }
     }
     assert_eq!(
-        frames_to(&room.receive_binary("c0"), "c0").len(),
+        frames_to(&room.receive_binary(60, "c0"), "c0").len(),
         1,
         "binary frames are answered"
     );
@@ -448,4 +467,212 @@ fn the_room_survives_a_round_trip_through_storage() {
     let mut reloaded: Room = serde_json::from_str(&json).unwrap();
     assert_eq!(reloaded, room);
     assert_eq!(reloaded.tick(ROUND), room.tick(ROUND));
+}
+
+// ---- connection lifecycle: heartbeats, away seats, resume ----
+
+fn room_frames(effects: &[Effect], conn: &str) -> Vec<Vec<crate::protocol::SeatView>> {
+    frames_to(effects, conn)
+        .into_iter()
+        .filter_map(|f| match f {
+            ServerFrame::Room { seats, .. } => Some(seats),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_silent_connection_is_closed_after_the_timeout_and_the_others_learn() {
+    let (mut room, _, _) = full_room(2);
+    room.note_ping("c1", HEARTBEAT - 1_000); // c1's heartbeats were answered by the platform
+    assert_eq!(room.next_deadline(), Some(ROUND));
+    room.tick(ROUND);
+    assert_eq!(room.next_deadline(), Some(HEARTBEAT), "c0's silence is the next thing due");
+    let out = room.tick(HEARTBEAT);
+    assert!(out.contains(&Effect::Close {
+        conn: "c0".into(),
+        code: CloseCode::HeartbeatTimeout
+    }));
+    assert!(!out
+        .iter()
+        .any(|e| matches!(e, Effect::Close { conn, .. } if conn == "c1")));
+    let seats = room_frames(&out, "c1").pop().expect("c1 is told");
+    assert!(seats[0].away && !seats[1].away);
+    assert_eq!(room.free_seats(), 0, "the seat is held for the grace window");
+}
+
+#[test]
+fn any_frame_counts_as_a_heartbeat() {
+    let (mut room, _, _) = full_room(2);
+    room.receive(HEARTBEAT - 1, "c0", "garbage");
+    room.note_ping("c1", HEARTBEAT - 1);
+    room.tick(ROUND);
+    assert!(room.tick(HEARTBEAT).is_empty());
+    assert_eq!(room.next_deadline(), Some(2 * HEARTBEAT - 1));
+}
+
+#[test]
+fn a_resume_within_the_grace_window_keeps_seat_choice_and_result() {
+    let (mut room, _, _) = full_room(2);
+    choose(&mut room, 50, "c0", "rock");
+    choose(&mut room, 60, "c1", "scissors");
+    let out = room.disconnect(100, "c0");
+    assert!(room_frames(&out, "c1")[0][0].away);
+    // The round settles while c0 is away; its rock still counts.
+    let settled = room.tick(ROUND);
+    let seen_by_c1 = results(&settled, "c1");
+    assert_eq!(seen_by_c1[0].1[0].choice, Some(Choice::Rock));
+
+    let out = room.resume(ROUND + 100, "c0-again".into(), &token("c0"), 1);
+    let frames = frames_to(&out, "c0-again");
+    assert!(matches!(
+        &frames[0],
+        ServerFrame::Hi { seat: 0, resumed: true, resume, .. } if *resume == token("c0")
+    ));
+    assert_eq!(
+        results(&out, "c0-again"),
+        seen_by_c1,
+        "the missed result is replayed, identical"
+    );
+    match frames.iter().find(|f| matches!(f, ServerFrame::State { .. })) {
+        Some(ServerFrame::State {
+            phase,
+            round,
+            seats,
+            ends_in_ms,
+            ..
+        }) => {
+            assert_eq!((*phase, *round, *ends_in_ms), (RoomPhase::Waiting, 1, None));
+            assert_eq!(seats[0].total, 1);
+            assert!(!seats[0].away);
+        }
+        other => panic!("no state frame: {other:?}"),
+    }
+    assert!(!room_frames(&out, "c1")[0][0].away, "c1 sees c0 back");
+    // The resumed connection plays on.
+    room.receive(ROUND + 200, "c0-again", r#"{"type":"join"}"#);
+    let out = room.receive(ROUND + 300, "c1", r#"{"type":"join"}"#);
+    assert_eq!(starts(&out, "c0-again"), 1);
+}
+
+#[test]
+fn a_resume_mid_round_gets_time_left_and_its_own_choice() {
+    let (mut room, _, _) = full_room(2);
+    choose(&mut room, 50, "c0", "paper");
+    room.disconnect(100, "c0");
+    let out = room.resume(1_000, "c0b".into(), &token("c0"), 1);
+    let state = frames_to(&out, "c0b")
+        .into_iter()
+        .find(|f| matches!(f, ServerFrame::State { .. }));
+    assert!(matches!(
+        state,
+        Some(ServerFrame::State {
+            phase: RoomPhase::Playing,
+            ends_in_ms: Some(2_000),
+            choice: Some(Choice::Paper),
+            ..
+        })
+    ));
+}
+
+#[test]
+fn after_the_grace_window_the_seat_is_released_and_a_resume_refused() {
+    let (mut room, _, _) = full_room(2);
+    room.tick(ROUND);
+    room.note_ping("c1", ROUND);
+    room.disconnect(ROUND + 100, "c0");
+    assert!(room.tick(ROUND + 100 + GRACE - 1).is_empty());
+    let out = room.tick(ROUND + 100 + GRACE);
+    assert_eq!(room.free_seats(), 1);
+    assert!(out
+        .iter()
+        .any(|e| matches!(e, Effect::Capacity { free: 1, humans: 1, .. })));
+    // The one left behind is offered a bot.
+    assert_eq!(room.next_deadline(), Some(ROUND + 100 + GRACE + BOT_WAIT));
+
+    let out = room.resume(ROUND + GRACE + 200, "late".into(), &token("c0"), 1);
+    assert!(matches!(
+        frames_to(&out, "late")[..],
+        [ServerFrame::Error {
+            code: ErrorCode::SeatGone,
+            ..
+        }]
+    ));
+    assert!(out.contains(&Effect::Close {
+        conn: "late".into(),
+        code: CloseCode::SeatGone
+    }));
+}
+
+#[test]
+fn a_seat_released_mid_round_counts_as_no_choice() {
+    let mut cfg = config(2);
+    cfg.resume_grace_ms = 1_000;
+    let mut room = Room::new("r", cfg, 1);
+    join(&mut room, 0, "a");
+    join(&mut room, 0, "b");
+    choose(&mut room, 50, "a", "rock");
+    choose(&mut room, 50, "b", "scissors");
+    room.disconnect(100, "a");
+    room.tick(1_100); // a's grace ends mid-round: released, its rock no longer counts
+    let out = room.tick(ROUND);
+    let (_, seats) = &results(&out, "b")[0];
+    assert_eq!((seats[0].choice, seats[0].base), (None, -1));
+    assert_eq!((seats[1].base, seats[1].total), (1, 1));
+    assert_eq!(room.free_seats(), 1, "the forfeit seat is freed after the result");
+}
+
+#[test]
+fn a_resume_replaces_a_connection_still_attached() {
+    let (mut room, _, _) = full_room(2);
+    let out = room.resume(500, "c0-new".into(), &token("c0"), 1);
+    assert!(out.contains(&Effect::Close {
+        conn: "c0".into(),
+        code: CloseCode::Replaced
+    }));
+    assert_eq!(room.connections(), ["c0-new", "c1"]);
+    // The replaced connection's late close does not touch the seat.
+    assert!(room.disconnect(600, "c0").is_empty());
+    assert_eq!(room.connections(), ["c0-new", "c1"]);
+}
+
+#[test]
+fn unknown_and_empty_tokens_never_match_a_seat() {
+    let mut room = Room::new("r", config(2), 1);
+    join(&mut room, 0, "a");
+    room.tick(BOT_WAIT); // a bot sits down with an empty token
+    for bad in ["", "r.nope", "rps-0.secret-a "] {
+        let out = room.resume(BOT_WAIT + 1, "x".into(), bad, 1);
+        assert!(
+            out.contains(&Effect::Close {
+                conn: "x".into(),
+                code: CloseCode::SeatGone
+            }),
+            "{bad:?}"
+        );
+    }
+}
+
+#[test]
+fn after_a_restart_seats_without_a_live_socket_are_away() {
+    let (mut room, _, _) = full_room(2);
+    let out = room.reconcile(1_000, &["c1".to_string()]);
+    let seats = room_frames(&out, "c1").pop().unwrap();
+    assert!(seats[0].away && !seats[1].away);
+    assert_eq!(room.connections(), ["c1"]);
+    // Nothing changes when every socket survived (a wake from hibernation).
+    assert!(room.reconcile(1_001, &["c1".to_string()]).is_empty());
+}
+
+#[test]
+fn a_player_who_leaves_is_released_at_once_not_held() {
+    let (mut room, _, _) = full_room(2);
+    room.tick(ROUND);
+    room.receive(ROUND + 1, "c0", r#"{"type":"leave"}"#);
+    assert_eq!(room.free_seats(), 1);
+    let out = room.resume(ROUND + 2, "back".into(), &token("c0"), 1);
+    assert!(out.contains(&Effect::Close {
+        conn: "back".into(),
+        code: CloseCode::SeatGone
+    }));
 }
