@@ -59,7 +59,6 @@ pub enum Effect {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RoomFull;
 
-
 /// Frames kept for an away seat, to replay when it resumes (the oldest go first).
 const MAX_MISSED_FRAMES: usize = 16;
 
@@ -191,12 +190,16 @@ impl Room {
     /// The earliest moment at which [`Room::tick`] has something to do.
     pub fn next_deadline(&self) -> Option<u64> {
         let timeout = self.config.heartbeat_timeout_ms;
-        let per_seat = self.seats.iter().flatten().filter_map(|s| match s.occupant {
-            Occupant::Human { last_seen, .. } => Some(last_seen + timeout),
-            Occupant::Away { until } => Some(until),
-            Occupant::Bot { choose_at } => choose_at,
-            Occupant::Gone => None,
-        });
+        let per_seat = self
+            .seats
+            .iter()
+            .flatten()
+            .filter_map(|s| match s.occupant {
+                Occupant::Human { last_seen, .. } => Some(last_seen + timeout),
+                Occupant::Away { until } => Some(until),
+                Occupant::Bot { choose_at } => choose_at,
+                Occupant::Gone => None,
+            });
         per_seat.chain(self.deadline).chain(self.bot_at).min()
     }
 
@@ -211,7 +214,11 @@ impl Room {
         profile: Profile,
         online: u64,
     ) -> Result<Vec<Effect>, RoomFull> {
-        let slot = self.seats.iter().position(Option::is_none).ok_or(RoomFull)?;
+        let slot = self
+            .seats
+            .iter()
+            .position(Option::is_none)
+            .ok_or(RoomFull)?;
         self.seats[slot] = Some(Seat {
             occupant: Occupant::Human {
                 conn: conn.clone(),
@@ -233,15 +240,24 @@ impl Room {
         Ok(out)
     }
 
+    /// Would [`Room::resume`] with `token` get a seat back?
+    pub fn holds_seat(&self, token: &str) -> bool {
+        self.seat_for_token(token).is_some()
+    }
+
+    fn seat_for_token(&self, token: &str) -> Option<usize> {
+        self.seats.iter().position(|s| {
+            s.as_ref()
+                .is_some_and(|s| s.is_person() && !token.is_empty() && s.token == token)
+        })
+    }
+
     /// A new connection presents a resume token. If the seat is still held it moves to
     /// the new connection (closing an older one still attached), which then gets `hi`,
     /// the frames it missed and the room's `state`. Otherwise the connection is told
     /// the seat is gone and closed.
     pub fn resume(&mut self, now: u64, conn: ConnId, token: &str, online: u64) -> Vec<Effect> {
-        let slot = self.seats.iter().position(|s| {
-            s.as_ref()
-                .is_some_and(|s| s.is_person() && !token.is_empty() && s.token == token)
-        });
+        let slot = self.seat_for_token(token);
         let Some((slot, seat)) = slot.and_then(|i| Some((i, self.seats[i].as_mut()?))) else {
             return vec![
                 error(
@@ -506,7 +522,10 @@ impl Room {
     /// `frame` for every live connection. Away seats keep the frames that change the
     /// game (`start`, `result`) to catch up on when they resume.
     fn broadcast(&mut self, frame: ServerFrame) -> Effect {
-        if matches!(frame, ServerFrame::Start { .. } | ServerFrame::Result { .. }) {
+        if matches!(
+            frame,
+            ServerFrame::Start { .. } | ServerFrame::Result { .. }
+        ) {
             for seat in self.seats.iter_mut().flatten() {
                 if matches!(seat.occupant, Occupant::Away { .. }) {
                     if seat.missed.len() == MAX_MISSED_FRAMES {
@@ -563,7 +582,12 @@ impl Room {
         self.capacity_version += 1;
         Effect::Capacity {
             free: self.free_seats(),
-            humans: self.seats.iter().flatten().filter(|s| s.is_person()).count() as u64,
+            humans: self
+                .seats
+                .iter()
+                .flatten()
+                .filter(|s| s.is_person())
+                .count() as u64,
             version: self.capacity_version,
         }
     }

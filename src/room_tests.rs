@@ -487,7 +487,11 @@ fn a_silent_connection_is_closed_after_the_timeout_and_the_others_learn() {
     room.note_ping("c1", HEARTBEAT - 1_000); // c1's heartbeats were answered by the platform
     assert_eq!(room.next_deadline(), Some(ROUND));
     room.tick(ROUND);
-    assert_eq!(room.next_deadline(), Some(HEARTBEAT), "c0's silence is the next thing due");
+    assert_eq!(
+        room.next_deadline(),
+        Some(HEARTBEAT),
+        "c0's silence is the next thing due"
+    );
     let out = room.tick(HEARTBEAT);
     assert!(out.contains(&Effect::Close {
         conn: "c0".into(),
@@ -498,7 +502,11 @@ fn a_silent_connection_is_closed_after_the_timeout_and_the_others_learn() {
         .any(|e| matches!(e, Effect::Close { conn, .. } if conn == "c1")));
     let seats = room_frames(&out, "c1").pop().expect("c1 is told");
     assert!(seats[0].away && !seats[1].away);
-    assert_eq!(room.free_seats(), 0, "the seat is held for the grace window");
+    assert_eq!(
+        room.free_seats(),
+        0,
+        "the seat is held for the grace window"
+    );
 }
 
 #[test]
@@ -534,7 +542,10 @@ fn a_resume_within_the_grace_window_keeps_seat_choice_and_result() {
         seen_by_c1,
         "the missed result is replayed, identical"
     );
-    match frames.iter().find(|f| matches!(f, ServerFrame::State { .. })) {
+    match frames
+        .iter()
+        .find(|f| matches!(f, ServerFrame::State { .. }))
+    {
         Some(ServerFrame::State {
             phase,
             round,
@@ -584,9 +595,14 @@ fn after_the_grace_window_the_seat_is_released_and_a_resume_refused() {
     assert!(room.tick(ROUND + 100 + GRACE - 1).is_empty());
     let out = room.tick(ROUND + 100 + GRACE);
     assert_eq!(room.free_seats(), 1);
-    assert!(out
-        .iter()
-        .any(|e| matches!(e, Effect::Capacity { free: 1, humans: 1, .. })));
+    assert!(out.iter().any(|e| matches!(
+        e,
+        Effect::Capacity {
+            free: 1,
+            humans: 1,
+            ..
+        }
+    )));
     // The one left behind is offered a bot.
     assert_eq!(room.next_deadline(), Some(ROUND + 100 + GRACE + BOT_WAIT));
 
@@ -619,7 +635,11 @@ fn a_seat_released_mid_round_counts_as_no_choice() {
     let (_, seats) = &results(&out, "b")[0];
     assert_eq!((seats[0].choice, seats[0].base), (None, -1));
     assert_eq!((seats[1].base, seats[1].total), (1, 1));
-    assert_eq!(room.free_seats(), 1, "the forfeit seat is freed after the result");
+    assert_eq!(
+        room.free_seats(),
+        1,
+        "the forfeit seat is freed after the result"
+    );
 }
 
 #[test]

@@ -1,8 +1,8 @@
 // Matchmaking against the real Worker: bursts of joins, rooms of three.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, afterEach, before, describe, test } from 'node:test';
 
-import { Player, expectedResult } from './support/client.mjs';
+import { Player, leaveAll, expectedResult } from './support/client.mjs';
 import { startServer } from './support/server.mjs';
 
 describe('matchmaking, rooms of two', () => {
@@ -11,6 +11,7 @@ describe('matchmaking, rooms of two', () => {
     // Bots would blur the count: make them wait longer than the test runs.
     server = await startServer({ vars: { BOT_WAIT_MS: 600000, ROUND_MS: 60000 } });
   });
+  afterEach(leaveAll);
   after(async () => server?.stop());
 
   test('20 clients joining at once end in 10 full rooms with no duplicate seats', async () => {
@@ -43,6 +44,7 @@ describe('matchmaking, rooms of three', () => {
   before(async () => {
     server = await startServer({ vars: { ROOM_SIZE: 3, BOT_WAIT_MS: 600000, ROUND_MS: 1500 } });
   });
+  afterEach(leaveAll);
   after(async () => server?.stop());
 
   test('three players fill one room and settle pairwise', async () => {

@@ -1,9 +1,9 @@
 // Rock-paper-scissors against the real built Worker in workerd, with real WebSocket
 // clients. Run by `npm test` (scripts/test.sh builds the wasm first).
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, afterEach, before, describe, test } from 'node:test';
 
-import { Player, expectedResult } from './support/client.mjs';
+import { Player, leaveAll, expectedResult } from './support/client.mjs';
 import { startServer } from './support/server.mjs';
 
 const ROUND_MS = 1500;
@@ -31,6 +31,7 @@ describe('rock-paper-scissors in workerd', () => {
   before(async () => {
     server = await startServer({ vars: { ROUND_MS, BOT_WAIT_MS } });
   });
+  afterEach(leaveAll);
   after(async () => {
     await server?.stop();
   });

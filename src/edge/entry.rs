@@ -30,6 +30,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
             }))
         })
         .get_async("/ws", play)
+        .get_async("/debug/rooms/:room", room_status)
         .run(req, env)
         .await
 }
@@ -49,6 +50,9 @@ async fn play(req: Request, ctx: RouteContext<()>) -> worker::Result<Response> {
 
     let conn = format!("{:016x}", random_u64());
     let url = req.url()?;
+    if let Some((_, token)) = url.query_pairs().find(|(k, _)| k == "resume") {
+        return resume(&ctx, &conn, &token).await;
+    }
     let mut name = format!("Player-{}", &conn[..4]);
     let mut avatar = String::new();
     for (key, value) in url.query_pairs() {
@@ -103,4 +107,47 @@ async fn play(req: Request, ctx: RouteContext<()>) -> worker::Result<Response> {
         refused = Some(assignment.room);
     }
     Response::error("every room we tried was full; try again", 503)
+}
+
+/// `GET /ws?resume=<token>`: back to the seat the token names. The token starts with
+/// the room's name, so the Worker goes straight to that room, no matchmaking.
+async fn resume(ctx: &RouteContext<()>, conn: &str, token: &str) -> worker::Result<Response> {
+    let room = token.rsplit_once('.').map(|(room, _)| room).unwrap_or("");
+    let plausible = !room.is_empty()
+        && room.len() <= 64
+        && room.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    // An implausible token still gets a socket that says "seat gone", from a room that
+    // does not exist, so the client sees one clear answer whatever was wrong.
+    let room = if plausible { room } else { "no-such-room" };
+    let mut target = worker::Url::parse(ROOM_CONNECT_URL)?;
+    target
+        .query_pairs_mut()
+        .append_pair("resume", token)
+        .append_pair("conn", conn);
+    let headers = Headers::new();
+    headers.set("upgrade", "websocket")?;
+    let forward =
+        Request::new_with_init(target.as_str(), RequestInit::new().with_headers(headers))?;
+    ctx.env
+        .durable_object(ROOMS_BINDING)?
+        .get_by_name(room)?
+        .fetch_with_request(forward)
+        .await
+}
+
+/// `GET /debug/rooms/:room`: the room object's own view of itself (instance id, sockets,
+/// seats). Only when the var `DEBUG_ROUTES` is `1` (the tests set it); 404 otherwise.
+async fn room_status(_req: Request, ctx: RouteContext<()>) -> worker::Result<Response> {
+    let enabled = ctx
+        .env
+        .var("DEBUG_ROUTES")
+        .is_ok_and(|v| v.to_string() == "1");
+    let Some(room) = ctx.param("room").filter(|_| enabled) else {
+        return Response::error("Not Found", 404);
+    };
+    ctx.env
+        .durable_object(ROOMS_BINDING)?
+        .get_by_name(room)?
+        .fetch_with_str("https://room.internal/status")
+        .await
 }

@@ -15,6 +15,7 @@
 
 use std::cell::{Cell, RefCell};
 
+use wasm_bindgen::{prelude::*, JsCast};
 use worker::{
     durable_object, DurableObject, Env, Request, Response, State, WebSocket,
     WebSocketIncomingMessage, WebSocketPair,
@@ -24,11 +25,26 @@ use super::{
     now_ms, post_json, random_u64, vars, MATCHMAKER_BINDING, MATCHMAKER_NAME, MATCHMAKER_REPORT_URL,
 };
 use crate::matchmaker::CapacityReport;
-use crate::protocol::{PING_FRAME, PONG_FRAME};
+use crate::protocol::{CloseCode, ErrorCode, ServerFrame, PING_FRAME, PONG_FRAME};
 use crate::room::{Effect, Profile, Room};
 
 /// Storage key of the serialised [`Room`].
 const ROOM_KEY: &str = "room";
+
+#[wasm_bindgen]
+extern "C" {
+    /// The Durable Object state seen through the one method the `worker` crate does
+    /// not bind yet.
+    type AutoResponseState;
+
+    /// When the runtime last answered a heartbeat on `ws` by auto-response (those never
+    /// reach the room), or null.
+    #[wasm_bindgen(method, catch, js_name = getWebSocketAutoResponseTimestamp)]
+    fn get_websocket_auto_response_timestamp(
+        this: &AutoResponseState,
+        ws: &worker::web_sys::WebSocket,
+    ) -> Result<Option<worker::js_sys::Date>, JsValue>;
+}
 
 #[durable_object]
 pub struct ArenaRoom {
@@ -38,6 +54,11 @@ pub struct ArenaRoom {
     room: RefCell<Option<Room>>,
     /// The alarm time last set by this instance, to skip redundant `set_alarm` calls.
     armed: Cell<Option<u64>>,
+    /// Identifies this in-memory instance. A new value after an idle spell proves the
+    /// room was hibernated or evicted and rebuilt from storage (see `/status`).
+    instance: u64,
+    /// When this instance was constructed.
+    constructed_at: u64,
 }
 
 impl DurableObject for ArenaRoom {
@@ -52,51 +73,91 @@ impl DurableObject for ArenaRoom {
             env,
             room: RefCell::new(None),
             armed: Cell::new(None),
+            instance: random_u64(),
+            constructed_at: now_ms(),
         }
     }
 
     /// `GET /connect?room=…&conn=…&name=…&avatar=…&online=…` with `Upgrade: websocket`,
-    /// forwarded by the Worker. Answers 101 with the socket, or 409 when the room is full.
+    /// forwarded by the Worker for a new player: answers 101 with the socket, or 409
+    /// when the room is full. With `resume=…` instead of `room`, takes back a held seat
+    /// (or answers on the socket that the seat is gone). `GET /status` describes this
+    /// instance, for tests and operators.
     async fn fetch(&self, req: Request) -> worker::Result<Response> {
         let url = req.url()?;
-        if url.path() != "/connect" {
-            return Response::error("not found", 404);
-        }
         let query = |key: &str| {
             url.query_pairs()
                 .find(|(k, _)| k == key)
                 .map(|(_, v)| v.into_owned())
                 .unwrap_or_default()
         };
-        let conn = query("conn");
-        let room_name = query("room");
-        if conn.is_empty() || room_name.is_empty() {
-            return Response::error("conn and room are required", 400);
+        match url.path() {
+            "/connect" => {}
+            "/status" => return self.status().await,
+            _ => return Response::error("not found", 404),
         }
-        self.load(Some(&room_name)).await?;
-        if self
-            .room
-            .borrow()
-            .as_ref()
-            .is_none_or(|r| r.free_seats() == 0)
+        let conn = query("conn");
+        let resume = query("resume");
+        let room_name = query("room");
+        let online = query("online").parse().unwrap_or(0);
+        if conn.is_empty() || (room_name.is_empty() && resume.is_empty()) {
+            return Response::error("conn and room (or resume) are required", 400);
+        }
+        let create = (!room_name.is_empty()).then_some(room_name.as_str());
+        let loaded = self.load(create).await?;
+        let now = now_ms();
+        // Time passes first: whatever fell due while nobody was looking happens now.
+        let mut effects = self.with_room(|room| room.tick(now));
+
+        if resume.is_empty()
+            && self
+                .room
+                .borrow()
+                .as_ref()
+                .is_none_or(|r| r.free_seats() == 0)
         {
+            self.finish(now, effects).await?;
             return Response::error("room full", 409);
         }
-
         let pair = WebSocketPair::new()?;
+        let seat_held = loaded
+            && (resume.is_empty()
+                || self
+                    .room
+                    .borrow()
+                    .as_ref()
+                    .is_some_and(|r| r.holds_seat(&resume)));
+        if !seat_held {
+            // The seat is gone (or the room is). Answer on a plain socket that is not
+            // attached to the room: one error frame, then close 4002.
+            pair.server.accept()?;
+            let gone = ServerFrame::Error {
+                code: ErrorCode::SeatGone,
+                message: "that seat was released; connect again without a resume token".into(),
+            };
+            let _ = pair.server.send_with_str(gone.to_json());
+            let code = CloseCode::SeatGone;
+            let _ = pair.server.close(Some(code.code()), Some(code.reason()));
+            self.finish(now, effects).await?;
+            return Response::from_websocket(pair.client);
+        }
         self.state
             .accept_websocket_with_tags(&pair.server, &[&conn]);
-        let now = now_ms();
-        let profile = Profile {
-            name: query("name"),
-            avatar: query("avatar"),
+        let more = if resume.is_empty() {
+            let token = format!("{room_name}.{:016x}{:016x}", random_u64(), random_u64());
+            let profile = Profile {
+                name: query("name"),
+                avatar: query("avatar"),
+            };
+            // No await since the free-seat check above, so the seat is still there.
+            self.with_room(|room| {
+                room.connect(now, conn.clone(), token, profile, online)
+                    .unwrap_or_default()
+            })
+        } else {
+            self.with_room(|room| room.resume(now, conn.clone(), &resume, online))
         };
-        let online = query("online").parse().unwrap_or(0);
-        // No await since the free-seat check above, so the seat is still there.
-        let effects = self.with_room(|room| {
-            room.connect(now, conn.clone(), profile, online)
-                .unwrap_or_default()
-        });
+        effects.extend(more);
         self.finish(now, effects).await?;
         Response::from_websocket(pair.client)
     }
@@ -104,6 +165,15 @@ impl DurableObject for ArenaRoom {
     async fn alarm(&self) -> worker::Result<Response> {
         if self.load(None).await? {
             let now = now_ms();
+            // Heartbeats the runtime answered on its own count as signs of life.
+            for ws in self.state.get_websockets() {
+                if let (Some(conn), Some(at)) = (self.conn_of(&ws), self.last_auto_response(&ws)) {
+                    self.with_room(|room| {
+                        room.note_ping(&conn, at);
+                        Vec::new()
+                    });
+                }
+            }
             let effects = self.with_room(|room| room.tick(now));
             // The runtime cleared the alarm that just fired; forget it so it is re-set.
             self.armed.set(None);
@@ -124,9 +194,13 @@ impl DurableObject for ArenaRoom {
             return Ok(());
         }
         let now = now_ms();
-        let effects = self.with_room(|room| match &message {
-            WebSocketIncomingMessage::String(text) => room.receive(now, &conn, text),
-            WebSocketIncomingMessage::Binary(_) => room.receive_binary(&conn),
+        let effects = self.with_room(|room| {
+            let mut out = room.tick(now);
+            out.extend(match &message {
+                WebSocketIncomingMessage::String(text) => room.receive(now, &conn, text),
+                WebSocketIncomingMessage::Binary(_) => room.receive_binary(now, &conn),
+            });
+            out
         });
         self.finish(now, effects).await
     }
@@ -138,7 +212,9 @@ impl DurableObject for ArenaRoom {
         _reason: String,
         _was_clean: bool,
     ) -> worker::Result<()> {
-        // Complete the closing handshake; the socket may already be gone, which is fine.
+        // Answer the peer's close frame. Hibernatable sockets are not covered by the
+        // runtime's automatic reply (without this the peer waits in CLOSING); a socket
+        // that is already closed ignores the call.
         let _ = ws.close(Some(1000), Some("closed"));
         self.drop_connection(&ws).await
     }
@@ -151,25 +227,47 @@ impl DurableObject for ArenaRoom {
 impl ArenaRoom {
     /// Fills the cache from storage. With `create`, a room that was never stored is
     /// created under that name. Returns whether a room is loaded.
+    ///
+    /// A room read back from storage is reconciled with the sockets the runtime still
+    /// holds: after hibernation they are all there, after a restart of the runtime
+    /// none are, and the seats whose socket is gone become away (held for a resume).
     async fn load(&self, create: Option<&str>) -> worker::Result<bool> {
         if self.room.borrow().is_some() {
             return Ok(true);
         }
         let stored: Option<String> = self.state.storage().get(ROOM_KEY).await?;
-        let loaded = match stored.map(|json| serde_json::from_str::<Room>(&json)) {
-            Some(Ok(room)) => Some(room),
+        let fresh =
+            || create.map(|name| Room::new(name, vars::room_config(&self.env), random_u64()));
+        let (loaded, from_storage) = match stored.map(|json| serde_json::from_str::<Room>(&json)) {
+            Some(Ok(room)) => (Some(room), true),
             Some(Err(err)) => {
                 worker::console_error!("stored room unreadable, starting afresh: {err}");
-                create.map(|name| Room::new(name, vars::room_config(&self.env), random_u64()))
+                (fresh(), false)
             }
-            None => create.map(|name| Room::new(name, vars::room_config(&self.env), random_u64())),
+            None => (fresh(), false),
         };
-        let mut cache = self.room.borrow_mut();
-        // Another event may have loaded it while we awaited storage.
-        if cache.is_none() {
+        {
+            let mut cache = self.room.borrow_mut();
+            // Another event may have loaded it while we awaited storage.
+            if cache.is_some() {
+                return Ok(true);
+            }
             *cache = loaded;
         }
-        Ok(cache.is_some())
+        if from_storage {
+            let live: Vec<String> = self
+                .state
+                .get_websockets()
+                .iter()
+                .filter_map(|ws| self.conn_of(ws))
+                .collect();
+            let now = now_ms();
+            let effects = self.with_room(|room| room.reconcile(now, &live));
+            if !effects.is_empty() {
+                self.finish(now, effects).await?;
+            }
+        }
+        Ok(self.room.borrow().is_some())
     }
 
     /// Runs `f` on the loaded room (callers have checked that one is loaded).
@@ -189,37 +287,17 @@ impl ArenaRoom {
             return Ok(());
         }
         let now = now_ms();
-        let effects = self.with_room(|room| room.disconnect(now, &conn));
+        let effects = self.with_room(|room| {
+            let mut out = room.tick(now);
+            out.extend(room.disconnect(now, &conn));
+            out
+        });
         self.finish(now, effects).await
     }
 
-    /// Carries out `effects`, stores the room and sets the alarm.
+    /// Stores the room, sets the alarm, then carries out `effects`. Storing first means
+    /// nothing a player has seen can be lost to a crash between sending and storing.
     async fn finish(&self, now: u64, effects: Vec<Effect>) -> worker::Result<()> {
-        let mut reports = Vec::new();
-        for effect in effects {
-            match effect {
-                Effect::Send { to, frame } => {
-                    let text = frame.to_json();
-                    for conn in to {
-                        for ws in self.state.get_websockets_with_tag(&conn) {
-                            // A socket closing under us is not an error worth failing for.
-                            let _ = ws.send_with_str(&text);
-                        }
-                    }
-                }
-                Effect::Close { conn, code } => {
-                    for ws in self.state.get_websockets_with_tag(&conn) {
-                        let _ = ws.close(Some(code.code()), Some(code.reason()));
-                    }
-                }
-                Effect::Capacity {
-                    free,
-                    humans,
-                    version,
-                } => reports.push((free, humans, version)),
-            }
-        }
-
         let (json, next, name) = {
             let cache = self.room.borrow();
             let Some(room) = cache.as_ref() else {
@@ -243,19 +321,67 @@ impl ArenaRoom {
             self.armed.set(next);
         }
 
-        for (free, humans, version) in reports {
-            let report = CapacityReport {
-                room: name.clone(),
-                free,
-                humans,
-                version,
-            };
+        let mut reports = Vec::new();
+        for effect in effects {
+            match effect {
+                Effect::Send { to, frame } => {
+                    let text = frame.to_json();
+                    for conn in to {
+                        for ws in self.state.get_websockets_with_tag(&conn) {
+                            // A socket closing under us is not an error worth failing for.
+                            let _ = ws.send_with_str(&text);
+                        }
+                    }
+                }
+                Effect::Close { conn, code } => {
+                    for ws in self.state.get_websockets_with_tag(&conn) {
+                        let _ = ws.close(Some(code.code()), Some(code.reason()));
+                    }
+                }
+                Effect::Capacity {
+                    free,
+                    humans,
+                    version,
+                } => reports.push(CapacityReport {
+                    room: name.clone(),
+                    free,
+                    humans,
+                    version,
+                }),
+            }
+        }
+        for report in reports {
             // Best effort: the matchmaker's view is an estimate that rooms correct.
             if let Err(err) = self.report(&report).await {
                 worker::console_warn!("capacity report for {} failed: {err}", report.room);
             }
         }
         Ok(())
+    }
+
+    /// When the runtime last auto-answered a heartbeat on `ws`, in ms since the epoch.
+    fn last_auto_response(&self, ws: &WebSocket) -> Option<u64> {
+        let state: &AutoResponseState = self.state.as_raw().unchecked_ref();
+        let date = state
+            .get_websocket_auto_response_timestamp(ws.as_ref())
+            .ok()??;
+        let ms = date.get_time();
+        (ms.is_finite() && ms > 0.0).then_some(ms as u64)
+    }
+
+    /// `GET /status`: which instance this is and what it holds.
+    async fn status(&self) -> worker::Result<Response> {
+        let loaded_before = self.room.borrow().is_some();
+        self.load(None).await?;
+        let room = self.room.borrow();
+        Response::from_json(&serde_json::json!({
+            "instance": format!("{:016x}", self.instance),
+            "constructed_at": self.constructed_at,
+            "was_loaded": loaded_before,
+            "sockets": self.state.get_websockets().len(),
+            "room": room.as_ref().map(|r| r.name()),
+            "connections": room.as_ref().map(|r| r.connections()).unwrap_or_default(),
+        }))
     }
 
     async fn report(&self, report: &CapacityReport) -> worker::Result<()> {

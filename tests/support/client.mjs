@@ -1,17 +1,51 @@
 // A test player: a real WebSocket (Node's built-in client) with a queue of received
 // frames, so a test can say "the next `result`" and wait for it.
 
+/** The heartbeat, byte for byte as the server's auto-response expects it. */
+export const PING = '{"type":"ping"}';
+
+/** Every player a test file opened, so `leaveAll` can clean up after a failing test. */
+const everyone = new Set();
+
+/** Leaves (or at least closes) every player still connected. */
+export async function leaveAll() {
+  await Promise.all([...everyone].map((p) => p.leave()));
+}
+
 export class Player {
-  /** Opens a socket to `wsUrl` (query `name` set from `name`) and waits for it to open. */
-  static async connect(wsUrl, { name } = {}) {
-    const url = name ? `${wsUrl}?name=${encodeURIComponent(name)}` : wsUrl;
-    const player = new Player(new WebSocket(url));
+  /**
+   * Opens a socket to `wsUrl` and waits for it to open. `name` sets the query's name,
+   * `resume` a resume token; `heartbeatMs` sends the exact ping frame that often.
+   */
+  static async connect(wsUrl, { name, resume, heartbeatMs } = {}) {
+    const query = new URLSearchParams();
+    if (name) query.set('name', name);
+    if (resume) query.set('resume', resume);
+    const qs = query.toString();
+    const player = new Player(new WebSocket(qs ? `${wsUrl}?${qs}` : wsUrl));
     await player.opened;
+    if (heartbeatMs) {
+      player.heartbeat = setInterval(() => {
+        if (player.ws.readyState === WebSocket.OPEN) player.ws.send(PING);
+      }, heartbeatMs);
+      player.closed.then(() => clearInterval(player.heartbeat));
+    }
     return player;
+  }
+
+  /** How many pongs arrived (answers to heartbeats). */
+  pongs() {
+    return this.frames.filter((f) => f.type === 'pong').length;
+  }
+
+  /** The resume token from the first `hi`. */
+  get token() {
+    return this.frames.find((f) => f.type === 'hi')?.resume;
   }
 
   constructor(ws) {
     this.ws = ws;
+    everyone.add(this);
     this.frames = []; // every frame received, parsed, in order
     this.raw = []; // the same frames as text
     this.cursor = 0; // frames before this index were consumed by next()
@@ -70,9 +104,26 @@ export class Player {
     });
   }
 
-  close() {
-    if (this.ws.readyState <= WebSocket.OPEN) this.ws.close(1000, 'done');
-    return this.closed;
+  /** Gives up the seat cleanly (`leave`), so the next test finds no half-full room. */
+  async leave() {
+    everyone.delete(this);
+    if (this.ws.readyState === WebSocket.OPEN) {
+      this.send({ type: 'leave' });
+      const timer = new Promise((r) => setTimeout(r, 3000));
+      await Promise.race([this.closed, timer]);
+    }
+    return this.close();
+  }
+
+  /**
+   * Closes from this side and waits for the closing handshake, at most 5 s (a peer that
+   * already sent its close frame may be slow to drop the TCP connection).
+   */
+  close(code = 1000) {
+    everyone.delete(this);
+    clearInterval(this.heartbeat);
+    if (this.ws.readyState <= WebSocket.OPEN) this.ws.close(code, 'done');
+    return Promise.race([this.closed, new Promise((r) => setTimeout(r, 5000))]);
   }
 }
 

@@ -45,7 +45,7 @@ export async function startServer({ vars = {}, persistTo, port } = {}) {
   const args = [
     'dev', '--ip', '127.0.0.1', '--port', String(port),
     '--inspector-port', String(inspector), '--persist-to', dir,
-    '--show-interactive-dev-session=false', '--log-level', 'info',
+    '--show-interactive-dev-session=false', '--log-level', 'log',
   ];
   for (const [key, value] of Object.entries(vars)) args.push('--var', `${key}:${value}`);
   const child = spawn(join(BIN, 'wrangler'), args, {
