@@ -27,12 +27,21 @@ export function freePort() {
 }
 
 const running = new Set();
-// Last line of defence: never leave a server behind, even when a test crashes.
-process.on('exit', () => {
+// Last line of defence: never leave a server behind, even when a test crashes or the
+// run is interrupted. Servers live in their own process groups, so a signal to the test
+// runner does not reach them by itself.
+function killAll() {
   for (const child of running) {
     try { process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ }
   }
-});
+}
+process.on('exit', killAll);
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.once(signal, () => {
+    killAll();
+    process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGTERM' ? 15 : 1));
+  });
+}
 
 /**
  * Starts a server. `vars` become `--var KEY:VALUE`. Pass `persistTo` to reuse a storage
