@@ -21,3 +21,11 @@ bash scripts/build.sh
 step "integration tests (workerd via wrangler dev)"
 export EDGE_ARENA_PREBUILT=1
 node --test --test-reporter=spec --test-concurrency=1 tests/*.test.mjs
+
+# Every server a test started must be gone by now.
+left="$(pgrep -af "$ROOT/node_modules/.*workerd serve" || true)"
+if [ -n "$left" ]; then
+  echo "test servers left running:"; echo "$left"
+  pkill -9 -f "$ROOT/node_modules/.*workerd serve" || true
+  exit 1
+fi

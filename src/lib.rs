@@ -33,6 +33,8 @@ pub mod scoring;
 
 #[cfg(test)]
 mod room_tests;
+#[cfg(test)]
+mod typegen;
 
 #[cfg(target_arch = "wasm32")]
 mod edge;

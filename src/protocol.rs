@@ -29,6 +29,7 @@ pub const PONG_FRAME: &str = r#"{"type":"pong"}"#;
 /// Rock-paper-scissors hands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub enum Choice {
     Rock,
     Paper,
@@ -52,6 +53,7 @@ impl Choice {
 /// Expressions a player can pull while the round runs (the demo's faces).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub enum Face {
     Laugh,
     Cry,
@@ -62,12 +64,15 @@ pub enum Face {
 /// Frames a client sends.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub enum ClientFrame {
     /// Say who I am; answered with `hi`. Both fields optional: a missing one is kept.
     Hello {
         #[serde(default)]
+        #[cfg_attr(test, ts(optional))]
         name: Option<String>,
         #[serde(default)]
+        #[cfg_attr(test, ts(optional))]
         avatar: Option<String>,
     },
     /// Ready for the next round in this room (the first round needs no `join`).
@@ -85,6 +90,7 @@ pub enum ClientFrame {
 /// What `movement` says a player did. It never carries the hand itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub enum MovementKind {
     /// Chose or changed a hand (which one stays secret until `result`).
     Choice,
@@ -95,6 +101,7 @@ pub enum MovementKind {
 /// Where a room is in its cycle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub enum RoomPhase {
     /// Waiting for seats to fill or for players to `join` the next round.
     Waiting,
@@ -104,6 +111,7 @@ pub enum RoomPhase {
 
 /// A seat as everybody in the room sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct SeatView {
     pub seat: usize,
     pub name: String,
@@ -119,6 +127,7 @@ pub struct SeatView {
 
 /// One seat's line in a `result`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct SeatResult {
     pub seat: usize,
     /// `null` when the seat chose nothing (which loses to any hand).
@@ -134,6 +143,7 @@ pub struct SeatResult {
 /// Frames the server sends.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub enum ServerFrame {
     /// Welcome: which room and seat this connection holds.
     Hi {
@@ -190,6 +200,7 @@ pub enum ServerFrame {
 /// Machine-readable reasons in an `error` frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub enum ErrorCode {
     /// Not JSON, or JSON of the wrong shape.
     BadFrame,

@@ -1,0 +1,5 @@
+// Edge Arena client SDK: `new ArenaClient({ url, transport: wxTransport(wx) })` in a
+// mini-program, `browserTransport()` in a browser.
+export { ArenaClient, DEFAULTS, backoffDelay, systemClock } from './arena.js';
+export { browserTransport, wxTransport } from './transports.js';
+export { CLOSE_CODES, PING_FRAME, MAX_FRAME_BYTES } from './codes.js';
