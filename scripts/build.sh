@@ -7,4 +7,5 @@ cd "$ROOT"
 if [ "${EDGE_ARENA_PREBUILT:-}" = 1 ] && [ -f build/worker/shim.mjs ]; then
   exit 0
 fi
+node scripts/sdk-bundle.mjs
 exec worker-build --release

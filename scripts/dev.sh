@@ -9,6 +9,7 @@ port="${PORT:-8787}"
 cat <<TXT
 
   Edge Arena is starting (the first start builds the wasm, about a minute).
+    play:       http://localhost:$port/   (open two tabs, or wait for a bot)
     health:     http://localhost:$port/health
     WebSocket:  ws://localhost:$port/ws?name=YourName
   Stop with Ctrl-C.

@@ -12,13 +12,24 @@ cargo fmt --check
 cargo clippy --all-targets --locked -- -D warnings
 cargo clippy --lib --target wasm32-unknown-unknown --locked -- -D warnings
 
-step "core tests (host, virtual clock)"
+step "core tests (host, virtual clock; includes the generated-types check)"
 cargo test --locked
+
+step "client SDK tests (fake clock) and bundle check"
+node --test --test-reporter=spec client/test/*.test.mjs
+node scripts/sdk-bundle.mjs --check
 
 step "release build of the Worker"
 bash scripts/build.sh
 
-step "integration tests (workerd via wrangler dev)"
+step "integration tests (workerd via wrangler dev; the web page in headless Chromium)"
+# Debian's Chromium, plus CJK and emoji fonts so screenshots show the page's text.
+if [ -z "${CHROMIUM_PATH:-}" ] && { ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi wqy; }; then
+  echo "installing Debian's chromium and fonts for the browser tests"
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq chromium fonts-wqy-zenhei fonts-noto-color-emoji >/dev/null
+fi
 export EDGE_ARENA_PREBUILT=1
 node --test --test-reporter=spec --test-concurrency=1 tests/*.test.mjs
 

@@ -11,7 +11,8 @@
 // - resume: keeps the token from `hi` and reconnects with it, so the server gives the
 //   seat back; a `seat_gone` answer drops the token and matches anew;
 // - a bounded send queue while not connected (oldest frames dropped first);
-// - typed events: `on('result', frame => …)`, plus 'state', 'frame' and 'dropped'.
+// - typed events: `on('result', frame => …)` for each frame type, plus 'connection'
+//   (idle/connecting/open/reconnecting/closed), 'frame' (every frame), 'close', 'dropped'.
 //
 // Frame types are generated from the server's Rust types: ./protocol.d.ts.
 
@@ -89,7 +90,10 @@ export class ArenaClient {
     this.timers = {};
   }
 
-  /** Subscribes to a frame type (`'result'`), `'frame'` (all), `'state'` or `'dropped'`. */
+  /**
+   * Subscribes to a frame type (`'result'`, `'state'`, …), `'frame'` (every frame),
+   * `'connection'` (the connection state), `'close'` (final close) or `'dropped'`.
+   */
   on(type, fn) {
     if (!this.listeners.has(type)) this.listeners.set(type, new Set());
     this.listeners.get(type).add(fn);
@@ -103,7 +107,7 @@ export class ArenaClient {
   setState(state) {
     if (this.state === state) return;
     this.state = state;
-    this.emit('state', state);
+    this.emit('connection', state);
   }
 
   /** Opens the connection (with the resume token, once there is one). */

@@ -3,3 +3,4 @@
 export { ArenaClient, DEFAULTS, backoffDelay, systemClock } from './arena.js';
 export { browserTransport, wxTransport } from './transports.js';
 export { CLOSE_CODES, PING_FRAME, MAX_FRAME_BYTES } from './codes.js';
+export { HANDS, FACES, handIcon, faceIcon, describeResult, OUTCOME_TEXT } from './rps.js';

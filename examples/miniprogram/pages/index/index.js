@@ -1,0 +1,119 @@
+// Rock-paper-scissors page. All networking is in the SDK (utils/arena.js, bundled from
+// client/src by `npm run sdk`); this page only turns frames into data for the view.
+const {
+  ArenaClient, wxTransport, HANDS, FACES, describeResult, faceIcon, OUTCOME_TEXT,
+} = require('../../utils/arena.js');
+const config = require('../../config.js');
+
+const SPIN_MS = 800;
+
+Page({
+  data: {
+    connection: 'idle', // idle | connecting | open | reconnecting | closed
+    mySeat: null,
+    seats: [], // {seat, name, avatar, bot, away, total, streak, spinning, face}
+    phase: 'waiting', // waiting | playing | result
+    round: 0,
+    secondsLeft: 0,
+    myChoice: null,
+    result: null, // {round, outcome, outcomeText, lines}
+    hands: HANDS,
+    faces: FACES,
+  },
+
+  onLoad(query) {
+    const name = (query && query.name) || `玩家${Math.floor(Math.random() * 9000 + 1000)}`;
+    this.timers = { spin: {} };
+    const client = new ArenaClient({ url: config.serverUrl, name, transport: wxTransport(wx) });
+    this.client = client;
+    client.on('connection', (connection) => this.setData({ connection }));
+    client.on('hi', (f) => this.setData({ mySeat: f.seat }));
+    client.on('room', (f) => this.showSeats(f.seats));
+    client.on('start', (f) => {
+      this.showSeats(f.seats);
+      this.setData({ phase: 'playing', round: f.round, myChoice: null, result: null });
+      this.countdown(f.ends_in_ms);
+    });
+    client.on('state', (f) => {
+      // After a resume: the room as it is now.
+      this.showSeats(f.seats);
+      this.setData({ round: f.round, myChoice: f.choice, phase: f.phase === 'playing' ? 'playing' : this.data.phase });
+      if (f.ends_in_ms != null) this.countdown(f.ends_in_ms);
+    });
+    client.on('movement', (f) => this.spin(f.seat, f.face));
+    client.on('result', (f) => {
+      const result = describeResult(f, this.data.mySeat, this.data.seats);
+      result.outcomeText = OUTCOME_TEXT[result.outcome];
+      this.stopCountdown();
+      const seats = this.data.seats.map((s) => {
+        const line = f.seats.find((l) => l.seat === s.seat);
+        return line ? { ...s, total: line.total, streak: line.streak } : s;
+      });
+      this.setData({ phase: 'result', result, seats, secondsLeft: 0 });
+    });
+    client.connect();
+  },
+
+  // WeChat closes the sockets of a mini-program 5 s after it goes to the background;
+  // coming back, reconnect at once instead of waiting out the backoff.
+  onShow() {
+    if (this.client) this.client.wake();
+  },
+
+  onUnload() {
+    this.stopCountdown();
+    Object.values(this.timers.spin).forEach(clearTimeout);
+    this.client.close();
+  },
+
+  choose(e) {
+    const choice = e.currentTarget.dataset.choice;
+    if (this.data.phase !== 'playing') return;
+    this.client.send({ type: 'choice', choice });
+    this.setData({ myChoice: choice });
+  },
+
+  pullFace(e) {
+    const face = e.currentTarget.dataset.face;
+    this.client.send({ type: 'face', face });
+    this.spin(this.data.mySeat, face);
+  },
+
+  playAgain() {
+    this.client.send({ type: 'join' });
+    this.setData({ phase: 'waiting', result: null, myChoice: null });
+  },
+
+  showSeats(seats) {
+    const old = this.data.seats;
+    this.setData({
+      seats: seats.map((s) => {
+        const before = old.find((o) => o.seat === s.seat) || {};
+        return { ...s, spinning: !!before.spinning, face: before.face || '' };
+      }),
+    });
+  },
+
+  // The other player chose or pulled a face: spin their avatar (the hand stays secret).
+  spin(seat, face) {
+    const mark = (spinning) => this.setData({
+      seats: this.data.seats.map((s) => (s.seat === seat
+        ? { ...s, spinning, face: face ? faceIcon(face) : s.face } : s)),
+    });
+    mark(true);
+    clearTimeout(this.timers.spin[seat]);
+    this.timers.spin[seat] = setTimeout(() => mark(false), SPIN_MS);
+  },
+
+  countdown(endsInMs) {
+    this.stopCountdown();
+    const end = Date.now() + endsInMs;
+    const tick = () => this.setData({ secondsLeft: Math.max(0, Math.ceil((end - Date.now()) / 1000)) });
+    tick();
+    this.timers.countdown = setInterval(tick, 250);
+  },
+
+  stopCountdown() {
+    clearInterval(this.timers.countdown);
+  },
+});

@@ -1,0 +1,386 @@
+// Edge Arena client SDK, bundled from client/src by `npm run sdk`. Do not edit.
+var __defProp = Object.defineProperty;
+var __defProps = Object.defineProperties;
+var __getOwnPropDesc = Object.getOwnPropertyDescriptor;
+var __getOwnPropDescs = Object.getOwnPropertyDescriptors;
+var __getOwnPropNames = Object.getOwnPropertyNames;
+var __getOwnPropSymbols = Object.getOwnPropertySymbols;
+var __hasOwnProp = Object.prototype.hasOwnProperty;
+var __propIsEnum = Object.prototype.propertyIsEnumerable;
+var __defNormalProp = (obj, key, value) => key in obj ? __defProp(obj, key, { enumerable: true, configurable: true, writable: true, value }) : obj[key] = value;
+var __spreadValues = (a, b) => {
+  for (var prop in b || (b = {}))
+    if (__hasOwnProp.call(b, prop))
+      __defNormalProp(a, prop, b[prop]);
+  if (__getOwnPropSymbols)
+    for (var prop of __getOwnPropSymbols(b)) {
+      if (__propIsEnum.call(b, prop))
+        __defNormalProp(a, prop, b[prop]);
+    }
+  return a;
+};
+var __spreadProps = (a, b) => __defProps(a, __getOwnPropDescs(b));
+var __objRest = (source, exclude) => {
+  var target = {};
+  for (var prop in source)
+    if (__hasOwnProp.call(source, prop) && exclude.indexOf(prop) < 0)
+      target[prop] = source[prop];
+  if (source != null && __getOwnPropSymbols)
+    for (var prop of __getOwnPropSymbols(source)) {
+      if (exclude.indexOf(prop) < 0 && __propIsEnum.call(source, prop))
+        target[prop] = source[prop];
+    }
+  return target;
+};
+var __export = (target, all) => {
+  for (var name in all)
+    __defProp(target, name, { get: all[name], enumerable: true });
+};
+var __copyProps = (to, from, except, desc) => {
+  if (from && typeof from === "object" || typeof from === "function") {
+    for (let key of __getOwnPropNames(from))
+      if (!__hasOwnProp.call(to, key) && key !== except)
+        __defProp(to, key, { get: () => from[key], enumerable: !(desc = __getOwnPropDesc(from, key)) || desc.enumerable });
+  }
+  return to;
+};
+var __toCommonJS = (mod) => __copyProps(__defProp({}, "__esModule", { value: true }), mod);
+
+// client/src/index.js
+var index_exports = {};
+__export(index_exports, {
+  ArenaClient: () => ArenaClient,
+  CLOSE_CODES: () => CLOSE_CODES,
+  DEFAULTS: () => DEFAULTS,
+  FACES: () => FACES,
+  HANDS: () => HANDS,
+  MAX_FRAME_BYTES: () => MAX_FRAME_BYTES,
+  OUTCOME_TEXT: () => OUTCOME_TEXT,
+  PING_FRAME: () => PING_FRAME,
+  backoffDelay: () => backoffDelay,
+  browserTransport: () => browserTransport,
+  describeResult: () => describeResult,
+  faceIcon: () => faceIcon,
+  handIcon: () => handIcon,
+  systemClock: () => systemClock,
+  wxTransport: () => wxTransport
+});
+module.exports = __toCommonJS(index_exports);
+
+// client/src/codes.js
+var PING_FRAME = '{"type":"ping"}';
+var MAX_FRAME_BYTES = 4096;
+var CLOSE_CODES = {
+  Normal: 1e3,
+  TooBig: 1009,
+  HeartbeatTimeout: 4e3,
+  Replaced: 4001,
+  SeatGone: 4002
+};
+
+// client/src/arena.js
+var DEFAULTS = {
+  heartbeatMs: 15e3,
+  heartbeatTimeoutMs: 4e4,
+  connectTimeoutMs: 1e4,
+  backoffBaseMs: 500,
+  backoffMaxMs: 15e3,
+  queueLimit: 32
+};
+var systemClock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (id) => clearTimeout(id)
+};
+function backoffDelay(attempt, baseMs, maxMs, random = Math.random) {
+  const cap = Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 30));
+  return Math.round(cap / 2 + random() * cap / 2);
+}
+var FINAL_CODES = /* @__PURE__ */ new Set([CLOSE_CODES.Normal, CLOSE_CODES.Replaced, CLOSE_CODES.TooBig]);
+var ArenaClient = class {
+  /**
+   * @param {object} options
+   * @param {string} options.url WebSocket endpoint, e.g. 'wss://arena.example.com/ws'
+   * @param {Transport} options.transport
+   * @param {string} [options.name]
+   * @param {string} [options.avatar]
+   * @param {Clock} [options.clock]
+   * @param {() => number} [options.random]
+   */
+  constructor(_a) {
+    var _b = _a, { url, transport, name, avatar, clock = systemClock, random = Math.random } = _b, rest = __objRest(_b, ["url", "transport", "name", "avatar", "clock", "random"]);
+    this.url = url;
+    this.transport = transport;
+    this.profile = { name, avatar };
+    this.clock = clock;
+    this.random = random;
+    this.options = __spreadValues(__spreadValues({}, DEFAULTS), rest);
+    this.state = "idle";
+    this.token = null;
+    this.seat = null;
+    this.room = null;
+    this.attempt = 0;
+    this.queue = [];
+    this.listeners = /* @__PURE__ */ new Map();
+    this.socket = null;
+    this.timers = {};
+  }
+  /**
+   * Subscribes to a frame type (`'result'`, `'state'`, …), `'frame'` (every frame),
+   * `'connection'` (the connection state), `'close'` (final close) or `'dropped'`.
+   */
+  on(type, fn) {
+    if (!this.listeners.has(type)) this.listeners.set(type, /* @__PURE__ */ new Set());
+    this.listeners.get(type).add(fn);
+    return () => {
+      var _a;
+      return (_a = this.listeners.get(type)) == null ? void 0 : _a.delete(fn);
+    };
+  }
+  emit(type, value) {
+    var _a;
+    for (const fn of (_a = this.listeners.get(type)) != null ? _a : []) fn(value);
+  }
+  setState(state) {
+    if (this.state === state) return;
+    this.state = state;
+    this.emit("connection", state);
+  }
+  /** Opens the connection (with the resume token, once there is one). */
+  connect() {
+    if (this.state === "open" || this.state === "connecting") return;
+    this.clearTimer("retry");
+    this.setState(this.attempt === 0 && !this.token ? "connecting" : "reconnecting");
+    const socket = this.transport(this.socketUrl());
+    this.socket = socket;
+    const mine = (fn) => (...args) => {
+      if (this.socket === socket) fn(...args);
+    };
+    socket.onopen = mine(() => this.opened());
+    socket.onmessage = mine((text) => this.received(text));
+    socket.onclose = mine((code, reason) => this.lost(code, reason));
+    socket.onerror = mine(() => {
+    });
+    this.setTimer("connect", this.options.connectTimeoutMs, () => this.abandon());
+  }
+  /** Reconnects now if the connection is down (skipping the backoff wait). */
+  wake() {
+    if (this.state === "reconnecting" && !this.socket) {
+      this.attempt = 0;
+      this.connect();
+    }
+  }
+  /**
+   * Sends a frame now, or queues it until the connection is back. Returns false if the
+   * client is closed. A full queue drops its oldest frame (emitted as 'dropped').
+   * @param {ClientFrame} frame
+   */
+  send(frame) {
+    if (this.state === "closed") return false;
+    const text = JSON.stringify(frame);
+    if (this.state === "open" && this.socket) {
+      this.socket.send(text);
+      return true;
+    }
+    this.queue.push(text);
+    while (this.queue.length > this.options.queueLimit) this.emit("dropped", JSON.parse(this.queue.shift()));
+    return true;
+  }
+  /** Gives up the seat (`leave`); the server closes the connection and we stay closed. */
+  leave() {
+    this.send({ type: "leave" });
+  }
+  /** Closes for good, without leaving (the seat is held for the grace window). */
+  close() {
+    this.setState("closed");
+    this.stopTimers();
+    const socket = this.socket;
+    this.socket = null;
+    socket == null ? void 0 : socket.close(1e3, "client closed");
+  }
+  socketUrl() {
+    const query = [];
+    if (this.token) query.push(`resume=${encodeURIComponent(this.token)}`);
+    else {
+      if (this.profile.name) query.push(`name=${encodeURIComponent(this.profile.name)}`);
+      if (this.profile.avatar) query.push(`avatar=${encodeURIComponent(this.profile.avatar)}`);
+    }
+    return query.length ? `${this.url}${this.url.includes("?") ? "&" : "?"}${query.join("&")}` : this.url;
+  }
+  opened() {
+    this.clearTimer("connect");
+    this.attempt = 0;
+    this.setState("open");
+    const queued = this.queue;
+    this.queue = [];
+    for (const text of queued) this.socket.send(text);
+    this.beat();
+    this.alive();
+  }
+  received(text) {
+    this.alive();
+    let frame;
+    try {
+      frame = JSON.parse(text);
+    } catch (e) {
+      return;
+    }
+    if (frame.type === "hi") {
+      this.token = frame.resume;
+      this.seat = frame.seat;
+      this.room = frame.room;
+    }
+    if (frame.type === "error" && frame.code === "seat_gone") {
+      this.token = null;
+      this.seat = null;
+      this.emit("frame", frame);
+      this.emit(frame.type, frame);
+      this.abandon(0);
+      return;
+    }
+    this.emit("frame", frame);
+    this.emit(frame.type, frame);
+  }
+  lost(code, reason) {
+    this.stopTimers();
+    this.socket = null;
+    if (this.state === "closed") return;
+    if (FINAL_CODES.has(code)) {
+      this.setState("closed");
+      this.emit("close", { code, reason });
+      return;
+    }
+    this.retry();
+  }
+  /** Drops the current socket without waiting for its close and reconnects. */
+  abandon(delay) {
+    const socket = this.socket;
+    this.socket = null;
+    this.stopTimers();
+    try {
+      socket == null ? void 0 : socket.close(1e3, "reconnecting");
+    } catch (e) {
+    }
+    if (this.state !== "closed") this.retry(delay);
+  }
+  retry(delay) {
+    const wait = delay != null ? delay : backoffDelay(this.attempt, this.options.backoffBaseMs, this.options.backoffMaxMs, this.random);
+    this.attempt += 1;
+    this.setState("reconnecting");
+    this.setTimer("retry", wait, () => this.connect());
+  }
+  /** Sends a heartbeat every heartbeatMs while open. */
+  beat() {
+    this.setTimer("beat", this.options.heartbeatMs, () => {
+      if (this.state === "open" && this.socket) this.socket.send(PING_FRAME);
+      this.beat();
+    });
+  }
+  /** Something arrived: the connection lives for another heartbeatTimeoutMs. */
+  alive() {
+    this.setTimer("dead", this.options.heartbeatTimeoutMs, () => this.abandon());
+  }
+  setTimer(name, ms, fn) {
+    this.clearTimer(name);
+    this.timers[name] = this.clock.setTimeout(() => {
+      delete this.timers[name];
+      fn();
+    }, ms);
+  }
+  clearTimer(name) {
+    if (this.timers[name] !== void 0) this.clock.clearTimeout(this.timers[name]);
+    delete this.timers[name];
+  }
+  stopTimers() {
+    for (const name of Object.keys(this.timers)) this.clearTimer(name);
+  }
+};
+
+// client/src/transports.js
+function wxTransport(wx) {
+  return (url) => {
+    const socket = {};
+    const task = wx.connectSocket({ url });
+    task.onOpen(() => {
+      var _a;
+      return (_a = socket.onopen) == null ? void 0 : _a.call(socket);
+    });
+    task.onMessage(({ data }) => {
+      var _a;
+      return (_a = socket.onmessage) == null ? void 0 : _a.call(socket, typeof data === "string" ? data : "");
+    });
+    task.onClose(({ code, reason }) => {
+      var _a;
+      return (_a = socket.onclose) == null ? void 0 : _a.call(socket, code != null ? code : 1006, reason != null ? reason : "");
+    });
+    task.onError((err) => {
+      var _a;
+      return (_a = socket.onerror) == null ? void 0 : _a.call(socket, err);
+    });
+    socket.send = (text) => task.send({ data: text });
+    socket.close = (code = 1e3, reason = "") => task.close({ code, reason });
+    return socket;
+  };
+}
+function browserTransport(WebSocketImpl = globalThis.WebSocket) {
+  return (url) => {
+    const socket = {};
+    const ws = new WebSocketImpl(url);
+    ws.onopen = () => {
+      var _a;
+      return (_a = socket.onopen) == null ? void 0 : _a.call(socket);
+    };
+    ws.onmessage = (e) => {
+      var _a;
+      return (_a = socket.onmessage) == null ? void 0 : _a.call(socket, typeof e.data === "string" ? e.data : "");
+    };
+    ws.onclose = (e) => {
+      var _a;
+      return (_a = socket.onclose) == null ? void 0 : _a.call(socket, e.code, e.reason);
+    };
+    ws.onerror = (e) => {
+      var _a;
+      return (_a = socket.onerror) == null ? void 0 : _a.call(socket, e);
+    };
+    socket.send = (text) => ws.send(text);
+    socket.close = (code = 1e3, reason = "") => ws.close(code, reason);
+    return socket;
+  };
+}
+
+// client/src/rps.js
+var HANDS = [
+  { id: "rock", icon: "\u270A", zh: "\u77F3\u5934", en: "Rock" },
+  { id: "scissors", icon: "\u270C\uFE0F", zh: "\u526A\u5200", en: "Scissors" },
+  { id: "paper", icon: "\u270B", zh: "\u5E03", en: "Paper" }
+];
+var FACES = [
+  { id: "laugh", icon: "\u{1F606}" },
+  { id: "cry", icon: "\u{1F62D}" },
+  { id: "angry", icon: "\u{1F620}" },
+  { id: "smirk", icon: "\u{1F60F}" }
+];
+var handIcon = (id) => {
+  var _a, _b;
+  return (_b = (_a = HANDS.find((h) => h.id === id)) == null ? void 0 : _a.icon) != null ? _b : "\u2026";
+};
+var faceIcon = (id) => {
+  var _a, _b;
+  return (_b = (_a = FACES.find((f) => f.id === id)) == null ? void 0 : _a.icon) != null ? _b : "";
+};
+function describeResult(result, mySeat, seats) {
+  const nameOf = (seat) => {
+    var _a, _b;
+    return (_b = (_a = seats.find((s) => s.seat === seat)) == null ? void 0 : _a.name) != null ? _b : `#${seat}`;
+  };
+  const lines = result.seats.map((line) => __spreadProps(__spreadValues({}, line), { name: nameOf(line.seat), icon: handIcon(line.choice), mine: line.seat === mySeat })).sort((a, b) => Number(b.mine) - Number(a.mine));
+  const me = lines.find((l) => l.mine);
+  const outcome = !me ? "watch" : me.base > 0 ? "win" : me.base < 0 ? "lose" : "draw";
+  return { round: result.round, outcome, lines };
+}
+var OUTCOME_TEXT = {
+  win: "\u4F60\u8D62\u4E86 \xB7 You win",
+  lose: "\u4F60\u8F93\u4E86 \xB7 You lose",
+  draw: "\u5E73\u5C40 \xB7 Draw",
+  watch: "\u672C\u5C40\u7ED3\u675F \xB7 Round over"
+};

@@ -1,0 +1,133 @@
+// The playable page: the SDK (vendor/arena.js, bundled from client/src) does the
+// networking; this file only draws what the frames say.
+import {
+  ArenaClient, browserTransport, HANDS, FACES, describeResult, faceIcon, OUTCOME_TEXT,
+} from './vendor/arena.js';
+
+const $ = (id) => document.getElementById(id);
+const params = new URLSearchParams(location.search);
+const name = params.get('name') || localStorage.getItem('arena-name') || `玩家${Math.floor(Math.random() * 9000 + 1000)}`;
+localStorage.setItem('arena-name', name);
+
+const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
+const client = new ArenaClient({ url: wsUrl, name, transport: browserTransport() });
+// Let tests and curious developers reach the client from the console.
+window.arena = client;
+
+const view = { mySeat: null, seats: [], phase: 'waiting', countdown: null, myChoice: null };
+const CONNECTION_TEXT = {
+  idle: '未连接 · Idle', connecting: '连接中… · Connecting…', open: '已连接 · Connected',
+  reconnecting: '重连中… · Reconnecting…', closed: '已断开 · Closed',
+};
+
+function drawSeats() {
+  $('seats').replaceChildren(...view.seats.map((s) => {
+    const el = document.createElement('div');
+    el.className = `seat${s.seat === view.mySeat ? ' me' : ''}${s.away ? ' away' : ''}`;
+    el.dataset.seat = s.seat;
+    el.innerHTML = `<div class="avatar${s.spinning ? ' spin' : ''}"></div><div class="face"></div>
+      <div class="name"></div><div class="score"></div>`;
+    el.querySelector('.avatar').textContent = s.avatar || (s.bot ? '🤖' : '🙂');
+    el.querySelector('.face').textContent = s.face || '';
+    el.querySelector('.name').textContent = `${s.name}${s.seat === view.mySeat ? '（我 me）' : ''}${s.away ? ' · 掉线 away' : ''}`;
+    el.querySelector('.score').textContent = `${s.total} 分 pts · 连胜 streak ${s.streak}`;
+    return el;
+  }));
+}
+
+function setSeats(seats) {
+  view.seats = seats.map((s) => ({ ...s, ...(view.seats.find((o) => o.seat === s.seat) ?? {}), ...s }));
+  drawSeats();
+}
+
+function setPhase(phase) {
+  view.phase = phase;
+  $('waiting').hidden = phase !== 'waiting';
+  $('round').hidden = phase !== 'playing';
+  $('result').hidden = phase !== 'result';
+  document.body.dataset.phase = phase;
+}
+
+function countdown(ms) {
+  clearInterval(view.countdown);
+  const end = Date.now() + ms;
+  const tick = () => { $('countdown').textContent = Math.max(0, Math.ceil((end - Date.now()) / 1000)); };
+  tick();
+  view.countdown = setInterval(tick, 250);
+}
+
+function spin(seat, face) {
+  const s = view.seats.find((x) => x.seat === seat);
+  if (!s) return;
+  s.spinning = true;
+  if (face) s.face = faceIcon(face);
+  drawSeats();
+  clearTimeout(s.timer);
+  s.timer = setTimeout(() => { s.spinning = false; drawSeats(); }, 800);
+}
+
+function drawHands() {
+  $('hands').replaceChildren(...HANDS.map((h) => {
+    const b = document.createElement('button');
+    b.className = `hand${view.myChoice === h.id ? ' picked' : ''}`;
+    b.dataset.choice = h.id;
+    b.innerHTML = `<span class="icon">${h.icon}</span><span>${h.zh} ${h.en}</span>`;
+    b.onclick = () => { client.send({ type: 'choice', choice: h.id }); view.myChoice = h.id; drawHands(); };
+    return b;
+  }));
+  $('faces').replaceChildren(...FACES.map((f) => {
+    const b = document.createElement('button');
+    b.className = 'face-btn';
+    b.textContent = f.icon;
+    b.onclick = () => { client.send({ type: 'face', face: f.id }); spin(view.mySeat, f.id); };
+    return b;
+  }));
+}
+
+client.on('connection', (state) => {
+  $('connection').dataset.state = state;
+  $('connection').textContent = CONNECTION_TEXT[state];
+});
+client.on('hi', (f) => { view.mySeat = f.seat; document.body.dataset.resumed = f.resumed; });
+client.on('room', (f) => setSeats(f.seats));
+client.on('start', (f) => {
+  setSeats(f.seats);
+  view.myChoice = null;
+  $('round-no').textContent = f.round;
+  $('round-no-en').textContent = f.round;
+  drawHands();
+  setPhase('playing');
+  countdown(f.ends_in_ms);
+});
+client.on('state', (f) => {
+  setSeats(f.seats);
+  view.myChoice = f.choice;
+  if (f.phase === 'playing') { drawHands(); setPhase('playing'); countdown(f.ends_in_ms ?? 0); }
+});
+client.on('movement', (f) => spin(f.seat, f.face));
+client.on('result', (f) => {
+  clearInterval(view.countdown);
+  const r = describeResult(f, view.mySeat, view.seats);
+  for (const line of f.seats) Object.assign(view.seats.find((s) => s.seat === line.seat) ?? {}, { total: line.total, streak: line.streak });
+  drawSeats();
+  $('outcome').textContent = OUTCOME_TEXT[r.outcome];
+  $('result').dataset.outcome = r.outcome;
+  $('result').dataset.round = r.round;
+  $('lines').replaceChildren(...r.lines.map((l) => {
+    const tr = document.createElement('tr');
+    tr.dataset.seat = l.seat;
+    for (const text of [l.name, l.icon, `+${l.score}`, `总 total ${l.total}`, `连胜 streak ${l.streak}`]) {
+      const td = document.createElement('td');
+      td.textContent = text;
+      tr.append(td);
+    }
+    return tr;
+  }));
+  setPhase('result');
+});
+client.on('error', (f) => console.warn('server error', f.code, f.message));
+$('again').onclick = () => { client.send({ type: 'join' }); setPhase('waiting'); };
+
+setPhase('waiting');
+client.connect();
+document.addEventListener('visibilitychange', () => { if (!document.hidden) client.wake(); });

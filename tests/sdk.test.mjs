@@ -1,0 +1,100 @@
+// The client SDK against the real server: through the browser transport, and through
+// the example mini-program's own page logic on a `wx` stand-in whose sockets are real.
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { after, afterEach, before, describe, test } from 'node:test';
+
+import { ArenaClient, browserTransport } from '../client/src/index.js';
+import { Player, expectedResult, leaveAll } from './support/client.mjs';
+import { startServer } from './support/server.mjs';
+import { installWx, instantiate, waitForData } from './support/wx.mjs';
+
+const require = createRequire(import.meta.url);
+
+/** Resolves with the next `type` event of an SDK client. */
+const nextEvent = (client, type, timeout = 15_000) => new Promise((resolve, reject) => {
+  const timer = setTimeout(() => reject(new Error(`no ${type} within ${timeout} ms`)), timeout);
+  const off = client.on(type, (v) => { clearTimeout(timer); off(); resolve(v); });
+});
+
+describe('client SDK against the server', () => {
+  let server;
+  before(async () => {
+    server = await startServer({ vars: { ROUND_MS: 1500, BOT_WAIT_MS: 600000 } });
+  });
+  let cleanup = null;
+  afterEach(async () => {
+    cleanup?.();
+    cleanup = null;
+    await leaveAll();
+  });
+  after(async () => server?.stop());
+
+  test('two SDK clients (browser transport) are matched and play a round', async () => {
+    const make = (name) => new ArenaClient({ url: server.wsUrl, name, transport: browserTransport() });
+    const [a, b] = [make('sdk-a'), make('sdk-b')];
+    const connections = [];
+    a.on('connection', (s) => connections.push(s));
+    const started = [nextEvent(a, 'start'), nextEvent(b, 'start')];
+    a.connect();
+    await nextEvent(a, 'hi');
+    b.connect();
+    await Promise.all(started);
+    assert.deepEqual(connections, ['connecting', 'open']);
+    assert.ok(a.token.startsWith(`${a.room}.`), 'the SDK kept the resume token');
+    const results = [nextEvent(a, 'result'), nextEvent(b, 'result')];
+    a.send({ type: 'choice', choice: 'scissors' });
+    b.send({ type: 'choice', choice: 'paper' });
+    const [ra, rb] = await Promise.all(results);
+    assert.deepEqual(ra, rb);
+    const zero = { total: 0, streak: 0 };
+    const want = expectedResult(['scissors', 'paper'], [zero, zero]);
+    assert.deepEqual(ra.seats.map((s) => s.base), want.map((w) => w.base));
+    const closed = nextEvent(a, 'close');
+    a.leave();
+    assert.equal((await closed).code, 1000);
+    assert.equal(a.state, 'closed');
+    const bClosed = nextEvent(b, 'close');
+    b.leave(); // leave, not close: a closed seat would be held for a resume
+    await bClosed;
+  });
+
+  test('the example mini-program page plays a full round through wx.connectSocket', async () => {
+    const { pages, sockets } = installWx();
+    require('../examples/miniprogram/config.js').serverUrl = server.wsUrl;
+    require('../examples/miniprogram/pages/index/index.js');
+    const page = instantiate(pages.at(-1));
+    page.onLoad({ name: '小程序' });
+    page.onShow();
+    cleanup = () => page.onUnload();
+    await waitForData(page, (d) => d.connection === 'open' && d.mySeat !== null);
+    assert.equal(sockets.length, 1, 'the page opened one socket through wx.connectSocket');
+
+    const rival = await Player.connect(server.wsUrl, { name: 'rival' });
+    await rival.next('start');
+    const playing = await waitForData(page, (d) => d.phase === 'playing');
+    assert.equal(playing.round, 1);
+    assert.deepEqual(playing.seats.map((s) => s.name).sort(), ['rival', '小程序'].sort());
+
+    // The rival moves: the page spins the rival's avatar.
+    rival.send({ type: 'choice', choice: 'scissors' });
+    const rivalSeat = playing.seats.find((s) => s.name === 'rival').seat;
+    await waitForData(page, (d) => d.seats.find((s) => s.seat === rivalSeat)?.spinning);
+
+    page.choose({ currentTarget: { dataset: { choice: 'rock' } } });
+    assert.equal(page.data.myChoice, 'rock');
+    assert.equal(playing.seats.length, 2);
+    const done = await waitForData(page, (d) => d.phase === 'result');
+    assert.equal(done.result.outcome, 'win', 'rock beats scissors');
+    assert.equal(done.result.lines[0].mine, true);
+    assert.equal(done.result.lines[0].choice, 'rock');
+    assert.equal(done.result.lines[1].choice, 'scissors');
+    const seen = await rival.next('result');
+    assert.equal(seen.seats.find((s) => s.seat === page.data.mySeat).choice, 'rock');
+
+    page.playAgain();
+    rival.send({ type: 'join' });
+    await waitForData(page, (d) => d.phase === 'playing' && d.round === 2);
+    await rival.leave();
+  });
+});
