@@ -696,3 +696,128 @@ fn a_player_who_leaves_is_released_at_once_not_held() {
         code: CloseCode::SeatGone
     }));
 }
+
+// ---- no input can break a room ----
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Anything the outside world can do to a room.
+    #[derive(Debug, Clone)]
+    enum Event {
+        Connect(u8),
+        Resume(u8, u8),
+        Text(u8, String),
+        Binary(u8),
+        Disconnect(u8),
+        Ping(u8),
+        Reconcile(Vec<u8>),
+        Tick,
+    }
+
+    fn frame_text() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just(r#"{"type":"join"}"#.to_string()),
+            Just(r#"{"type":"leave"}"#.to_string()),
+            Just(r#"{"type":"choice","choice":"rock"}"#.to_string()),
+            Just(r#"{"type":"choice","choice":"paper"}"#.to_string()),
+            Just(r#"{"type":"face","face":"cry"}"#.to_string()),
+            Just(r#"{"type":"hello","name":"n"}"#.to_string()),
+            Just(r#"{"type":"ping"}"#.to_string()),
+            Just("x".repeat(5000)),
+            any::<String>(),
+        ]
+    }
+
+    fn event() -> impl Strategy<Value = Event> {
+        let conn = 0u8..6;
+        prop_oneof![
+            conn.clone().prop_map(Event::Connect),
+            (conn.clone(), 0u8..6).prop_map(|(c, t)| Event::Resume(c, t)),
+            (conn.clone(), frame_text()).prop_map(|(c, t)| Event::Text(c, t)),
+            conn.clone().prop_map(Event::Binary),
+            conn.clone().prop_map(Event::Disconnect),
+            conn.clone().prop_map(Event::Ping),
+            prop::collection::vec(conn, 0..4).prop_map(Event::Reconcile),
+            Just(Event::Tick),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        // Random event sequences at random times: nothing panics, a room never holds
+        // more seats than it has or one connection twice, every frame is answered or
+        // accounted for, and a room always knows when it next needs waking while it
+        // has anyone in it.
+        #[test]
+        fn any_event_sequence_keeps_the_room_sound(
+            size in 2usize..4,
+            steps in prop::collection::vec((event(), 0u64..2_500), 1..80),
+        ) {
+            let mut room = Room::new("rps-0", config(size), 11);
+            let mut now = 0;
+            let mut generation = 0u32;
+            for (event, dt) in steps {
+                now += dt;
+                let mut out = room.tick(now);
+                let conn = |c: u8, g: u32| format!("c{c}-{g}");
+                match event {
+                    Event::Connect(c) => {
+                        generation += 1;
+                        if let Ok(effects) = room.connect(now, conn(c, generation), token(&c.to_string()), profile("p"), 1) {
+                            out.extend(effects);
+                        }
+                    }
+                    Event::Resume(c, t) => {
+                        generation += 1;
+                        out.extend(room.resume(now, conn(c, generation), &token(&t.to_string()), 1));
+                    }
+                    Event::Text(c, text) => {
+                        let target = room.connections().into_iter().find(|x| x.starts_with(&format!("c{c}-"))).unwrap_or(conn(c, 0));
+                        let effects = room.receive(now, &target, &text);
+                        prop_assert!(!effects.is_empty(), "frame {:?} from {} went unanswered", text, target);
+                        out.extend(effects);
+                    }
+                    Event::Binary(c) => out.extend(room.receive_binary(now, &conn(c, generation))),
+                    Event::Disconnect(c) => {
+                        for target in room.connections().into_iter().filter(|x| x.starts_with(&format!("c{c}-"))) {
+                            out.extend(room.disconnect(now, &target));
+                        }
+                    }
+                    Event::Ping(c) => {
+                        for target in room.connections().into_iter().filter(|x| x.starts_with(&format!("c{c}-"))) {
+                            room.note_ping(&target, now);
+                        }
+                    }
+                    Event::Reconcile(live) => {
+                        let live: Vec<String> = room.connections().into_iter()
+                            .filter(|x| live.iter().any(|c| x.starts_with(&format!("c{c}-"))))
+                            .collect();
+                        out.extend(room.reconcile(now, &live));
+                    }
+                    Event::Tick => {}
+                }
+                let conns = room.connections();
+                let unique: std::collections::HashSet<_> = conns.iter().collect();
+                prop_assert_eq!(unique.len(), conns.len(), "a connection holds two seats");
+                prop_assert!(conns.len() <= size);
+                prop_assert!(room.free_seats() <= size);
+                if room.free_seats() < size {
+                    prop_assert!(room.next_deadline().is_some(), "an occupied room with no timer");
+                }
+                if let Some(at) = room.next_deadline() {
+                    // Whatever is due is done by a tick at that time.
+                    let mut probe = room.clone();
+                    probe.tick(at);
+                    prop_assert!(probe.next_deadline().is_none_or(|next| next > at), "tick({}) left work due", at);
+                }
+                // Serialised and back, the room is the same room (hibernation safety).
+                let json = serde_json::to_string(&room).unwrap();
+                let back: Room = serde_json::from_str(&json).unwrap();
+                prop_assert_eq!(&back, &room);
+            }
+        }
+    }
+}

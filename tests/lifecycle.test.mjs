@@ -210,6 +210,7 @@ describe('hibernation and restarts', () => {
     a2.send({ type: 'choice', choice: 'paper' });
     const r2 = await b2.next('result');
     assert.equal(r2.round, 2);
+    assert.deepEqual(await a2.next('result'), r2);
     const a2line = r2.seats.find((s) => s.seat === hiA.seat);
     assert.deepEqual([a2line.total, a2line.streak], [3, 2], 'streak 2 scores 2 on top of 1');
     const results = a2.frames.filter((f) => f.type === 'result').map((f) => f.round);

@@ -86,20 +86,19 @@ async fn play(req: Request, ctx: RouteContext<()>) -> worker::Result<Response> {
         }
         let assignment: Assignment = answer.json().await?;
 
-        let mut target = worker::Url::parse(ROOM_CONNECT_URL)?;
-        target
-            .query_pairs_mut()
-            .append_pair("room", &assignment.room)
-            .append_pair("conn", &conn)
-            .append_pair("name", &name)
-            .append_pair("avatar", &avatar)
-            .append_pair("online", &assignment.online.to_string());
-        let headers = Headers::new();
-        headers.set("upgrade", "websocket")?;
-        let forward =
-            Request::new_with_init(target.as_str(), RequestInit::new().with_headers(headers))?;
+        let online = assignment.online.to_string();
         let room = rooms.get_by_name(&assignment.room)?;
-        let resp = room.fetch_with_request(forward).await?;
+        let resp = connect_to_room(
+            &room,
+            &[
+                ("room", &assignment.room),
+                ("conn", &conn),
+                ("name", &name),
+                ("avatar", &avatar),
+                ("online", &online),
+            ],
+        )
+        .await?;
         if resp.status_code() != 409 {
             // 101 with the socket, or an error worth showing as it is.
             return Ok(resp);
@@ -119,20 +118,20 @@ async fn resume(ctx: &RouteContext<()>, conn: &str, token: &str) -> worker::Resu
     // An implausible token still gets a socket that says "seat gone", from a room that
     // does not exist, so the client sees one clear answer whatever was wrong.
     let room = if plausible { room } else { "no-such-room" };
+    let stub = ctx.env.durable_object(ROOMS_BINDING)?.get_by_name(room)?;
+    connect_to_room(&stub, &[("resume", token), ("conn", conn)]).await
+}
+
+/// Forwards a WebSocket upgrade to a room object's `/connect` with these query pairs;
+/// the room answers 101 with the socket (or 409 when it is full).
+async fn connect_to_room(room: &worker::Stub, query: &[(&str, &str)]) -> worker::Result<Response> {
     let mut target = worker::Url::parse(ROOM_CONNECT_URL)?;
-    target
-        .query_pairs_mut()
-        .append_pair("resume", token)
-        .append_pair("conn", conn);
+    target.query_pairs_mut().extend_pairs(query);
     let headers = Headers::new();
     headers.set("upgrade", "websocket")?;
     let forward =
         Request::new_with_init(target.as_str(), RequestInit::new().with_headers(headers))?;
-    ctx.env
-        .durable_object(ROOMS_BINDING)?
-        .get_by_name(room)?
-        .fetch_with_request(forward)
-        .await
+    room.fetch_with_request(forward).await
 }
 
 /// `GET /debug/rooms/:room`: the room object's own view of itself (instance id, sockets,
