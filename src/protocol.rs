@@ -220,6 +220,9 @@ pub enum ErrorCode {
     /// The connection is closed with [`CloseCode::SeatGone`]; connect again without
     /// `resume` to be matched anew.
     SeatGone,
+    /// More frames than the per-connection limit (a burst of 20, then 10 per second).
+    /// Keeping on closes the connection with [`CloseCode::RateLimited`].
+    RateLimited,
 }
 
 /// WebSocket close codes the server sends. What a client should do on each:
@@ -229,6 +232,7 @@ pub enum ErrorCode {
 /// | 1000 | normal | after `leave` | stop, or connect anew |
 /// | 1001 | going away | the platform restarts or redeploys the Worker | resume |
 /// | 1006 | (none sent) | the connection broke | resume |
+/// | 1008 | rate limited | far over the frame rate limit after `rate_limited` errors | slow down, connect anew |
 /// | 1009 | too big | a frame over [`MAX_FRAME_BYTES`] | fix the client |
 /// | 1012 | service restart | sent by the platform on restarts | resume |
 /// | 4000 | heartbeat timeout | nothing heard for the heartbeat timeout | resume |
@@ -239,6 +243,7 @@ pub enum ErrorCode {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CloseCode {
     Normal,
+    RateLimited,
     TooBig,
     HeartbeatTimeout,
     Replaced,
@@ -249,6 +254,7 @@ impl CloseCode {
     pub fn code(self) -> u16 {
         match self {
             CloseCode::Normal => 1000,
+            CloseCode::RateLimited => 1008,
             CloseCode::TooBig => 1009,
             CloseCode::HeartbeatTimeout => 4000,
             CloseCode::Replaced => 4001,
@@ -259,6 +265,7 @@ impl CloseCode {
     pub fn reason(self) -> &'static str {
         match self {
             CloseCode::Normal => "left",
+            CloseCode::RateLimited => "rate limited",
             CloseCode::TooBig => "frame too big",
             CloseCode::HeartbeatTimeout => "heartbeat timeout",
             CloseCode::Replaced => "replaced by a newer connection",

@@ -62,10 +62,75 @@ pub struct RoomFull;
 /// Frames kept for an away seat, to replay when it resumes (the oldest go first).
 const MAX_MISSED_FRAMES: usize = 16;
 
+/// Per-connection rate limit, a token bucket: a burst of this many frames …
+const BURST_FRAMES: u64 = 20;
+/// … refilled at this rate. A person taps far slower; a script floods far faster.
+const FRAMES_PER_SECOND: u64 = 10;
+/// Frames over the limit answered with `rate_limited` before the connection is closed
+/// with 1008.
+const FRAMES_OVER_BEFORE_CLOSE: u64 = 10;
+
+/// What the rate limiter says about one more frame.
+enum Allowance {
+    Ok,
+    Over,
+    Close,
+}
+
+/// A connection's token bucket, in thousandths of a frame.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+struct Bucket {
+    milli: u64,
+    at: u64,
+    over: u64,
+}
+
+impl Default for Bucket {
+    fn default() -> Self {
+        Bucket::full(0)
+    }
+}
+
+impl Bucket {
+    fn full(now: u64) -> Bucket {
+        Bucket {
+            milli: BURST_FRAMES * 1000,
+            at: now,
+            over: 0,
+        }
+    }
+
+    fn take(&mut self, now: u64) -> Allowance {
+        let refill = now
+            .saturating_sub(self.at)
+            .saturating_mul(FRAMES_PER_SECOND);
+        self.milli = (self.milli.saturating_add(refill)).min(BURST_FRAMES * 1000);
+        self.at = self.at.max(now);
+        if self.milli >= 1000 {
+            self.milli -= 1000;
+            self.over = 0;
+            Allowance::Ok
+        } else {
+            self.over += 1;
+            if self.over > FRAMES_OVER_BEFORE_CLOSE {
+                Allowance::Close
+            } else {
+                Allowance::Over
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 enum Occupant {
     /// A person with a live connection, last heard from at `last_seen`.
-    Human { conn: ConnId, last_seen: u64 },
+    Human {
+        conn: ConnId,
+        last_seen: u64,
+        #[serde(default)]
+        bucket: Bucket,
+    },
     /// A person whose connection dropped; the seat is theirs until `until`.
     Away { until: u64 },
     /// `choose_at`: when the bot will pick its hand in the running round.
@@ -223,6 +288,7 @@ impl Room {
             occupant: Occupant::Human {
                 conn: conn.clone(),
                 last_seen: now,
+                bucket: Bucket::full(now),
             },
             profile,
             token: token.clone(),
@@ -281,6 +347,7 @@ impl Room {
         seat.occupant = Occupant::Human {
             conn: conn.clone(),
             last_seen: now,
+            bucket: Bucket::full(now),
         };
         let missed = std::mem::take(&mut seat.missed);
         let choice = seat.choice.filter(|_| seat.in_round);
@@ -306,6 +373,9 @@ impl Room {
     /// A text frame from `conn`. Any frame, even a bad one, proves the connection alive.
     pub fn receive(&mut self, now: u64, conn: &str, text: &str) -> Vec<Effect> {
         self.note_ping(conn, now);
+        if let Some(refusal) = self.rate_limit(now, conn) {
+            return refusal;
+        }
         let frame = match parse_client_frame(text) {
             Ok(frame) => frame,
             Err(ProtocolError::TooBig { .. }) => {
@@ -394,7 +464,39 @@ impl Room {
     /// A binary frame from `conn`: not part of the protocol.
     pub fn receive_binary(&mut self, now: u64, conn: &str) -> Vec<Effect> {
         self.note_ping(conn, now);
+        if let Some(refusal) = self.rate_limit(now, conn) {
+            return refusal;
+        }
         vec![error(conn, ErrorCode::BinaryFrame, "frames are JSON text")]
+    }
+
+    /// Charges one frame to `conn`'s bucket. Over the limit: `rate_limited`; far over
+    /// it: close 1008 and release the seat (a flooder does not get it held).
+    fn rate_limit(&mut self, now: u64, conn: &str) -> Option<Vec<Effect>> {
+        let slot = self.slot_of(conn)?;
+        let Some(Seat {
+            occupant: Occupant::Human { bucket, .. },
+            ..
+        }) = self.seats[slot].as_mut()
+        else {
+            return None;
+        };
+        match bucket.take(now) {
+            Allowance::Ok => None,
+            Allowance::Over => Some(vec![error(
+                conn,
+                ErrorCode::RateLimited,
+                "too many frames; slow down",
+            )]),
+            Allowance::Close => {
+                let mut out = vec![Effect::Close {
+                    conn: conn.to_string(),
+                    code: CloseCode::RateLimited,
+                }];
+                self.release(now, slot, &mut out);
+                Some(out)
+            }
+        }
     }
 
     /// The platform answered a heartbeat from `conn` at `at` without waking the room
@@ -444,7 +546,9 @@ impl Room {
         let timeout = self.config.heartbeat_timeout_ms;
         for slot in 0..self.seats.len() {
             match self.seats[slot].as_ref().map(|s| &s.occupant) {
-                Some(Occupant::Human { conn, last_seen }) if last_seen + timeout <= now => {
+                Some(Occupant::Human {
+                    conn, last_seen, ..
+                }) if last_seen + timeout <= now => {
                     out.push(Effect::Close {
                         conn: conn.clone(),
                         code: CloseCode::HeartbeatTimeout,

@@ -821,3 +821,55 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn a_flood_is_rate_limited_then_closed_with_1008() {
+    let (mut room, _, _) = full_room(2);
+    let face = r#"{"type":"face","face":"cry"}"#;
+    // A burst of 20 passes.
+    for i in 0..20 {
+        let out = room.receive(100, "c0", face);
+        assert!(
+            !frames_to(&out, "c1").is_empty(),
+            "frame {i} of the burst was relayed"
+        );
+    }
+    // The 21st is refused, and refusals are all a flooder gets.
+    let out = room.receive(100, "c0", face);
+    assert!(matches!(
+        frames_to(&out, "c0")[..],
+        [ServerFrame::Error {
+            code: ErrorCode::RateLimited,
+            ..
+        }]
+    ));
+    assert!(frames_to(&out, "c1").is_empty());
+    // A second later ten more frames are allowed again.
+    for _ in 0..10 {
+        assert!(!frames_to(&room.receive(1_100, "c0", face), "c1").is_empty());
+    }
+    // Keep flooding: after ten more refusals the connection is closed and its seat freed
+    // (forfeited in the running round).
+    let mut closed = false;
+    for _ in 0..11 {
+        let out = room.receive(1_100, "c0", face);
+        closed |= out.contains(&Effect::Close {
+            conn: "c0".into(),
+            code: CloseCode::RateLimited,
+        });
+    }
+    assert!(closed);
+    assert_eq!(room.connections(), ["c1"]);
+    let out = room.tick(ROUND);
+    assert_eq!(results(&out, "c1")[0].1[0].choice, None);
+}
+
+#[test]
+fn people_who_play_normally_never_hit_the_limit() {
+    let (mut room, _, _) = full_room(2);
+    // A frame every 150 ms (faster than anyone taps) for a whole round.
+    for t in (0..ROUND).step_by(150) {
+        let out = room.receive(t, "c0", r#"{"type":"face","face":"laugh"}"#);
+        assert!(!frames_to(&out, "c1").is_empty(), "at {t}");
+    }
+}

@@ -43,6 +43,7 @@ fn declarations() -> String {
 fn constants() -> String {
     let codes = [
         CloseCode::Normal,
+        CloseCode::RateLimited,
         CloseCode::TooBig,
         CloseCode::HeartbeatTimeout,
         CloseCode::Replaced,

@@ -163,6 +163,21 @@ describe('rock-paper-scissors in workerd', () => {
     await Promise.all(players.map((p) => p.close()));
   });
 
+  test('a flood gets rate_limited errors, then close 1008; the other player plays on', async () => {
+    const { players, his } = await seatedTogether(server, ['flooder', 'patient']);
+    const [flooder, patient] = players;
+    await patient.next('start');
+    patient.send({ type: 'choice', choice: 'rock' });
+    for (let i = 0; i < 60; i++) flooder.sendRaw('{"type":"face","face":"angry"}');
+    assert.equal((await flooder.next('error')).code, 'rate_limited');
+    const closed = await Promise.race([flooder.closed, new Promise((r) => setTimeout(() => r(null), 10_000))]);
+    assert.equal(closed?.code, 1008, 'closed for the flood');
+    const result = await patient.next('result');
+    const flooderLine = result.seats.find((s) => s.seat === his[0].seat);
+    assert.equal(flooderLine.choice, null, 'the flooder forfeits the round');
+    assert.equal(result.seats.find((s) => s.seat === his[1].seat).base, 1);
+  });
+
   test('leave frees the seat with close code 1000', async () => {
     const { players } = await seatedTogether(server, ['stayer', 'leaver']);
     const [stayer, leaver] = players;

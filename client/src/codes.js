@@ -8,6 +8,7 @@ export const MAX_FRAME_BYTES = 4096;
 /** Close codes the server sends, by name. */
 export const CLOSE_CODES = {
   Normal: 1000,
+  RateLimited: 1008,
   TooBig: 1009,
   HeartbeatTimeout: 4000,
   Replaced: 4001,
