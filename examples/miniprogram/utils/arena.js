@@ -72,6 +72,7 @@ var PING_FRAME = '{"type":"ping"}';
 var MAX_FRAME_BYTES = 4096;
 var CLOSE_CODES = {
   Normal: 1e3,
+  RateLimited: 1008,
   TooBig: 1009,
   HeartbeatTimeout: 4e3,
   Replaced: 4001,
