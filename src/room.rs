@@ -233,10 +233,6 @@ impl Room {
         &self.name
     }
 
-    pub fn config(&self) -> &RoomConfig {
-        &self.config
-    }
-
     /// Seats nobody holds.
     pub fn free_seats(&self) -> usize {
         self.seats.iter().filter(|s| s.is_none()).count()

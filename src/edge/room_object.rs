@@ -166,15 +166,18 @@ impl DurableObject for ArenaRoom {
         if self.load(None).await? {
             let now = now_ms();
             // Heartbeats the runtime answered on its own count as signs of life.
-            for ws in self.state.get_websockets() {
-                if let (Some(conn), Some(at)) = (self.conn_of(&ws), self.last_auto_response(&ws)) {
-                    self.with_room(|room| {
-                        room.note_ping(&conn, at);
-                        Vec::new()
-                    });
+            let pings: Vec<(String, u64)> = self
+                .state
+                .get_websockets()
+                .iter()
+                .filter_map(|ws| Some((self.conn_of(ws)?, self.last_auto_response(ws)?)))
+                .collect();
+            let effects = self.with_room(|room| {
+                for (conn, at) in &pings {
+                    room.note_ping(conn, *at);
                 }
-            }
-            let effects = self.with_room(|room| room.tick(now));
+                room.tick(now)
+            });
             // The runtime cleared the alarm that just fired; forget it so it is re-set.
             self.armed.set(None);
             self.finish(now, effects).await?;
@@ -194,13 +197,9 @@ impl DurableObject for ArenaRoom {
             return Ok(());
         }
         let now = now_ms();
-        let effects = self.with_room(|room| {
-            let mut out = room.tick(now);
-            out.extend(match &message {
-                WebSocketIncomingMessage::String(text) => room.receive(now, &conn, text),
-                WebSocketIncomingMessage::Binary(_) => room.receive_binary(now, &conn),
-            });
-            out
+        let effects = self.with_room_at(now, |room| match &message {
+            WebSocketIncomingMessage::String(text) => room.receive(now, &conn, text),
+            WebSocketIncomingMessage::Binary(_) => room.receive_binary(now, &conn),
         });
         self.finish(now, effects).await
     }
@@ -275,6 +274,15 @@ impl ArenaRoom {
         self.room.borrow_mut().as_mut().map(f).unwrap_or_default()
     }
 
+    /// Lets time pass to `now` (whatever fell due happens first), then runs `f`.
+    fn with_room_at(&self, now: u64, f: impl FnOnce(&mut Room) -> Vec<Effect>) -> Vec<Effect> {
+        self.with_room(|room| {
+            let mut out = room.tick(now);
+            out.extend(f(room));
+            out
+        })
+    }
+
     fn conn_of(&self, ws: &WebSocket) -> Option<String> {
         self.state.get_tags(ws).into_iter().next()
     }
@@ -287,11 +295,7 @@ impl ArenaRoom {
             return Ok(());
         }
         let now = now_ms();
-        let effects = self.with_room(|room| {
-            let mut out = room.tick(now);
-            out.extend(room.disconnect(now, &conn));
-            out
-        });
+        let effects = self.with_room_at(now, |room| room.disconnect(now, &conn));
         self.finish(now, effects).await
     }
 
