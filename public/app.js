@@ -2,6 +2,7 @@
 // networking; this file only draws what the frames say.
 import {
   ArenaClient, browserTransport, HANDS, FACES, describeResult, faceIcon, OUTCOME_TEXT,
+  sessionAuth, guestSession, webStore,
 } from './vendor/arena.js';
 
 const $ = (id) => document.getElementById(id);
@@ -10,7 +11,9 @@ const name = params.get('name') || localStorage.getItem('arena-name') || `玩家
 localStorage.setItem('arena-name', name);
 
 const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
-const client = new ArenaClient({ url: wsUrl, name, transport: browserTransport() });
+// A guest token per tab (sessionStorage): two tabs are two players.
+const auth = sessionAuth(guestSession(location.origin), { store: webStore(sessionStorage) });
+const client = new ArenaClient({ url: wsUrl, name, auth, transport: browserTransport() });
 // Let tests and curious developers reach the client from the console.
 window.arena = client;
 

@@ -12,6 +12,9 @@
 //! - [`room`]: one room as a state machine: seats, rounds, bots, timers → effects.
 //! - [`matchmaker`]: which room the next player goes to.
 //! - [`config`]: settings read from `wrangler.toml` vars, with defaults and ranges.
+//! - [`auth`]: session tokens (HMAC-SHA256, JWT form): a player's identity.
+//! - [`wechat`]: the WeChat login exchange (`jscode2session`) without the network.
+//! - [`origin`]: which web pages may connect (cross-site WebSocket hijacking).
 //!
 //! Shell (`edge`, compiled for wasm32 only):
 //! - `edge::entry`: the Worker's fetch handler: routes, WebSocket upgrade, forwarding.
@@ -25,11 +28,14 @@
 //! core holds every rule. A rule change never touches the shell, and a platform change
 //! never touches a rule.
 
+pub mod auth;
 pub mod config;
 pub mod matchmaker;
+pub mod origin;
 pub mod protocol;
 pub mod room;
 pub mod scoring;
+pub mod wechat;
 
 #[cfg(test)]
 mod room_tests;

@@ -11,6 +11,10 @@
 //! newer one. When the estimate is wrong anyway (a report still in flight), the room
 //! refuses the connection and the Worker asks again with that room excluded, so a room
 //! is never overfilled.
+//!
+//! The matchmaker also remembers which room each player sits in, so a player's second
+//! connection (another tab, a reconnect without its resume token) is sent back to their
+//! own seat, where the room hands the seat over: one live seat per player.
 
 use std::collections::BTreeMap;
 
@@ -18,6 +22,9 @@ use serde::{Deserialize, Serialize};
 
 /// Prefix of every room name; the number after it orders rooms by age.
 const ROOM_PREFIX: &str = "rps-";
+/// How long a seat reserved for a player counts even though the room's reports do not
+/// list them yet (their connection is still on its way to the room).
+const RESERVATION_MS: u64 = 10_000;
 
 /// Where the matchmaker sent a player.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -30,6 +37,8 @@ pub struct Assignment {
 /// Body of the Worker's `POST /assign` to the matchmaker.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AssignRequest {
+    /// Who is asking (the token's subject).
+    pub player: String,
     /// The room that just refused this player because it was full, if any.
     pub refused: Option<String>,
 }
@@ -41,6 +50,17 @@ pub struct CapacityReport {
     pub free: usize,
     pub humans: u64,
     pub version: u64,
+    /// The players holding seats in the room.
+    #[serde(default)]
+    pub players: Vec<String>,
+}
+
+/// Where a player sits, as far as the matchmaker knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+struct Seating {
+    room: u64,
+    /// Set while the seat is a reservation made here that no report has confirmed.
+    reserved_at: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -56,17 +76,39 @@ pub struct Matchmaker {
     next_room: u64,
     /// Every room with people in it, oldest first.
     rooms: BTreeMap<u64, RoomEstimate>,
+    /// Which room each seated player is in.
+    #[serde(default)]
+    seated: BTreeMap<String, Seating>,
 }
 
 impl Matchmaker {
-    /// Picks a room for one player in rooms of `size` seats. `refused` names a room
-    /// that just turned this player away because it was full.
-    pub fn assign(&mut self, size: usize, refused: Option<&str>) -> Assignment {
+    /// Picks a room for `player` in rooms of `size` seats at time `now`: the room they
+    /// already sit in, else the oldest room with a free seat, else a new one. `refused`
+    /// names a room that just turned this player away because it was full.
+    pub fn assign(
+        &mut self,
+        size: usize,
+        player: &str,
+        refused: Option<&str>,
+        now: u64,
+    ) -> Assignment {
         if let Some(number) = refused.and_then(room_number) {
+            if self.seated.get(player).is_some_and(|s| s.room == number) {
+                self.seated.remove(player);
+            }
             if let Some(estimate) = self.rooms.get_mut(&number) {
-                // The reservation made for this player did not happen.
+                // The room is full, and this player is not in it: neither the seat
+                // reserved for them nor the one a report said they held.
                 estimate.free = 0;
                 estimate.humans = estimate.humans.saturating_sub(1);
+            }
+        }
+        if let Some(seating) = self.seated.get(player) {
+            if self.rooms.contains_key(&seating.room) {
+                return Assignment {
+                    room: room_name(seating.room),
+                    online: self.online(),
+                };
             }
         }
         let number = match self.rooms.iter().find(|(_, e)| e.free > 0) {
@@ -88,6 +130,13 @@ impl Matchmaker {
             estimate.free -= 1;
             estimate.humans += 1;
         }
+        if !player.is_empty() {
+            let seating = Seating {
+                room: number,
+                reserved_at: Some(now),
+            };
+            self.seated.insert(player.to_string(), seating);
+        }
         Assignment {
             room: room_name(number),
             online: self.online(),
@@ -96,8 +145,14 @@ impl Matchmaker {
 
     /// A room reports its free seats and the people in it. Reports older than the
     /// last one seen from that room are ignored; an empty room is forgotten.
-    pub fn report(&mut self, room: &str, free: usize, humans: u64, version: u64) {
-        let Some(number) = room_number(room) else {
+    pub fn report(&mut self, report: &CapacityReport, now: u64) {
+        let CapacityReport {
+            free,
+            humans,
+            version,
+            ..
+        } = *report;
+        let Some(number) = room_number(&report.room) else {
             return;
         };
         let estimate = self.rooms.entry(number).or_default();
@@ -109,9 +164,33 @@ impl Matchmaker {
             humans,
             version,
         };
+        // Players the room lists sit there; players it does not list have left,
+        // unless their reservation is so fresh that they may not have arrived yet.
+        self.seated.retain(|player, s| {
+            s.room != number
+                || report.players.contains(player)
+                || s.reserved_at.is_some_and(|at| now < at + RESERVATION_MS)
+        });
+        for player in &report.players {
+            self.seated.insert(
+                player.clone(),
+                Seating {
+                    room: number,
+                    reserved_at: None,
+                },
+            );
+        }
         if humans == 0 {
             self.rooms.remove(&number);
         }
+    }
+
+    /// The room `player` sits in, as far as the matchmaker knows.
+    pub fn room_of(&self, player: &str) -> Option<String> {
+        let seating = self.seated.get(player)?;
+        self.rooms
+            .contains_key(&seating.room)
+            .then(|| room_name(seating.room))
     }
 
     /// People seated across all rooms, as far as the matchmaker knows.
@@ -141,11 +220,33 @@ fn room_number(room: &str) -> Option<u64> {
 mod tests {
     use super::*;
     use std::collections::HashMap;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    fn fresh_player() -> String {
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        format!("guest:{}", NEXT.fetch_add(1, Ordering::Relaxed))
+    }
+
+    /// A new player asks for a seat in rooms of 2.
+    fn assign(mm: &mut Matchmaker, refused: Option<&str>) -> Assignment {
+        mm.assign(2, &fresh_player(), refused, 0)
+    }
+
+    fn report(mm: &mut Matchmaker, room: &str, free: usize, humans: u64, version: u64) {
+        let report = CapacityReport {
+            room: room.into(),
+            free,
+            humans,
+            version,
+            players: Vec::new(),
+        };
+        mm.report(&report, RESERVATION_MS);
+    }
 
     #[test]
     fn fills_the_first_room_before_opening_another() {
         let mut mm = Matchmaker::default();
-        let rooms: Vec<String> = (0..5).map(|_| mm.assign(2, None).room).collect();
+        let rooms: Vec<String> = (0..5).map(|_| assign(&mut mm, None).room).collect();
         assert_eq!(rooms, ["rps-0", "rps-0", "rps-1", "rps-1", "rps-2"]);
         assert_eq!(mm.online(), 5);
     }
@@ -155,7 +256,7 @@ mod tests {
         let mut mm = Matchmaker::default();
         let mut per_room: HashMap<String, usize> = HashMap::new();
         for _ in 0..20 {
-            *per_room.entry(mm.assign(2, None).room).or_default() += 1;
+            *per_room.entry(assign(&mut mm, None).room).or_default() += 1;
         }
         assert_eq!(per_room.len(), 10);
         assert!(per_room.values().all(|&n| n == 2));
@@ -165,7 +266,9 @@ mod tests {
     #[test]
     fn rooms_of_three() {
         let mut mm = Matchmaker::default();
-        let rooms: Vec<String> = (0..4).map(|_| mm.assign(3, None).room).collect();
+        let rooms: Vec<String> = (0..4)
+            .map(|_| mm.assign(3, &fresh_player(), None, 0).room)
+            .collect();
         assert_eq!(rooms, ["rps-0", "rps-0", "rps-0", "rps-1"]);
     }
 
@@ -173,32 +276,32 @@ mod tests {
     fn a_freed_seat_is_offered_before_a_new_room() {
         let mut mm = Matchmaker::default();
         for _ in 0..4 {
-            mm.assign(2, None);
+            assign(&mut mm, None);
         }
         // Someone left rps-0: it is older than any new room, so it is filled first.
-        mm.report("rps-0", 1, 1, 1);
-        assert_eq!(mm.assign(2, None).room, "rps-0");
-        assert_eq!(mm.assign(2, None).room, "rps-2");
+        report(&mut mm, "rps-0", 1, 1, 1);
+        assert_eq!(assign(&mut mm, None).room, "rps-0");
+        assert_eq!(assign(&mut mm, None).room, "rps-2");
     }
 
     #[test]
     fn a_late_report_cannot_undo_a_newer_one() {
         let mut mm = Matchmaker::default();
-        mm.assign(2, None);
-        mm.report("rps-0", 0, 1, 2); // bots sat down
-        mm.report("rps-0", 1, 1, 1); // older news: ignored
-        assert_eq!(mm.assign(2, None).room, "rps-1");
+        assign(&mut mm, None);
+        report(&mut mm, "rps-0", 0, 1, 2); // bots sat down
+        report(&mut mm, "rps-0", 1, 1, 1); // older news: ignored
+        assert_eq!(assign(&mut mm, None).room, "rps-1");
     }
 
     #[test]
     fn a_refusal_closes_the_room_and_retries_elsewhere() {
         let mut mm = Matchmaker::default();
-        mm.assign(2, None);
-        mm.assign(2, None);
-        mm.report("rps-0", 1, 1, 1); // someone left rps-0 …
-        assert_eq!(mm.assign(2, None).room, "rps-0");
+        assign(&mut mm, None);
+        assign(&mut mm, None);
+        report(&mut mm, "rps-0", 1, 1, 1); // someone left rps-0 …
+        assert_eq!(assign(&mut mm, None).room, "rps-0");
         // … but bots took the seat before that player arrived, and the room said no.
-        let retry = mm.assign(2, Some("rps-0"));
+        let retry = mm.assign(2, "", Some("rps-0"), 0);
         assert_eq!(retry.room, "rps-1");
         assert_eq!(retry.online, 2, "the refused reservation is not counted");
         assert_eq!(mm.open_rooms(), vec![("rps-1".to_string(), 1)]);
@@ -207,12 +310,68 @@ mod tests {
     #[test]
     fn empty_rooms_are_forgotten_and_garbage_reports_ignored() {
         let mut mm = Matchmaker::default();
-        mm.assign(2, None);
-        mm.report("rps-0", 2, 0, 1);
+        assign(&mut mm, None);
+        report(&mut mm, "rps-0", 2, 0, 1);
         assert_eq!(mm.online(), 0);
-        mm.report("lobby", 1, 1, 9);
-        mm.report("rps-x", 1, 1, 9);
+        report(&mut mm, "lobby", 1, 1, 9);
+        report(&mut mm, "rps-x", 1, 1, 9);
         assert!(mm.open_rooms().is_empty());
-        assert_eq!(mm.assign(2, None).room, "rps-1");
+        assert_eq!(assign(&mut mm, None).room, "rps-1");
+    }
+
+    #[test]
+    fn a_seated_player_is_sent_back_to_their_room() {
+        let mut mm = Matchmaker::default();
+        assert_eq!(mm.assign(2, "guest:a", None, 0).room, "rps-0");
+        assert_eq!(mm.assign(2, "guest:b", None, 0).room, "rps-0");
+        // a's second tab: back to rps-0 although it is full, and no seat reserved.
+        assert_eq!(mm.assign(2, "guest:a", None, 1).room, "rps-0");
+        assert_eq!(mm.online(), 2);
+        assert_eq!(mm.assign(2, "guest:c", None, 2).room, "rps-1");
+    }
+
+    #[test]
+    fn reports_confirm_and_forget_players() {
+        let mut mm = Matchmaker::default();
+        mm.assign(2, "guest:a", None, 0);
+        mm.assign(2, "guest:b", None, 0);
+        let report = |players: &[&str], version| CapacityReport {
+            room: "rps-0".into(),
+            free: 2 - players.len(),
+            humans: players.len() as u64,
+            version,
+            players: players.iter().map(|p| p.to_string()).collect(),
+        };
+        // b has not arrived yet: a fresh reservation outlives a report that omits it.
+        mm.report(&report(&["guest:a"], 1), 100);
+        assert_eq!(mm.room_of("guest:b").as_deref(), Some("rps-0"));
+        // Later, a report without b means b is gone.
+        mm.report(&report(&["guest:a"], 2), RESERVATION_MS + 1);
+        assert_eq!(mm.room_of("guest:b"), None);
+        assert_eq!(mm.room_of("guest:a").as_deref(), Some("rps-0"));
+        // When a leaves, the room empties and is forgotten with its players.
+        mm.report(&report(&[], 3), RESERVATION_MS + 2);
+        assert_eq!(mm.room_of("guest:a"), None);
+        assert_eq!(mm.assign(2, "guest:a", None, 0).room, "rps-1");
+    }
+
+    #[test]
+    fn a_refused_return_forgets_the_seat_the_player_did_not_have() {
+        let mut mm = Matchmaker::default();
+        mm.assign(2, "guest:a", None, 0);
+        mm.assign(2, "guest:b", None, 0);
+        let confirmed = CapacityReport {
+            room: "rps-0".into(),
+            free: 0,
+            humans: 2,
+            version: 1,
+            players: vec!["guest:a".into(), "guest:b".into()],
+        };
+        mm.report(&confirmed, 1);
+        assert_eq!(mm.assign(2, "guest:a", None, 2).room, "rps-0");
+        // The room says a holds no seat there after all (a report still in flight).
+        let retry = mm.assign(2, "guest:a", Some("rps-0"), 3);
+        assert_eq!(retry.room, "rps-1");
+        assert_eq!(retry.online, 2, "b in rps-0, a in rps-1");
     }
 }

@@ -223,6 +223,12 @@ pub enum ErrorCode {
     /// More frames than the per-connection limit (a burst of 20, then 10 per second).
     /// Keeping on closes the connection with [`CloseCode::RateLimited`].
     RateLimited,
+    /// No valid session token (missing, forged, or guests are off). The connection is
+    /// closed with [`CloseCode::Unauthorized`]; log in and connect again.
+    Unauthorized,
+    /// The session token has expired (closed with [`CloseCode::Unauthorized`]); get a
+    /// new one (`wx.login` + `POST /api/login`, or `POST /api/guest`) and reconnect.
+    TokenExpired,
 }
 
 /// WebSocket close codes the server sends. What a client should do on each:
@@ -236,8 +242,9 @@ pub enum ErrorCode {
 /// | 1009 | too big | a frame over [`MAX_FRAME_BYTES`] | fix the client |
 /// | 1012 | service restart | sent by the platform on restarts | resume |
 /// | 4000 | heartbeat timeout | nothing heard for the heartbeat timeout | resume |
-/// | 4001 | replaced | the same seat was resumed on a newer connection | stop (the newer one plays) |
+/// | 4001 | replaced | the same player connected again (another tab, a resume); the newer connection has the seat | stop (the newer one plays) |
 /// | 4002 | seat gone | a resume after the grace window | connect anew, no token |
+/// | 4003 | unauthorized | no valid session token (an `error` frame says why) | log in, then connect |
 ///
 /// 1001 and 1012 come from the runtime, not from this code, so they have no variant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -248,6 +255,7 @@ pub enum CloseCode {
     HeartbeatTimeout,
     Replaced,
     SeatGone,
+    Unauthorized,
 }
 
 impl CloseCode {
@@ -259,6 +267,7 @@ impl CloseCode {
             CloseCode::HeartbeatTimeout => 4000,
             CloseCode::Replaced => 4001,
             CloseCode::SeatGone => 4002,
+            CloseCode::Unauthorized => 4003,
         }
     }
 
@@ -270,6 +279,7 @@ impl CloseCode {
             CloseCode::HeartbeatTimeout => "heartbeat timeout",
             CloseCode::Replaced => "replaced by a newer connection",
             CloseCode::SeatGone => "seat gone",
+            CloseCode::Unauthorized => "unauthorized",
         }
     }
 }

@@ -31,6 +31,10 @@ use crate::scoring::{settle, Standing};
 /// Identifies one WebSocket connection. Chosen by the shell, unique per connection.
 pub type ConnId = String;
 
+/// Identifies a player: the subject of their session token (see [`crate::auth`]).
+/// A player holds at most one seat; a second connection takes the seat over.
+pub type PlayerId = String;
+
 /// A player's public face.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Profile {
@@ -52,6 +56,9 @@ pub enum Effect {
         free: usize,
         humans: u64,
         version: u64,
+        /// The players holding seats (connected or away), so the matchmaker can send a
+        /// player's next connection back to their seat.
+        players: Vec<PlayerId>,
     },
 }
 
@@ -143,6 +150,9 @@ enum Occupant {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct Seat {
     occupant: Occupant,
+    /// Whose seat this is (empty for bots).
+    #[serde(default)]
+    player: PlayerId,
     profile: Profile,
     /// The secret that takes this seat back (empty for bots).
     token: String,
@@ -264,17 +274,25 @@ impl Room {
         per_seat.chain(self.deadline).chain(self.bot_at).min()
     }
 
-    /// Seats a new connection. `token` is the secret that will let it resume (the
-    /// shell makes it unguessable). The caller (the matchmaker) believed there was
-    /// room; if the room filled meanwhile, [`RoomFull`] tells it to try elsewhere.
+    /// Seats a new connection of `player`. If the player already holds a seat here
+    /// (another tab, a reconnect that did not present its resume token), the new
+    /// connection takes that seat over and the old one is closed with
+    /// [`CloseCode::Replaced`]: one live seat per player. Otherwise `token` is the secret
+    /// that will let the new seat resume (the shell makes it unguessable). The caller
+    /// (the matchmaker) believed there was room; if the room filled meanwhile,
+    /// [`RoomFull`] tells it to try elsewhere.
     pub fn connect(
         &mut self,
         now: u64,
         conn: ConnId,
+        player: &str,
         token: String,
         profile: Profile,
         online: u64,
     ) -> Result<Vec<Effect>, RoomFull> {
+        if let Some(slot) = self.seat_of_player(player) {
+            return Ok(self.take_over(now, slot, conn, online));
+        }
         let slot = self
             .seats
             .iter()
@@ -286,6 +304,7 @@ impl Room {
                 last_seen: now,
                 bucket: Bucket::full(now),
             },
+            player: player.to_string(),
             profile,
             token: token.clone(),
             total: 0,
@@ -302,15 +321,40 @@ impl Room {
         Ok(out)
     }
 
-    /// Would [`Room::resume`] with `token` get a seat back?
-    pub fn holds_seat(&self, token: &str) -> bool {
-        self.seat_for_token(token).is_some()
+    /// Would [`Room::connect`] seat `player` (a free seat, or their own)?
+    pub fn has_seat_for(&self, player: &str) -> bool {
+        self.free_seats() > 0 || self.seat_of_player(player).is_some()
     }
 
-    fn seat_for_token(&self, token: &str) -> Option<usize> {
+    /// Would [`Room::resume`] with `token` get `player` a seat back?
+    pub fn holds_seat(&self, token: &str, player: &str) -> bool {
+        self.seat_for_token(token, player).is_some()
+    }
+
+    /// The people seated here (connected or away), in seat order.
+    pub fn players(&self) -> Vec<PlayerId> {
+        self.seats
+            .iter()
+            .flatten()
+            .filter(|s| s.is_person())
+            .map(|s| s.player.clone())
+            .collect()
+    }
+
+    /// A resume token only works for the player it was issued to: a leaked token is
+    /// no use to anyone else.
+    fn seat_for_token(&self, token: &str, player: &str) -> Option<usize> {
+        self.seats.iter().position(|s| {
+            s.as_ref().is_some_and(|s| {
+                s.is_person() && !token.is_empty() && s.token == token && s.player == player
+            })
+        })
+    }
+
+    fn seat_of_player(&self, player: &str) -> Option<usize> {
         self.seats.iter().position(|s| {
             s.as_ref()
-                .is_some_and(|s| s.is_person() && !token.is_empty() && s.token == token)
+                .is_some_and(|s| s.is_person() && !player.is_empty() && s.player == player)
         })
     }
 
@@ -318,10 +362,17 @@ impl Room {
     /// the new connection (closing an older one still attached), which then gets `hi`,
     /// the frames it missed and the room's `state`. Otherwise the connection is told
     /// the seat is gone and closed.
-    pub fn resume(&mut self, now: u64, conn: ConnId, token: &str, online: u64) -> Vec<Effect> {
-        let slot = self.seat_for_token(token);
-        let Some((slot, seat)) = slot.and_then(|i| Some((i, self.seats[i].as_mut()?))) else {
-            return vec![
+    pub fn resume(
+        &mut self,
+        now: u64,
+        conn: ConnId,
+        token: &str,
+        player: &str,
+        online: u64,
+    ) -> Vec<Effect> {
+        match self.seat_for_token(token, player) {
+            Some(slot) => self.take_over(now, slot, conn, online),
+            None => vec![
                 error(
                     &conn,
                     ErrorCode::SeatGone,
@@ -331,7 +382,15 @@ impl Room {
                     conn,
                     code: CloseCode::SeatGone,
                 },
-            ];
+            ],
+        }
+    }
+
+    /// Moves the person's seat at `slot` to `conn` (closing an older connection still
+    /// attached), which then gets `hi`, the frames it missed and the room's `state`.
+    fn take_over(&mut self, now: u64, slot: usize, conn: ConnId, online: u64) -> Vec<Effect> {
+        let Some(seat) = self.seats[slot].as_mut() else {
+            return Vec::new();
         };
         let mut out = Vec::new();
         if let Occupant::Human { conn: old, .. } = &seat.occupant {
@@ -680,15 +739,12 @@ impl Room {
 
     fn capacity(&mut self) -> Effect {
         self.capacity_version += 1;
+        let players = self.players();
         Effect::Capacity {
             free: self.free_seats(),
-            humans: self
-                .seats
-                .iter()
-                .flatten()
-                .filter(|s| s.is_person())
-                .count() as u64,
+            humans: players.len() as u64,
             version: self.capacity_version,
+            players,
         }
     }
 
@@ -749,6 +805,7 @@ impl Room {
             if seat.is_none() {
                 *seat = Some(Seat {
                     occupant: Occupant::Bot { choose_at: None },
+                    player: String::new(),
                     profile: Profile {
                         name: format!("Bot {}", slot + 1),
                         avatar: "🤖".into(),

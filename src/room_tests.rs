@@ -22,14 +22,26 @@ fn config(size: usize) -> RoomConfig {
     }
 }
 
+/// Every test player's identity is derived from the name of their first connection.
+fn player(conn: &str) -> String {
+    format!("guest:{conn}")
+}
+
 fn token(conn: &str) -> String {
     format!("rps-0.secret-{conn}")
 }
 
 /// Seats `conn` in `room` at `now`.
 fn join(room: &mut Room, now: u64, conn: &str) -> Vec<Effect> {
-    room.connect(now, conn.into(), token(conn), profile(conn), 1)
-        .expect("a free seat")
+    room.connect(
+        now,
+        conn.into(),
+        &player(conn),
+        token(conn),
+        profile(conn),
+        1,
+    )
+    .expect("a free seat")
 }
 
 fn profile(name: &str) -> Profile {
@@ -117,7 +129,7 @@ fn a_full_room_starts_a_round_for_everyone() {
 fn the_first_player_is_welcomed_with_seat_and_room() {
     let mut room = Room::new("rps-9", config(2), 1);
     let out = room
-        .connect(5, "a".into(), "tok".into(), profile("a"), 42)
+        .connect(5, "a".into(), &player("a"), "tok".into(), profile("a"), 42)
         .unwrap();
     assert_eq!(
         frames_to(&out, "a")[0],
@@ -137,7 +149,14 @@ fn the_first_player_is_welcomed_with_seat_and_room() {
 fn a_full_room_refuses_another_connection() {
     let (mut room, _, _) = full_room(2);
     assert_eq!(
-        room.connect(1, "late".into(), token("late"), profile("late"), 1),
+        room.connect(
+            1,
+            "late".into(),
+            &player("late"),
+            token("late"),
+            profile("late"),
+            1
+        ),
         Err(RoomFull)
     );
 }
@@ -273,7 +292,8 @@ fn a_lone_player_gets_a_bot_after_the_wait_and_the_bot_plays() {
     assert!(out.contains(&Effect::Capacity {
         free: 0,
         humans: 1,
-        version: 1
+        version: 1,
+        players: vec![player("solo")],
     }));
 
     // The bot chooses at a random moment inside the round (10%..80%), visibly.
@@ -531,7 +551,13 @@ fn a_resume_within_the_grace_window_keeps_seat_choice_and_result() {
     let seen_by_c1 = results(&settled, "c1");
     assert_eq!(seen_by_c1[0].1[0].choice, Some(Choice::Rock));
 
-    let out = room.resume(ROUND + 100, "c0-again".into(), &token("c0"), 1);
+    let out = room.resume(
+        ROUND + 100,
+        "c0-again".into(),
+        &token("c0"),
+        &player("c0"),
+        1,
+    );
     let frames = frames_to(&out, "c0-again");
     assert!(matches!(
         &frames[0],
@@ -571,7 +597,7 @@ fn a_resume_mid_round_gets_time_left_and_its_own_choice() {
     let (mut room, _, _) = full_room(2);
     choose(&mut room, 50, "c0", "paper");
     room.disconnect(100, "c0");
-    let out = room.resume(1_000, "c0b".into(), &token("c0"), 1);
+    let out = room.resume(1_000, "c0b".into(), &token("c0"), &player("c0"), 1);
     let state = frames_to(&out, "c0b")
         .into_iter()
         .find(|f| matches!(f, ServerFrame::State { .. }));
@@ -606,7 +632,13 @@ fn after_the_grace_window_the_seat_is_released_and_a_resume_refused() {
     // The one left behind is offered a bot.
     assert_eq!(room.next_deadline(), Some(ROUND + 100 + GRACE + BOT_WAIT));
 
-    let out = room.resume(ROUND + GRACE + 200, "late".into(), &token("c0"), 1);
+    let out = room.resume(
+        ROUND + GRACE + 200,
+        "late".into(),
+        &token("c0"),
+        &player("c0"),
+        1,
+    );
     assert!(matches!(
         frames_to(&out, "late")[..],
         [ServerFrame::Error {
@@ -645,7 +677,7 @@ fn a_seat_released_mid_round_counts_as_no_choice() {
 #[test]
 fn a_resume_replaces_a_connection_still_attached() {
     let (mut room, _, _) = full_room(2);
-    let out = room.resume(500, "c0-new".into(), &token("c0"), 1);
+    let out = room.resume(500, "c0-new".into(), &token("c0"), &player("c0"), 1);
     assert!(out.contains(&Effect::Close {
         conn: "c0".into(),
         code: CloseCode::Replaced
@@ -662,7 +694,7 @@ fn unknown_and_empty_tokens_never_match_a_seat() {
     join(&mut room, 0, "a");
     room.tick(BOT_WAIT); // a bot sits down with an empty token
     for bad in ["", "r.nope", "rps-0.secret-a "] {
-        let out = room.resume(BOT_WAIT + 1, "x".into(), bad, 1);
+        let out = room.resume(BOT_WAIT + 1, "x".into(), bad, &player("a"), 1);
         assert!(
             out.contains(&Effect::Close {
                 conn: "x".into(),
@@ -690,11 +722,73 @@ fn a_player_who_leaves_is_released_at_once_not_held() {
     room.tick(ROUND);
     room.receive(ROUND + 1, "c0", r#"{"type":"leave"}"#);
     assert_eq!(room.free_seats(), 1);
-    let out = room.resume(ROUND + 2, "back".into(), &token("c0"), 1);
+    let out = room.resume(ROUND + 2, "back".into(), &token("c0"), &player("c0"), 1);
     assert!(out.contains(&Effect::Close {
         conn: "back".into(),
         code: CloseCode::SeatGone
     }));
+}
+
+// ---- identity: one seat per player ----
+
+#[test]
+fn a_second_connection_of_the_same_player_takes_the_seat_over() {
+    let (mut room, _, _) = full_room(2);
+    choose(&mut room, 100, "c0", "rock");
+    // Same player, new connection, no resume token: not a second seat, the same one.
+    let out = room
+        .connect(
+            200,
+            "c0-tab2".into(),
+            &player("c0"),
+            token("other"),
+            profile("x"),
+            1,
+        )
+        .expect("their own seat, although the room is full");
+    assert!(out.contains(&Effect::Close {
+        conn: "c0".into(),
+        code: CloseCode::Replaced
+    }));
+    assert!(matches!(
+        frames_to(&out, "c0-tab2")[0],
+        ServerFrame::Hi {
+            seat: 0,
+            resumed: true,
+            ..
+        }
+    ));
+    // The choice made on the first connection stands.
+    let state = frames_to(&out, "c0-tab2")
+        .into_iter()
+        .find_map(|f| match f {
+            ServerFrame::State { choice, .. } => Some(choice),
+            _ => None,
+        });
+    assert_eq!(state, Some(Some(Choice::Rock)));
+    assert_eq!(room.connections(), ["c0-tab2", "c1"]);
+    assert_eq!(room.players(), [player("c0"), player("c1")]);
+}
+
+#[test]
+fn a_resume_token_works_only_for_its_own_player() {
+    let (mut room, _, _) = full_room(2);
+    room.disconnect(100, "c0");
+    // c1's player got hold of c0's token: it is no use to them.
+    let out = room.resume(200, "thief".into(), &token("c0"), &player("c1"), 1);
+    assert!(out.contains(&Effect::Close {
+        conn: "thief".into(),
+        code: CloseCode::SeatGone
+    }));
+    assert!(room.holds_seat(&token("c0"), &player("c0")));
+    assert!(!room.holds_seat(&token("c0"), &player("c1")));
+}
+
+#[test]
+fn a_full_room_still_has_a_seat_for_its_own_players() {
+    let (room, _, _) = full_room(2);
+    assert!(room.has_seat_for(&player("c0")));
+    assert!(!room.has_seat_for(&player("stranger")));
 }
 
 // ---- no input can break a room ----
@@ -766,13 +860,13 @@ mod properties {
                 match event {
                     Event::Connect(c) => {
                         generation += 1;
-                        if let Ok(effects) = room.connect(now, conn(c, generation), token(&c.to_string()), profile("p"), 1) {
+                        if let Ok(effects) = room.connect(now, conn(c, generation), &player(&c.to_string()), token(&c.to_string()), profile("p"), 1) {
                             out.extend(effects);
                         }
                     }
                     Event::Resume(c, t) => {
                         generation += 1;
-                        out.extend(room.resume(now, conn(c, generation), &token(&t.to_string()), 1));
+                        out.extend(room.resume(now, conn(c, generation), &token(&t.to_string()), &player(&c.to_string()), 1));
                     }
                     Event::Text(c, text) => {
                         let target = room.connections().into_iter().find(|x| x.starts_with(&format!("c{c}-"))).unwrap_or(conn(c, 0));
@@ -802,6 +896,9 @@ mod properties {
                 let conns = room.connections();
                 let unique: std::collections::HashSet<_> = conns.iter().collect();
                 prop_assert_eq!(unique.len(), conns.len(), "a connection holds two seats");
+                let players = room.players();
+                let unique: std::collections::HashSet<_> = players.iter().collect();
+                prop_assert_eq!(unique.len(), players.len(), "a player holds two seats");
                 prop_assert!(conns.len() <= size);
                 prop_assert!(room.free_seats() <= size);
                 if room.free_seats() < size {

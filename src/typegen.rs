@@ -48,6 +48,7 @@ fn constants() -> String {
         CloseCode::HeartbeatTimeout,
         CloseCode::Replaced,
         CloseCode::SeatGone,
+        CloseCode::Unauthorized,
     ];
     let mut out = String::from(HEADER);
     out.push_str(&format!(

@@ -80,7 +80,7 @@ describe('heartbeats and resume (short timeouts)', () => {
     await seatAway(b, hiA.seat, true);
     b.send({ type: 'choice', choice: 'rock' });
 
-    const back = await Player.connect(server.wsUrl, { resume: hiA.resume, heartbeatMs: 500 });
+    const back = await Player.connect(server.wsUrl, { resume: hiA.resume, session: a.session, heartbeatMs: 500 });
     const hi = await back.next('hi');
     assert.equal(hi.resumed, true);
     assert.equal(hi.seat, hiA.seat);
@@ -105,7 +105,7 @@ describe('heartbeats and resume (short timeouts)', () => {
     await b.next('movement');
     await a.close(4999);
     const seenByB = await b.next('result'); // settles while a is away
-    const back = await Player.connect(server.wsUrl, { resume: hiA.resume, heartbeatMs: 500 });
+    const back = await Player.connect(server.wsUrl, { resume: hiA.resume, session: a.session, heartbeatMs: 500 });
     assert.equal((await back.next('hi')).resumed, true);
     assert.deepEqual(await back.next('result'), seenByB, 'the missed result, identical');
     assert.equal((await back.next('state')).phase, 'waiting');
@@ -117,7 +117,7 @@ describe('heartbeats and resume (short timeouts)', () => {
     await a.close(4999);
     await seatAway(b, hiA.seat, true);
     await seatAway(b, hiA.seat, 'gone', RESUME_GRACE_MS + 5000);
-    const late = await Player.connect(server.wsUrl, { resume: hiA.resume });
+    const late = await Player.connect(server.wsUrl, { resume: hiA.resume, session: a.session });
     const err = await late.next('error');
     assert.equal(err.code, 'seat_gone');
     assert.equal((await late.closed).code, 4002);
@@ -189,8 +189,8 @@ describe('hibernation and restarts', () => {
       port: server.port,
     });
 
-    const a2 = await Player.connect(server.wsUrl, { resume: hiA.resume });
-    const b2 = await Player.connect(server.wsUrl, { resume: hiB.resume });
+    const a2 = await Player.connect(server.wsUrl, { resume: hiA.resume, session: a.session });
+    const b2 = await Player.connect(server.wsUrl, { resume: hiB.resume, session: b.session });
     for (const [p, hi] of [[a2, hiA], [b2, hiB]]) {
       const again = await p.next('hi');
       assert.equal(again.resumed, true);

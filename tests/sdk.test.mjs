@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { after, afterEach, before, describe, test } from 'node:test';
 
-import { ArenaClient, browserTransport } from '../client/src/index.js';
+import { ArenaClient, browserTransport, guestSession, sessionAuth } from '../client/src/index.js';
 import { Player, expectedResult, leaveAll } from './support/client.mjs';
 import { startServer } from './support/server.mjs';
 import { installWx, instantiate, waitForData } from './support/wx.mjs';
@@ -31,7 +31,9 @@ describe('client SDK against the server', () => {
   after(async () => server?.stop());
 
   test('two SDK clients (browser transport) are matched and play a round', async () => {
-    const make = (name) => new ArenaClient({ url: server.wsUrl, name, transport: browserTransport() });
+    const make = (name) => new ArenaClient({
+      url: server.wsUrl, name, auth: sessionAuth(guestSession(server.url)), transport: browserTransport(),
+    });
     const [a, b] = [make('sdk-a'), make('sdk-b')];
     const connections = [];
     a.on('connection', (s) => connections.push(s));

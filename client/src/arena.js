@@ -8,8 +8,12 @@
 //   for `heartbeatTimeoutMs` the connection is presumed dead and replaced;
 // - reconnect with exponential backoff and jitter; `wake()` skips the wait (call it in
 //   a mini-program's onShow: WeChat closes sockets of backgrounded mini-programs);
-// - resume: keeps the token from `hi` and reconnects with it, so the server gives the
-//   seat back; a `seat_gone` answer drops the token and matches anew;
+// - identity: a session token (from POST /api/login after wx.login, or /api/guest) is
+//   sent as the subprotocol `bearer.<token>`, never in the URL; with an `auth` callback
+//   the client fetches one itself and fetches a fresh one when the server says
+//   `token_expired` or `unauthorized` (after 3 refusals in a row it gives up: close 4003);
+// - resume: keeps the resume token from `hi` and reconnects with it, so the server gives
+//   the seat back; a `seat_gone` answer drops it and matches anew;
 // - a bounded send queue while not connected (oldest frames dropped first);
 // - typed events: `on('result', frame => …)` for each frame type, plus 'connection'
 //   (idle/connecting/open/reconnecting/closed), 'frame' (every frame), 'close', 'dropped'.
@@ -28,7 +32,7 @@ import { CLOSE_CODES, PING_FRAME } from './codes.js';
  * @property {(text: string) => void} [onmessage]
  * @property {(code: number, reason: string) => void} [onclose]
  * @property {(err: unknown) => void} [onerror]
- * @typedef {(url: string) => TransportSocket} Transport
+ * @typedef {(url: string, protocols?: string[]) => TransportSocket} Transport
  * @typedef {{ now(): number, setTimeout(fn: () => void, ms: number): any, clearTimeout(id: any): void }} Clock
  */
 
@@ -60,20 +64,33 @@ export function backoffDelay(attempt, baseMs, maxMs, random = Math.random) {
 
 /** Close codes after which reconnecting would be wrong. */
 const FINAL_CODES = new Set([CLOSE_CODES.Normal, CLOSE_CODES.Replaced, CLOSE_CODES.TooBig]);
+/** The subprotocol offered beside `bearer.<token>`; the server answers with it. */
+export const SUBPROTOCOL = 'edge-arena';
+/** Error codes that mean "get a new session token". */
+const AUTH_ERRORS = new Set(['unauthorized', 'token_expired']);
+/** Refusals in a row after which the client stops asking for new tokens. */
+const MAX_AUTH_FAILURES = 3;
 
 export class ArenaClient {
   /**
    * @param {object} options
    * @param {string} options.url WebSocket endpoint, e.g. 'wss://arena.example.com/ws'
    * @param {Transport} options.transport
+   * @param {string} [options.token] a session token
+   * @param {(opts: {refresh: boolean}) => Promise<string>} [options.auth] gets a session
+   *   token (e.g. wx.login + POST /api/login); `refresh` asks for a new one
    * @param {string} [options.name]
    * @param {string} [options.avatar]
    * @param {Clock} [options.clock]
    * @param {() => number} [options.random]
    */
-  constructor({ url, transport, name, avatar, clock = systemClock, random = Math.random, ...rest }) {
+  constructor({ url, transport, token, auth, name, avatar, clock = systemClock, random = Math.random, ...rest }) {
     this.url = url;
     this.transport = transport;
+    this.session = token ?? null;
+    this.auth = auth ?? null;
+    this.refreshSession = false;
+    this.authFailures = 0;
     this.profile = { name, avatar };
     this.clock = clock;
     this.random = random;
@@ -110,12 +127,36 @@ export class ArenaClient {
     this.emit('connection', state);
   }
 
-  /** Opens the connection (with the resume token, once there is one). */
+  /**
+   * Opens the connection (with the resume token, once there is one). With an `auth`
+   * callback and no session token yet, gets one first.
+   */
   connect() {
-    if (this.state === 'open' || this.state === 'connecting') return;
+    if (this.state === 'open' || this.state === 'connecting' || this.authorizing) return;
     this.clearTimer('retry');
+    if (this.auth && (!this.session || this.refreshSession)) {
+      this.authorizing = true;
+      const refresh = this.refreshSession;
+      Promise.resolve()
+        .then(() => this.auth({ refresh }))
+        .then(
+          (token) => {
+            this.authorizing = false;
+            this.session = token;
+            this.refreshSession = false;
+            if (this.state !== 'closed') this.connect();
+          },
+          (err) => {
+            this.authorizing = false;
+            this.emit('auth_error', err);
+            if (this.state !== 'closed') this.retry();
+          },
+        );
+      return;
+    }
     this.setState(this.attempt === 0 && !this.token ? 'connecting' : 'reconnecting');
-    const socket = this.transport(this.socketUrl());
+    const protocols = this.session ? [SUBPROTOCOL, `bearer.${this.session}`] : undefined;
+    const socket = this.transport(this.socketUrl(), protocols);
     this.socket = socket;
     // Events of a socket we already gave up on are ignored.
     const mine = (fn) => (...args) => { if (this.socket === socket) fn(...args); };
@@ -195,6 +236,7 @@ export class ArenaClient {
       return;
     }
     if (frame.type === 'hi') {
+      this.authFailures = 0;
       this.token = frame.resume;
       this.seat = frame.seat;
       this.room = frame.room;
@@ -208,6 +250,20 @@ export class ArenaClient {
       this.abandon(0);
       return;
     }
+    if (frame.type === 'error' && AUTH_ERRORS.has(frame.code)) {
+      // The session token was refused: get a new one, unless that keeps failing (or
+      // there is no way to get one), in which case this is final.
+      this.emit('frame', frame);
+      this.emit(frame.type, frame);
+      this.authFailures += 1;
+      if (!this.auth || this.authFailures >= MAX_AUTH_FAILURES) {
+        this.finish(CLOSE_CODES.Unauthorized, frame.code);
+        return;
+      }
+      this.refreshSession = true;
+      this.abandon(backoffDelay(this.authFailures, this.options.backoffBaseMs, this.options.backoffMaxMs, this.random));
+      return;
+    }
     this.emit('frame', frame);
     this.emit(frame.type, frame);
   }
@@ -216,12 +272,26 @@ export class ArenaClient {
     this.stopTimers();
     this.socket = null;
     if (this.state === 'closed') return;
-    if (FINAL_CODES.has(code)) {
+    if (FINAL_CODES.has(code) || (code === CLOSE_CODES.Unauthorized && !this.auth)) {
       this.setState('closed');
       this.emit('close', { code, reason });
       return;
     }
     this.retry();
+  }
+
+  /** Stops for good after a final answer from the server. */
+  finish(code, reason) {
+    const socket = this.socket;
+    this.socket = null;
+    this.stopTimers();
+    try {
+      socket?.close(1000, 'done');
+    } catch {
+      /* already closed */
+    }
+    this.setState('closed');
+    this.emit('close', { code, reason });
   }
 
   /** Drops the current socket without waiting for its close and reconnects. */

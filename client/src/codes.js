@@ -13,4 +13,5 @@ export const CLOSE_CODES = {
   HeartbeatTimeout: 4000,
   Replaced: 4001,
   SeatGone: 4002,
+  Unauthorized: 4003,
 };

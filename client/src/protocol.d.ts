@@ -8,7 +8,7 @@ export type MovementKind = "choice" | "face";
 
 export type RoomPhase = "waiting" | "playing";
 
-export type ErrorCode = "bad_frame" | "unknown_type" | "binary_frame" | "bad_value" | "not_in_round" | "round_in_progress" | "not_seated" | "seat_gone" | "rate_limited";
+export type ErrorCode = "bad_frame" | "unknown_type" | "binary_frame" | "bad_value" | "not_in_round" | "round_in_progress" | "not_seated" | "seat_gone" | "rate_limited" | "unauthorized" | "token_expired";
 
 export type SeatView = { seat: number, name: string, avatar: string, bot: boolean, 
 /**

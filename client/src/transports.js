@@ -9,9 +9,9 @@
  * @param {any} wx the mini-program's global `wx`
  */
 export function wxTransport(wx) {
-  return (url) => {
+  return (url, protocols) => {
     const socket = {};
-    const task = wx.connectSocket({ url });
+    const task = wx.connectSocket(protocols ? { url, protocols } : { url });
     task.onOpen(() => socket.onopen?.());
     task.onMessage(({ data }) => socket.onmessage?.(typeof data === 'string' ? data : ''));
     task.onClose(({ code, reason }) => socket.onclose?.(code ?? 1006, reason ?? ''));
@@ -28,9 +28,9 @@ export function wxTransport(wx) {
  * @param {typeof WebSocket} [WebSocketImpl]
  */
 export function browserTransport(WebSocketImpl = globalThis.WebSocket) {
-  return (url) => {
+  return (url, protocols) => {
     const socket = {};
-    const ws = new WebSocketImpl(url);
+    const ws = protocols ? new WebSocketImpl(url, protocols) : new WebSocketImpl(url);
     ws.onopen = () => socket.onopen?.();
     ws.onmessage = (e) => socket.onmessage?.(typeof e.data === 'string' ? e.data : '');
     ws.onclose = (e) => socket.onclose?.(e.code, e.reason);

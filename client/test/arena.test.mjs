@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { ArenaClient, backoffDelay } from '../src/arena.js';
-import { PING_FRAME } from '../src/codes.js';
+import { CLOSE_CODES, PING_FRAME } from '../src/codes.js';
+import { sessionAuth } from '../src/login.js';
 
 /** A clock whose time moves only when the test says so. */
 function fakeClock() {
@@ -38,8 +39,8 @@ function fakeClock() {
 /** A transport that records every socket; the test plays the server. */
 function fakeTransport() {
   const sockets = [];
-  const transport = (url) => {
-    const socket = { url, sent: [], closed: null };
+  const transport = (url, protocols) => {
+    const socket = { url, protocols, sent: [], closed: null };
     socket.send = (text) => socket.sent.push(text);
     socket.close = (code, reason) => { socket.closed = { code, reason }; };
     sockets.push(socket);
@@ -191,4 +192,77 @@ test('events from an abandoned socket are ignored', () => {
   stale.onclose(1000, '');
   assert.notEqual(client.state, 'closed', 'a late close of the old socket changes nothing');
   assert.equal(client.state, 'reconnecting');
+});
+
+/** Lets pending promise callbacks (the auth callback's) run. */
+const settle = () => new Promise((r) => setImmediate(r));
+
+test('the session token travels as a subprotocol, never in the URL', async () => {
+  const { net, client } = setup({ token: 'tok-1' });
+  client.connect();
+  assert.deepEqual(net.last().protocols, ['edge-arena', 'bearer.tok-1']);
+  assert.ok(!net.last().url.includes('tok-1'));
+});
+
+test('an expired token is replaced through auth and the client connects again', async () => {
+  const asked = [];
+  let n = 0;
+  const auth = async ({ refresh }) => { asked.push(refresh); n += 1; return `tok-${n}`; };
+  const { clock, net, client } = setup({ auth });
+  client.connect();
+  await settle();
+  assert.deepEqual(net.last().protocols, ['edge-arena', 'bearer.tok-1']);
+  net.last().onopen();
+  net.last().onmessage(JSON.stringify({ type: 'error', code: 'token_expired', message: 'x' }));
+  clock.advance(60_000);
+  await settle();
+  assert.deepEqual(asked, [false, true], 'asked once, then for a fresh token');
+  assert.equal(net.sockets.length, 2);
+  assert.deepEqual(net.last().protocols, ['edge-arena', 'bearer.tok-2']);
+  net.last().onopen();
+  net.last().onmessage(hi());
+  assert.equal(client.state, 'open');
+});
+
+test('refusals in a row end in a final close 4003 instead of a loop', async () => {
+  const auth = async () => 'always-bad';
+  const { clock, net, client } = setup({ auth });
+  const closes = [];
+  client.on('close', (c) => closes.push(c.code));
+  client.connect();
+  for (let i = 0; i < 5 && client.state !== 'closed'; i++) {
+    await settle();
+    net.last().onopen();
+    net.last().onmessage(JSON.stringify({ type: 'error', code: 'unauthorized', message: 'x' }));
+    clock.advance(60_000);
+  }
+  assert.equal(client.state, 'closed');
+  assert.deepEqual(closes, [CLOSE_CODES.Unauthorized]);
+  assert.equal(net.sockets.length, 3);
+});
+
+test('without auth, close 4003 is final', () => {
+  const { net, client } = setup();
+  const closes = [];
+  client.on('close', (c) => closes.push(c.code));
+  client.connect();
+  net.last().onclose(4003, 'unauthorized');
+  assert.equal(client.state, 'closed');
+  assert.deepEqual(closes, [4003]);
+});
+
+test('sessionAuth reuses a session until it nearly expires, or a refresh is asked', async () => {
+  let now = 0;
+  let fetched = 0;
+  const saved = [];
+  const auth = sessionAuth(async () => { fetched += 1; return { token: `t${fetched}`, expires_at: now + 120_000 }; }, {
+    clock: { now: () => now },
+    store: { load: () => null, save: (s) => saved.push(s.token) },
+  });
+  assert.equal(await auth({ refresh: false }), 't1');
+  assert.equal(await auth({ refresh: false }), 't1');
+  now = 61_000; // within a minute of expiry
+  assert.equal(await auth({ refresh: false }), 't2');
+  assert.equal(await auth({ refresh: true }), 't3');
+  assert.deepEqual(saved, ['t1', 't2', 't3']);
 });

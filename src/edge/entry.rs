@@ -7,6 +7,9 @@
 
 use worker::{event, Context, Env, Headers, Request, RequestInit, Response, RouteContext, Router};
 
+use super::access::{check_origin, refuse_socket, Credentials};
+use super::api;
+use super::vars::AuthSettings;
 use super::{
     post_json, random_u64, MATCHMAKER_ASSIGN_URL, MATCHMAKER_BINDING, MATCHMAKER_NAME,
     ROOMS_BINDING, ROOM_CONNECT_URL,
@@ -29,13 +32,17 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
                 "version": env!("CARGO_PKG_VERSION"),
             }))
         })
+        .post_async("/api/login", api::login)
+        .post_async("/api/guest", api::guest)
+        .options_async("/api/*path", api::preflight)
         .get_async("/ws", play)
         .get_async("/debug/rooms/:room", room_status)
         .run(req, env)
         .await
 }
 
-/// `GET /ws?name=…&avatar=…`: a WebSocket into a rock-paper-scissors room.
+/// `GET /ws?token=…&name=…&avatar=…`: a WebSocket into a rock-paper-scissors room.
+/// The token may instead come as the subprotocol `bearer.<token>`.
 async fn play(req: Request, ctx: RouteContext<()>) -> worker::Result<Response> {
     let upgrade = req.headers().get("upgrade")?.unwrap_or_default();
     if !upgrade.eq_ignore_ascii_case("websocket") {
@@ -48,10 +55,22 @@ async fn play(req: Request, ctx: RouteContext<()>) -> worker::Result<Response> {
         return Ok(resp);
     }
 
+    // A page on a foreign site gets no socket at all (cross-site WebSocket hijacking).
+    let settings = AuthSettings::read(&ctx.env);
+    if let Some(refused) = check_origin(&req, &settings)? {
+        return Ok(refused);
+    }
+    let credentials = Credentials::of(&req);
+    let protocol = credentials.protocol.clone().unwrap_or_default();
+    let player = match credentials.verify(&settings) {
+        Ok(claims) => claims.sub,
+        Err(why) => return refuse_socket(why, credentials.protocol.as_deref()),
+    };
+
     let conn = format!("{:016x}", random_u64());
     let url = req.url()?;
     if let Some((_, token)) = url.query_pairs().find(|(k, _)| k == "resume") {
-        return resume(&ctx, &conn, &token).await;
+        return resume(&ctx, &conn, &player, &protocol, &token).await;
     }
     let mut name = format!("Player-{}", &conn[..4]);
     let mut avatar = String::new();
@@ -78,7 +97,10 @@ async fn play(req: Request, ctx: RouteContext<()>) -> worker::Result<Response> {
         let mut answer = post_json(
             &matchmaker,
             MATCHMAKER_ASSIGN_URL,
-            &AssignRequest { refused },
+            &AssignRequest {
+                player: player.clone(),
+                refused,
+            },
         )
         .await?;
         if answer.status_code() != 200 {
@@ -93,6 +115,8 @@ async fn play(req: Request, ctx: RouteContext<()>) -> worker::Result<Response> {
             &[
                 ("room", &assignment.room),
                 ("conn", &conn),
+                ("player", &player),
+                ("protocol", &protocol),
                 ("name", &name),
                 ("avatar", &avatar),
                 ("online", &online),
@@ -110,7 +134,13 @@ async fn play(req: Request, ctx: RouteContext<()>) -> worker::Result<Response> {
 
 /// `GET /ws?resume=<token>`: back to the seat the token names. The token starts with
 /// the room's name, so the Worker goes straight to that room, no matchmaking.
-async fn resume(ctx: &RouteContext<()>, conn: &str, token: &str) -> worker::Result<Response> {
+async fn resume(
+    ctx: &RouteContext<()>,
+    conn: &str,
+    player: &str,
+    protocol: &str,
+    token: &str,
+) -> worker::Result<Response> {
     let room = token.rsplit_once('.').map(|(room, _)| room).unwrap_or("");
     let plausible = !room.is_empty()
         && room.len() <= 64
@@ -119,7 +149,13 @@ async fn resume(ctx: &RouteContext<()>, conn: &str, token: &str) -> worker::Resu
     // does not exist, so the client sees one clear answer whatever was wrong.
     let room = if plausible { room } else { "no-such-room" };
     let stub = ctx.env.durable_object(ROOMS_BINDING)?.get_by_name(room)?;
-    connect_to_room(&stub, &[("resume", token), ("conn", conn)]).await
+    let query = [
+        ("resume", token),
+        ("conn", conn),
+        ("player", player),
+        ("protocol", protocol),
+    ];
+    connect_to_room(&stub, &query).await
 }
 
 /// Forwards a WebSocket upgrade to a room object's `/connect` with these query pairs;

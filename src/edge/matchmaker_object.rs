@@ -9,7 +9,7 @@ use std::cell::RefCell;
 
 use worker::{durable_object, DurableObject, Env, Request, Response, State};
 
-use super::vars;
+use super::{now_ms, vars};
 use crate::matchmaker::{AssignRequest, CapacityReport, Matchmaker};
 
 const MATCHMAKER_KEY: &str = "matchmaker";
@@ -38,12 +38,15 @@ impl DurableObject for ArenaMatchmaker {
             "/assign" => {
                 let body: AssignRequest = req.json().await?;
                 let size = vars::room_config(&self.env).size;
-                let assignment = self.with(|mm| mm.assign(size, body.refused.as_deref()));
+                let now = now_ms();
+                let assignment =
+                    self.with(|mm| mm.assign(size, &body.player, body.refused.as_deref(), now));
                 Some(Response::from_json(&assignment)?)
             }
             "/report" => {
                 let r: CapacityReport = req.json().await?;
-                self.with(|mm| mm.report(&r.room, r.free, r.humans, r.version));
+                let now = now_ms();
+                self.with(|mm| mm.report(&r, now));
                 Some(Response::empty()?.with_status(204))
             }
             _ => None,

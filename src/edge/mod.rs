@@ -5,6 +5,8 @@
 //! into calls on the core ([`crate::room::Room`], [`crate::matchmaker::Matchmaker`])
 //! and carries out the effects those return.
 
+mod access;
+mod api;
 mod entry;
 mod matchmaker_object;
 mod room_object;
@@ -33,6 +35,14 @@ fn random_u64() -> u64 {
 /// The time now in ms since the epoch, as the runtime sees it.
 fn now_ms() -> u64 {
     worker::Date::now().as_millis()
+}
+
+/// A JSON error answer: `{"error": <stable code>, "message": <for people>}`.
+fn json_error(status: u16, error: &str, message: &str) -> worker::Result<worker::Response> {
+    Ok(
+        worker::Response::from_json(&serde_json::json!({ "error": error, "message": message }))?
+            .with_status(status),
+    )
 }
 
 /// POSTs `body` as JSON to a Durable Object stub.

@@ -78,11 +78,13 @@ impl DurableObject for ArenaRoom {
         }
     }
 
-    /// `GET /connect?room=…&conn=…&name=…&avatar=…&online=…` with `Upgrade: websocket`,
-    /// forwarded by the Worker for a new player: answers 101 with the socket, or 409
-    /// when the room is full. With `resume=…` instead of `room`, takes back a held seat
-    /// (or answers on the socket that the seat is gone). `GET /status` describes this
-    /// instance, for tests and operators.
+    /// `GET /connect?room=…&conn=…&player=…&name=…&avatar=…&online=…&protocol=…` with
+    /// `Upgrade: websocket`, forwarded by the Worker for a player whose token it checked:
+    /// answers 101 with the socket (taking over the player's seat if they have one
+    /// here), or 409 when the room is full. With `resume=…` instead of `room`, takes back
+    /// a held seat (or answers on the socket that the seat is gone). `protocol` is the
+    /// subprotocol to answer with. `GET /status` describes this instance, for tests and
+    /// operators.
     async fn fetch(&self, req: Request) -> worker::Result<Response> {
         let url = req.url()?;
         let query = |key: &str| {
@@ -97,11 +99,13 @@ impl DurableObject for ArenaRoom {
             _ => return Response::error("not found", 404),
         }
         let conn = query("conn");
+        let player = query("player");
+        let protocol = query("protocol");
         let resume = query("resume");
         let room_name = query("room");
         let online = query("online").parse().unwrap_or(0);
-        if conn.is_empty() || (room_name.is_empty() && resume.is_empty()) {
-            return Response::error("conn and room (or resume) are required", 400);
+        if conn.is_empty() || player.is_empty() || (room_name.is_empty() && resume.is_empty()) {
+            return Response::error("conn, player and room (or resume) are required", 400);
         }
         let create = (!room_name.is_empty()).then_some(room_name.as_str());
         let loaded = self.load(create).await?;
@@ -114,7 +118,7 @@ impl DurableObject for ArenaRoom {
                 .room
                 .borrow()
                 .as_ref()
-                .is_none_or(|r| r.free_seats() == 0)
+                .is_none_or(|r| !r.has_seat_for(&player))
         {
             self.finish(now, effects).await?;
             return Response::error("room full", 409);
@@ -126,7 +130,7 @@ impl DurableObject for ArenaRoom {
                     .room
                     .borrow()
                     .as_ref()
-                    .is_some_and(|r| r.holds_seat(&resume)));
+                    .is_some_and(|r| r.holds_seat(&resume, &player)));
         if !seat_held {
             // The seat is gone (or the room is). Answer on a plain socket that is not
             // attached to the room: one error frame, then close 4002.
@@ -139,7 +143,7 @@ impl DurableObject for ArenaRoom {
             let code = CloseCode::SeatGone;
             let _ = pair.server.close(Some(code.code()), Some(code.reason()));
             self.finish(now, effects).await?;
-            return Response::from_websocket(pair.client);
+            return answer(pair.client, &protocol);
         }
         self.state
             .accept_websocket_with_tags(&pair.server, &[&conn]);
@@ -151,15 +155,15 @@ impl DurableObject for ArenaRoom {
             };
             // No await since the free-seat check above, so the seat is still there.
             self.with_room(|room| {
-                room.connect(now, conn.clone(), token, profile, online)
+                room.connect(now, conn.clone(), &player, token, profile, online)
                     .unwrap_or_default()
             })
         } else {
-            self.with_room(|room| room.resume(now, conn.clone(), &resume, online))
+            self.with_room(|room| room.resume(now, conn.clone(), &resume, &player, online))
         };
         effects.extend(more);
         self.finish(now, effects).await?;
-        Response::from_websocket(pair.client)
+        answer(pair.client, &protocol)
     }
 
     async fn alarm(&self) -> worker::Result<Response> {
@@ -346,11 +350,13 @@ impl ArenaRoom {
                     free,
                     humans,
                     version,
+                    players,
                 } => reports.push(CapacityReport {
                     room: name.clone(),
                     free,
                     humans,
                     version,
+                    players,
                 }),
             }
         }
@@ -396,4 +402,14 @@ impl ArenaRoom {
         post_json(&matchmaker, MATCHMAKER_REPORT_URL, report).await?;
         Ok(())
     }
+}
+
+/// The 101 answer carrying `client`, naming the subprotocol the client offered (a
+/// browser drops a handshake whose answer names none of its offers).
+fn answer(client: WebSocket, protocol: &str) -> worker::Result<Response> {
+    let mut resp = Response::from_websocket(client)?;
+    if !protocol.is_empty() {
+        resp.headers_mut().set("sec-websocket-protocol", protocol)?;
+    }
+    Ok(resp)
 }

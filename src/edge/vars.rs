@@ -1,14 +1,83 @@
-//! Reading `[vars]` from the Worker environment.
+//! Reading `[vars]` and secrets from the Worker environment.
 
 use worker::Env;
 
+use crate::auth::TokenKey;
 use crate::config::RoomConfig;
+use crate::origin::OriginPolicy;
+use crate::wechat::DEFAULT_API_BASE;
 
 /// The room settings in force now. Ignored values are logged, never fatal.
 pub fn room_config(env: &Env) -> RoomConfig {
-    let (config, rejected) = RoomConfig::from_vars(|key| env.var(key).ok().map(|v| v.to_string()));
+    let (config, rejected) = RoomConfig::from_vars(|key| text(env, key));
     for r in rejected {
         worker::console_warn!("ignoring {}={:?}: not a number in range", r.key, r.value);
     }
     config
+}
+
+/// Default lifetime of a session token: 7 days.
+const DEFAULT_TOKEN_TTL_S: u64 = 7 * 24 * 3600;
+
+/// Who may connect, and how we tell.
+pub struct AuthSettings {
+    /// From the secret `TOKEN_SECRET` (at least 32 bytes); `None` when it is missing
+    /// or too short, and then nobody can log in or connect.
+    pub key: Option<TokenKey>,
+    /// `ALLOW_GUESTS` = `1`: guest tokens are issued and accepted.
+    pub guests: bool,
+    /// `TOKEN_TTL_S`: how long a token lasts, 60 s to 30 days.
+    pub ttl_s: u64,
+    /// `ALLOWED_ORIGINS`: which web pages may connect (see [`OriginPolicy`]).
+    pub origins: OriginPolicy,
+}
+
+impl AuthSettings {
+    pub fn read(env: &Env) -> AuthSettings {
+        let key = text(env, "TOKEN_SECRET").and_then(|s| TokenKey::new(s.as_bytes()));
+        if key.is_none() {
+            worker::console_error!(
+                "TOKEN_SECRET is missing or shorter than 32 bytes: every login and connection \
+                 is refused (set it with `wrangler secret put TOKEN_SECRET`, or in .dev.vars)"
+            );
+        }
+        let ttl_s = text(env, "TOKEN_TTL_S")
+            .and_then(|v| v.trim().parse().ok())
+            .filter(|ttl| (60..=30 * 24 * 3600).contains(ttl))
+            .unwrap_or(DEFAULT_TOKEN_TTL_S);
+        AuthSettings {
+            key,
+            guests: text(env, "ALLOW_GUESTS").is_some_and(|v| v.trim() == "1"),
+            ttl_s,
+            origins: OriginPolicy::parse(text(env, "ALLOWED_ORIGINS").as_deref()),
+        }
+    }
+}
+
+/// The mini-program's WeChat credentials and where WeChat's API is.
+pub struct WechatSettings {
+    pub appid: String,
+    pub secret: String,
+    pub api_base: String,
+}
+
+impl WechatSettings {
+    /// `None` unless both `WECHAT_APPID` and the secret `WECHAT_SECRET` are set.
+    pub fn read(env: &Env) -> Option<WechatSettings> {
+        let appid = text(env, "WECHAT_APPID").filter(|v| !v.is_empty())?;
+        let secret = text(env, "WECHAT_SECRET").filter(|v| !v.is_empty())?;
+        let api_base = text(env, "WECHAT_API_BASE")
+            .filter(|v| !v.is_empty())
+            .unwrap_or_else(|| DEFAULT_API_BASE.to_string());
+        Some(WechatSettings {
+            appid,
+            secret,
+            api_base,
+        })
+    }
+}
+
+/// A var or secret as text (both are plain strings to the Worker).
+fn text(env: &Env, key: &str) -> Option<String> {
+    env.var(key).ok().map(|v| v.to_string())
 }

@@ -4,6 +4,13 @@
 /** The heartbeat, byte for byte as the server's auto-response expects it. */
 export const PING = '{"type":"ping"}';
 
+/** `POST /api/guest` on the server behind `wsUrl`: `{token, player, expires_at}`. */
+export async function guestSession(wsUrl) {
+  const res = await fetch(`${wsUrl.replace(/^ws/, 'http').replace(/\/ws$/, '')}/api/guest`, { method: 'POST' });
+  if (res.status !== 200) throw new Error(`guest token refused: ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
 /** Every player a test file opened, so `leaveAll` can clean up after a failing test. */
 const everyone = new Set();
 
@@ -16,13 +23,17 @@ export class Player {
   /**
    * Opens a socket to `wsUrl` and waits for it to open. `name` sets the query's name,
    * `resume` a resume token; `heartbeatMs` sends the exact ping frame that often.
+   * `session` is the session token (sent as the `bearer.` subprotocol); without one a
+   * fresh guest token is fetched, so every Player is a new identity.
    */
-  static async connect(wsUrl, { name, resume, heartbeatMs } = {}) {
+  static async connect(wsUrl, { name, resume, heartbeatMs, session } = {}) {
+    session ??= (await guestSession(wsUrl)).token;
     const query = new URLSearchParams();
     if (name) query.set('name', name);
     if (resume) query.set('resume', resume);
     const qs = query.toString();
-    const player = new Player(new WebSocket(qs ? `${wsUrl}?${qs}` : wsUrl));
+    const player = new Player(new WebSocket(qs ? `${wsUrl}?${qs}` : wsUrl, ['edge-arena', `bearer.${session}`]));
+    player.session = session;
     await player.opened;
     if (heartbeatMs) {
       player.heartbeat = setInterval(() => {

@@ -43,8 +43,14 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   });
 }
 
+/** The token secret test servers sign with (tests mint their own tokens with it). */
+export const TEST_SECRET = 'test-secret-of-exactly-forty-bytes-long!';
+
+/** What every test server gets unless a test says otherwise. */
+const DEFAULT_VARS = { TOKEN_SECRET: TEST_SECRET, ALLOW_GUESTS: '1' };
+
 /**
- * Starts a server. `vars` become `--var KEY:VALUE`. Pass `persistTo` to reuse a storage
+ * Starts a server. `vars` (over DEFAULT_VARS) become `--var KEY:VALUE`. Pass `persistTo` to reuse a storage
  * directory (a restart); otherwise a fresh one is made and removed on stop.
  */
 export async function startServer({ vars = {}, persistTo, port } = {}) {
@@ -56,7 +62,7 @@ export async function startServer({ vars = {}, persistTo, port } = {}) {
     '--inspector-port', String(inspector), '--persist-to', dir,
     '--show-interactive-dev-session=false', '--log-level', 'log',
   ];
-  for (const [key, value] of Object.entries(vars)) args.push('--var', `${key}:${value}`);
+  for (const [key, value] of Object.entries({ ...DEFAULT_VARS, ...vars })) args.push('--var', `${key}:${value}`);
   const child = spawn(join(BIN, 'wrangler'), args, {
     cwd: ROOT,
     detached: true, // own process group: stop() takes wrangler and workerd together

@@ -4,8 +4,8 @@
 // Only what WeChat itself provides is stood in for; the SDK and the page run as they are.
 
 /** A SocketTask (https://developers.weixin.qq.com/miniprogram/dev/api/network/websocket/SocketTask.html) over a real socket. */
-function socketTask(url) {
-  const ws = new WebSocket(url);
+function socketTask(url, protocols) {
+  const ws = protocols ? new WebSocket(url, protocols) : new WebSocket(url);
   const handlers = { open: [], message: [], close: [], error: [] };
   ws.onopen = () => handlers.open.forEach((f) => f({ header: {} }));
   ws.onmessage = (e) => handlers.message.forEach((f) => f({ data: e.data }));
@@ -28,22 +28,44 @@ function socketTask(url) {
   };
 }
 
-/** Installs `wx` and `Page` on globalThis; returns the captured page definitions. */
-export function installWx() {
+/**
+ * Installs `wx` and `Page` on globalThis; returns the captured page definitions, the
+ * sockets and requests made. `loginCode` is what wx.login() hands out.
+ */
+export function installWx({ loginCode = 'code-from-wx-login' } = {}) {
   const sockets = [];
   const pages = [];
+  const requests = [];
+  const storage = new Map();
   globalThis.wx = {
-    connectSocket({ url }) {
+    connectSocket({ url, protocols }) {
       if (sockets.filter((t) => t.ws.readyState <= 1).length >= 5) {
         throw new Error('wx.connectSocket: at most 5 sockets may be open at once');
       }
-      const task = socketTask(url);
+      const task = socketTask(url, protocols);
       sockets.push(task);
       return task;
     },
+    login({ success }) {
+      setTimeout(() => success({ code: loginCode, errMsg: 'login:ok' }), 0);
+    },
+    // wx.request over real HTTP (fetch): JSON bodies, data parsed as WeChat does.
+    request({ url, method = 'GET', data, header = {}, success, fail }) {
+      requests.push({ url, method, data });
+      fetch(url, { method, headers: header, body: method === 'GET' ? undefined : JSON.stringify(data) })
+        .then(async (res) => {
+          const text = await res.text();
+          let body = text;
+          try { body = JSON.parse(text); } catch { /* WeChat hands over text as it is */ }
+          success?.({ statusCode: res.status, data: body, header: Object.fromEntries(res.headers) });
+        })
+        .catch((err) => fail?.({ errMsg: `request:fail ${err.message}` }));
+    },
+    getStorageSync: (key) => storage.get(key) ?? '',
+    setStorageSync: (key, value) => storage.set(key, structuredClone(value)),
   };
   globalThis.Page = (def) => pages.push(def);
-  return { sockets, pages };
+  return { sockets, pages, requests, storage };
 }
 
 /** A page instance as the mini-program runtime makes one: data, setData, the handlers. */

@@ -54,15 +54,25 @@ __export(index_exports, {
   DEFAULTS: () => DEFAULTS,
   FACES: () => FACES,
   HANDS: () => HANDS,
+  LoginError: () => LoginError,
   MAX_FRAME_BYTES: () => MAX_FRAME_BYTES,
   OUTCOME_TEXT: () => OUTCOME_TEXT,
   PING_FRAME: () => PING_FRAME,
+  SUBPROTOCOL: () => SUBPROTOCOL,
+  apiBaseOf: () => apiBaseOf,
   backoffDelay: () => backoffDelay,
   browserTransport: () => browserTransport,
   describeResult: () => describeResult,
   faceIcon: () => faceIcon,
+  fetchPost: () => fetchPost,
+  guestSession: () => guestSession,
   handIcon: () => handIcon,
+  sessionAuth: () => sessionAuth,
   systemClock: () => systemClock,
+  webStore: () => webStore,
+  wechatSession: () => wechatSession,
+  wxPost: () => wxPost,
+  wxStore: () => wxStore,
   wxTransport: () => wxTransport
 });
 module.exports = __toCommonJS(index_exports);
@@ -76,7 +86,8 @@ var CLOSE_CODES = {
   TooBig: 1009,
   HeartbeatTimeout: 4e3,
   Replaced: 4001,
-  SeatGone: 4002
+  SeatGone: 4002,
+  Unauthorized: 4003
 };
 
 // client/src/arena.js
@@ -98,20 +109,30 @@ function backoffDelay(attempt, baseMs, maxMs, random = Math.random) {
   return Math.round(cap / 2 + random() * cap / 2);
 }
 var FINAL_CODES = /* @__PURE__ */ new Set([CLOSE_CODES.Normal, CLOSE_CODES.Replaced, CLOSE_CODES.TooBig]);
+var SUBPROTOCOL = "edge-arena";
+var AUTH_ERRORS = /* @__PURE__ */ new Set(["unauthorized", "token_expired"]);
+var MAX_AUTH_FAILURES = 3;
 var ArenaClient = class {
   /**
    * @param {object} options
    * @param {string} options.url WebSocket endpoint, e.g. 'wss://arena.example.com/ws'
    * @param {Transport} options.transport
+   * @param {string} [options.token] a session token
+   * @param {(opts: {refresh: boolean}) => Promise<string>} [options.auth] gets a session
+   *   token (e.g. wx.login + POST /api/login); `refresh` asks for a new one
    * @param {string} [options.name]
    * @param {string} [options.avatar]
    * @param {Clock} [options.clock]
    * @param {() => number} [options.random]
    */
   constructor(_a) {
-    var _b = _a, { url, transport, name, avatar, clock = systemClock, random = Math.random } = _b, rest = __objRest(_b, ["url", "transport", "name", "avatar", "clock", "random"]);
+    var _b = _a, { url, transport, token, auth, name, avatar, clock = systemClock, random = Math.random } = _b, rest = __objRest(_b, ["url", "transport", "token", "auth", "name", "avatar", "clock", "random"]);
     this.url = url;
     this.transport = transport;
+    this.session = token != null ? token : null;
+    this.auth = auth != null ? auth : null;
+    this.refreshSession = false;
+    this.authFailures = 0;
     this.profile = { name, avatar };
     this.clock = clock;
     this.random = random;
@@ -147,12 +168,34 @@ var ArenaClient = class {
     this.state = state;
     this.emit("connection", state);
   }
-  /** Opens the connection (with the resume token, once there is one). */
+  /**
+   * Opens the connection (with the resume token, once there is one). With an `auth`
+   * callback and no session token yet, gets one first.
+   */
   connect() {
-    if (this.state === "open" || this.state === "connecting") return;
+    if (this.state === "open" || this.state === "connecting" || this.authorizing) return;
     this.clearTimer("retry");
+    if (this.auth && (!this.session || this.refreshSession)) {
+      this.authorizing = true;
+      const refresh = this.refreshSession;
+      Promise.resolve().then(() => this.auth({ refresh })).then(
+        (token) => {
+          this.authorizing = false;
+          this.session = token;
+          this.refreshSession = false;
+          if (this.state !== "closed") this.connect();
+        },
+        (err) => {
+          this.authorizing = false;
+          this.emit("auth_error", err);
+          if (this.state !== "closed") this.retry();
+        }
+      );
+      return;
+    }
     this.setState(this.attempt === 0 && !this.token ? "connecting" : "reconnecting");
-    const socket = this.transport(this.socketUrl());
+    const protocols = this.session ? [SUBPROTOCOL, `bearer.${this.session}`] : void 0;
+    const socket = this.transport(this.socketUrl(), protocols);
     this.socket = socket;
     const mine = (fn) => (...args) => {
       if (this.socket === socket) fn(...args);
@@ -227,6 +270,7 @@ var ArenaClient = class {
       return;
     }
     if (frame.type === "hi") {
+      this.authFailures = 0;
       this.token = frame.resume;
       this.seat = frame.seat;
       this.room = frame.room;
@@ -239,6 +283,18 @@ var ArenaClient = class {
       this.abandon(0);
       return;
     }
+    if (frame.type === "error" && AUTH_ERRORS.has(frame.code)) {
+      this.emit("frame", frame);
+      this.emit(frame.type, frame);
+      this.authFailures += 1;
+      if (!this.auth || this.authFailures >= MAX_AUTH_FAILURES) {
+        this.finish(CLOSE_CODES.Unauthorized, frame.code);
+        return;
+      }
+      this.refreshSession = true;
+      this.abandon(backoffDelay(this.authFailures, this.options.backoffBaseMs, this.options.backoffMaxMs, this.random));
+      return;
+    }
     this.emit("frame", frame);
     this.emit(frame.type, frame);
   }
@@ -246,12 +302,24 @@ var ArenaClient = class {
     this.stopTimers();
     this.socket = null;
     if (this.state === "closed") return;
-    if (FINAL_CODES.has(code)) {
+    if (FINAL_CODES.has(code) || code === CLOSE_CODES.Unauthorized && !this.auth) {
       this.setState("closed");
       this.emit("close", { code, reason });
       return;
     }
     this.retry();
+  }
+  /** Stops for good after a final answer from the server. */
+  finish(code, reason) {
+    const socket = this.socket;
+    this.socket = null;
+    this.stopTimers();
+    try {
+      socket == null ? void 0 : socket.close(1e3, "done");
+    } catch (e) {
+    }
+    this.setState("closed");
+    this.emit("close", { code, reason });
   }
   /** Drops the current socket without waiting for its close and reconnects. */
   abandon(delay) {
@@ -299,9 +367,9 @@ var ArenaClient = class {
 
 // client/src/transports.js
 function wxTransport(wx) {
-  return (url) => {
+  return (url, protocols) => {
     const socket = {};
-    const task = wx.connectSocket({ url });
+    const task = wx.connectSocket(protocols ? { url, protocols } : { url });
     task.onOpen(() => {
       var _a;
       return (_a = socket.onopen) == null ? void 0 : _a.call(socket);
@@ -324,9 +392,9 @@ function wxTransport(wx) {
   };
 }
 function browserTransport(WebSocketImpl = globalThis.WebSocket) {
-  return (url) => {
+  return (url, protocols) => {
     const socket = {};
-    const ws = new WebSocketImpl(url);
+    const ws = protocols ? new WebSocketImpl(url, protocols) : new WebSocketImpl(url);
     ws.onopen = () => {
       var _a;
       return (_a = socket.onopen) == null ? void 0 : _a.call(socket);
@@ -385,3 +453,109 @@ var OUTCOME_TEXT = {
   draw: "\u5E73\u5C40 \xB7 Draw",
   watch: "\u672C\u5C40\u7ED3\u675F \xB7 Round over"
 };
+
+// client/src/login.js
+var EXPIRY_MARGIN_MS = 6e4;
+var LoginError = class extends Error {
+  constructor(status, error, message) {
+    super(message || error || `HTTP ${status}`);
+    this.status = status;
+    this.error = error;
+  }
+};
+function sessionAuth(fetchSession, { clock = systemClock, store } = {}) {
+  var _a;
+  let session = (_a = store == null ? void 0 : store.load()) != null ? _a : null;
+  return async ({ refresh = false } = {}) => {
+    const stale = !(session == null ? void 0 : session.token) || session.expires_at - clock.now() < EXPIRY_MARGIN_MS;
+    if (refresh || stale) {
+      session = await fetchSession();
+      store == null ? void 0 : store.save(session);
+    }
+    return session.token;
+  };
+}
+function wxPost(wx) {
+  return (url, body) => new Promise((resolve, reject) => {
+    wx.request({
+      url,
+      method: "POST",
+      data: body,
+      header: { "content-type": "application/json" },
+      success: (res) => resolve({ status: res.statusCode, data: res.data }),
+      fail: (err) => reject(new LoginError(0, "network", (err == null ? void 0 : err.errMsg) || "request failed"))
+    });
+  });
+}
+function fetchPost(fetchImpl = globalThis.fetch) {
+  return async (url, body) => {
+    const res = await fetchImpl(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body)
+    });
+    let data = null;
+    try {
+      data = await res.json();
+    } catch (e) {
+    }
+    return { status: res.status, data };
+  };
+}
+async function postSession(post, url, body) {
+  const { status, data } = await post(url, body);
+  if (status !== 200 || typeof (data == null ? void 0 : data.token) !== "string") {
+    throw new LoginError(status, data == null ? void 0 : data.error, data == null ? void 0 : data.message);
+  }
+  return data;
+}
+function wechatSession(wx, apiBase) {
+  const post = wxPost(wx);
+  return () => new Promise((resolve, reject) => {
+    wx.login({
+      success: ({ code }) => postSession(post, `${apiBase}/api/login`, { code }).then(resolve, reject),
+      fail: (err) => reject(new LoginError(0, "wx_login_failed", err == null ? void 0 : err.errMsg))
+    });
+  });
+}
+function guestSession(apiBase, post = fetchPost()) {
+  return () => postSession(post, `${apiBase}/api/guest`, {});
+}
+function wxStore(wx, key = "edge-arena-session") {
+  return {
+    load: () => {
+      try {
+        return wx.getStorageSync(key) || null;
+      } catch (e) {
+        return null;
+      }
+    },
+    save: (session) => {
+      try {
+        wx.setStorageSync(key, session);
+      } catch (e) {
+      }
+    }
+  };
+}
+function webStore(storage = globalThis.localStorage, key = "edge-arena-session") {
+  return {
+    load: () => {
+      var _a;
+      try {
+        return JSON.parse((_a = storage.getItem(key)) != null ? _a : "null");
+      } catch (e) {
+        return null;
+      }
+    },
+    save: (session) => {
+      try {
+        storage.setItem(key, JSON.stringify(session));
+      } catch (e) {
+      }
+    }
+  };
+}
+function apiBaseOf(wsUrl) {
+  return wsUrl.replace(/^ws/, "http").replace(/\/ws\/?$/, "");
+}

@@ -2,6 +2,7 @@
 // client/src by `npm run sdk`); this page only turns frames into data for the view.
 const {
   ArenaClient, wxTransport, HANDS, FACES, describeResult, faceIcon, OUTCOME_TEXT,
+  sessionAuth, wechatSession, guestSession, wxPost, wxStore, apiBaseOf,
 } = require('../../utils/arena.js');
 const config = require('../../config.js');
 
@@ -24,7 +25,11 @@ Page({
   onLoad(query) {
     const name = (query && query.name) || `玩家${Math.floor(Math.random() * 9000 + 1000)}`;
     this.timers = { spin: {} };
-    const client = new ArenaClient({ url: config.serverUrl, name, transport: wxTransport(wx) });
+    // Who we are: WeChat login (wx.login → POST /api/login) or, in development, a guest.
+    const apiBase = apiBaseOf(config.serverUrl);
+    const session = config.login === 'guest' ? guestSession(apiBase, wxPost(wx)) : wechatSession(wx, apiBase);
+    const auth = sessionAuth(session, { store: wxStore(wx) });
+    const client = new ArenaClient({ url: config.serverUrl, name, auth, transport: wxTransport(wx) });
     this.client = client;
     client.on('connection', (connection) => this.setData({ connection }));
     client.on('hi', (f) => this.setData({ mySeat: f.seat }));

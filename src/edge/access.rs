@@ -1,0 +1,101 @@
+//! Who is at the door: the Origin check and the session token of a request.
+//!
+//! Both happen in the Worker, before a request reaches any Durable Object: a refused
+//! request costs no room anything. The token may come as `?token=…` or, to keep it out
+//! of URLs and logs, as a WebSocket subprotocol `bearer.<token>` offered beside
+//! [`SUBPROTOCOL`] (`wx.connectSocket({protocols})`, `new WebSocket(url, protocols)`).
+
+use worker::{Request, Response, WebSocketPair};
+
+use super::vars::AuthSettings;
+use super::{json_error, now_ms};
+use crate::auth::{AuthError, Claims};
+use crate::protocol::{CloseCode, ErrorCode, ServerFrame};
+
+/// The subprotocol name a client offers with its `bearer.<token>`; echoed back.
+pub const SUBPROTOCOL: &str = "edge-arena";
+const BEARER_PREFIX: &str = "bearer.";
+
+/// What a WebSocket request presented.
+pub struct Credentials {
+    token: String,
+    /// The subprotocol to answer with, when the client offered any (a browser fails
+    /// the handshake unless the answer names one of those it offered).
+    pub protocol: Option<String>,
+}
+
+impl Credentials {
+    pub fn of(req: &Request) -> Credentials {
+        let offered: Vec<String> = req
+            .headers()
+            .get("sec-websocket-protocol")
+            .ok()
+            .flatten()
+            .map(|h| h.split(',').map(|p| p.trim().to_string()).collect())
+            .unwrap_or_default();
+        let from_protocol = offered
+            .iter()
+            .find_map(|p| p.strip_prefix(BEARER_PREFIX))
+            .map(str::to_string);
+        let from_query = req.url().ok().and_then(|url| {
+            url.query_pairs()
+                .find(|(k, _)| k == "token")
+                .map(|(_, v)| v.into_owned())
+        });
+        let protocol = if offered.iter().any(|p| p == SUBPROTOCOL) {
+            Some(SUBPROTOCOL.to_string())
+        } else {
+            offered.first().cloned()
+        };
+        Credentials {
+            token: from_protocol.or(from_query).unwrap_or_default(),
+            protocol,
+        }
+    }
+
+    /// The token's claims, or why there are none.
+    pub fn verify(&self, settings: &AuthSettings) -> Result<Claims, AuthError> {
+        let key = settings.key.as_ref().ok_or(AuthError::Missing)?;
+        key.verify(&self.token, now_ms(), settings.guests)
+    }
+}
+
+/// Is this request's `Origin` (if any) allowed? Answers 403 when it is not.
+pub fn check_origin(req: &Request, settings: &AuthSettings) -> worker::Result<Option<Response>> {
+    let origin = req.headers().get("origin")?;
+    let own = req.url()?.origin().ascii_serialization();
+    if settings.origins.allows(origin.as_deref(), &own) {
+        return Ok(None);
+    }
+    Ok(Some(json_error(
+        403,
+        "origin_not_allowed",
+        "this page's origin may not use the service (see ALLOWED_ORIGINS)",
+    )?))
+}
+
+/// A WebSocket that says why the token was refused, then closes with 4003.
+///
+/// A refused handshake would tell a browser or mini-program nothing (both only see a
+/// failed connection, and would retry forever); an accepted socket carrying one error
+/// frame tells the client to log in. The socket belongs to no room.
+pub fn refuse_socket(why: AuthError, protocol: Option<&str>) -> worker::Result<Response> {
+    let pair = WebSocketPair::new()?;
+    pair.server.accept()?;
+    let code = match why {
+        AuthError::Expired => ErrorCode::TokenExpired,
+        _ => ErrorCode::Unauthorized,
+    };
+    let frame = ServerFrame::Error {
+        code,
+        message: why.message().into(),
+    };
+    let _ = pair.server.send_with_str(frame.to_json());
+    let close = CloseCode::Unauthorized;
+    let _ = pair.server.close(Some(close.code()), Some(close.reason()));
+    let mut resp = Response::from_websocket(pair.client)?;
+    if let Some(protocol) = protocol {
+        resp.headers_mut().set("sec-websocket-protocol", protocol)?;
+    }
+    Ok(resp)
+}

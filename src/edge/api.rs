@@ -1,0 +1,213 @@
+//! The HTTP API for logging in: `POST /api/login` (WeChat) and `POST /api/guest`.
+//!
+//! Both answer `{token, player, expires_at}` or a JSON error `{error, message}` with a
+//! clear status. WeChat's `session_key` and our secrets never leave the Worker.
+
+use serde::Deserialize;
+use worker::{Fetch, Request, Response, RouteContext};
+
+use super::access::check_origin;
+use super::vars::{AuthSettings, WechatSettings};
+use super::{json_error, now_ms, random_u64};
+use crate::auth::{guest_subject, wechat_subject, Claims, Kind, TokenKey};
+use crate::protocol::check_name;
+use crate::wechat::{interpret, parse_login, session_url, ApiError};
+
+/// Largest request body the API reads.
+const MAX_BODY_BYTES: usize = 1024;
+
+/// `POST /api/login {"code": "<from wx.login()>"}`.
+pub async fn login(req: Request, ctx: RouteContext<()>) -> worker::Result<Response> {
+    let origin = req.headers().get("origin")?;
+    with_cors(origin, login_answer(req, ctx).await?)
+}
+
+/// `POST /api/guest`: a token for a new guest identity, when `ALLOW_GUESTS` is `1`.
+pub async fn guest(req: Request, ctx: RouteContext<()>) -> worker::Result<Response> {
+    let origin = req.headers().get("origin")?;
+    with_cors(origin, guest_answer(req, ctx).await?)
+}
+
+async fn login_answer(mut req: Request, ctx: RouteContext<()>) -> worker::Result<Response> {
+    let settings = AuthSettings::read(&ctx.env);
+    if let Some(refused) = check_origin(&req, &settings)? {
+        return Ok(refused);
+    }
+    let Some(key) = settings.key.as_ref() else {
+        return not_configured("TOKEN_SECRET");
+    };
+    let Some(wechat) = WechatSettings::read(&ctx.env) else {
+        return not_configured("WECHAT_APPID and WECHAT_SECRET");
+    };
+    let body = match read_body(&mut req).await? {
+        Ok(body) => body,
+        Err(resp) => return Ok(resp),
+    };
+    let code = match parse_login(&body) {
+        Ok(code) => code,
+        Err(err) => return api_error(&err),
+    };
+    let url = session_url(&wechat.api_base, &wechat.appid, &wechat.secret, &code);
+    let answer = async {
+        let mut resp = Fetch::Url(worker::Url::parse(&url)?).send().await?;
+        let status = resp.status_code();
+        Ok::<_, worker::Error>((status, resp.text().await?))
+    }
+    .await;
+    let openid = match answer {
+        Ok((status, body)) => interpret(status, &body),
+        Err(err) => {
+            // The error text may contain the URL, and with it the secret: log the
+            // kind of failure only.
+            worker::console_warn!("jscode2session unreachable: {}", redact(&err.to_string()));
+            Err(ApiError::new(
+                502,
+                "wechat_unavailable",
+                "WeChat login service unreachable",
+            ))
+        }
+    };
+    match openid {
+        Ok(openid) => issue(
+            key,
+            Claims::new(
+                wechat_subject(&openid),
+                Kind::Wechat,
+                now_ms(),
+                settings.ttl_s,
+            ),
+        ),
+        Err(err) => api_error(&err),
+    }
+}
+
+/// Body of `POST /api/guest` (optional).
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct GuestRequest {
+    #[serde(default)]
+    name: Option<String>,
+}
+
+async fn guest_answer(mut req: Request, ctx: RouteContext<()>) -> worker::Result<Response> {
+    let settings = AuthSettings::read(&ctx.env);
+    if let Some(refused) = check_origin(&req, &settings)? {
+        return Ok(refused);
+    }
+    if !settings.guests {
+        return json_error(
+            403,
+            "guests_disabled",
+            "guest play is switched off here; log in with WeChat",
+        );
+    }
+    let Some(key) = settings.key.as_ref() else {
+        return not_configured("TOKEN_SECRET");
+    };
+    let body = match read_body(&mut req).await? {
+        Ok(body) => body,
+        Err(resp) => return Ok(resp),
+    };
+    let parsed: Result<GuestRequest, _> = if body.trim().is_empty() {
+        Ok(GuestRequest::default())
+    } else {
+        serde_json::from_str(&body)
+    };
+    match parsed {
+        // The name is checked only so a client hears early that it would be refused.
+        Ok(GuestRequest { name: Some(name) }) if check_name(&name).is_err() => json_error(
+            400,
+            "bad_request",
+            "name must be 1 to 32 printable characters",
+        ),
+        Ok(_) => issue(
+            key,
+            Claims::new(
+                guest_subject(random_u64()),
+                Kind::Guest,
+                now_ms(),
+                settings.ttl_s,
+            ),
+        ),
+        Err(err) => json_error(
+            400,
+            "bad_request",
+            &format!("expected {{\"name\":\"…\"}} or no body: {err}"),
+        ),
+    }
+}
+
+/// `OPTIONS /api/…`: CORS preflight for pages on other allowed origins.
+pub async fn preflight(req: Request, ctx: RouteContext<()>) -> worker::Result<Response> {
+    let settings = AuthSettings::read(&ctx.env);
+    if let Some(refused) = check_origin(&req, &settings)? {
+        return Ok(refused);
+    }
+    let mut resp = Response::empty()?.with_status(204);
+    let headers = resp.headers_mut();
+    headers.set("access-control-allow-methods", "GET, POST, OPTIONS")?;
+    headers.set(
+        "access-control-allow-headers",
+        "content-type, authorization",
+    )?;
+    headers.set("access-control-max-age", "86400")?;
+    with_cors(req.headers().get("origin")?, resp)
+}
+
+/// Echoes the request's origin in `Access-Control-Allow-Origin`, so pages on allowed
+/// origins can read the answer. A refused origin only ever gets a 403 with no token in
+/// it, so echoing its origin too gives nothing away.
+fn with_cors(origin: Option<String>, mut resp: Response) -> worker::Result<Response> {
+    if let Some(origin) = origin {
+        resp.headers_mut()
+            .set("access-control-allow-origin", &origin)?;
+        resp.headers_mut().append("vary", "Origin")?;
+    }
+    Ok(resp)
+}
+
+/// The body as text, or a 413 response when it is larger than we read.
+async fn read_body(req: &mut Request) -> worker::Result<Result<String, Response>> {
+    let declared = req
+        .headers()
+        .get("content-length")?
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(0);
+    if declared > MAX_BODY_BYTES {
+        return Ok(Err(json_error(413, "too_large", "request body too large")?));
+    }
+    let body = req.text().await?;
+    if body.len() > MAX_BODY_BYTES {
+        return Ok(Err(json_error(413, "too_large", "request body too large")?));
+    }
+    Ok(Ok(body))
+}
+
+fn issue(key: &TokenKey, claims: Claims) -> worker::Result<Response> {
+    Response::from_json(&serde_json::json!({
+        "token": key.issue(&claims),
+        "player": claims.sub,
+        "expires_at": claims.expires_at_ms(),
+    }))
+}
+
+fn api_error(err: &ApiError) -> worker::Result<Response> {
+    let mut resp = json_error(err.status, err.error, &err.message)?;
+    if err.status == 429 {
+        resp.headers_mut().set("retry-after", "60")?;
+    }
+    Ok(resp)
+}
+
+fn not_configured(what: &str) -> worker::Result<Response> {
+    json_error(
+        503,
+        "not_configured",
+        &format!("login is not configured on this server: set {what}"),
+    )
+}
+
+/// Drops everything after `?` in a URL inside an error message.
+fn redact(text: &str) -> String {
+    text.split('?').next().unwrap_or_default().to_string()
+}
