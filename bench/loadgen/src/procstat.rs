@@ -1,0 +1,123 @@
+//! Memory and CPU of the server processes (from /proc) and of this process (getrusage).
+
+use std::fs;
+
+/// Which processes make up the server: a fixed list, or every process of a process
+/// group (the runner starts `wrangler dev` in its own group, so wrangler's node proxy
+/// and its workerd children are all found, whatever they spawn later).
+#[derive(Debug, Clone, Default)]
+pub struct Probe {
+    pub pids: Vec<i32>,
+    pub pgid: Option<i32>,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ProcSample {
+    pub rss_kb: u64,
+    pub cpu_s: f64,
+    pub procs: usize,
+}
+
+impl Probe {
+    pub fn enabled(&self) -> bool {
+        !self.pids.is_empty() || self.pgid.is_some()
+    }
+
+    fn current_pids(&self) -> Vec<i32> {
+        let mut pids = self.pids.clone();
+        if let (Some(pgid), Ok(dir)) = (self.pgid, fs::read_dir("/proc")) {
+            {
+                for entry in dir.flatten() {
+                    let Some(pid) = entry.file_name().to_str().and_then(|s| s.parse().ok()) else {
+                        continue;
+                    };
+                    if stat_fields(pid).is_some_and(|f| f.pgrp == pgid) && !pids.contains(&pid) {
+                        pids.push(pid);
+                    }
+                }
+            }
+        }
+        pids
+    }
+
+    /// Sum of RSS and of user+system CPU over the server's processes right now.
+    pub fn sample(&self) -> Option<ProcSample> {
+        if !self.enabled() {
+            return None;
+        }
+        let mut out = ProcSample::default();
+        for pid in self.current_pids() {
+            let Some(stat) = stat_fields(pid) else {
+                continue;
+            };
+            out.cpu_s += stat.cpu_ticks as f64 / clock_ticks();
+            out.rss_kb += rss_kb(pid).unwrap_or(0);
+            out.procs += 1;
+        }
+        Some(out)
+    }
+}
+
+struct Stat {
+    pgrp: i32,
+    cpu_ticks: u64,
+}
+
+fn stat_fields(pid: i32) -> Option<Stat> {
+    let text = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name may hold spaces and parentheses: fields start after the last ')'.
+    let rest = &text[text.rfind(')')? + 1..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // rest[0] is field 3 (state): pgrp is field 5, utime 14, stime 15.
+    let pgrp = fields.get(2)?.parse().ok()?;
+    let utime: u64 = fields.get(11)?.parse().ok()?;
+    let stime: u64 = fields.get(12)?.parse().ok()?;
+    Some(Stat {
+        pgrp,
+        cpu_ticks: utime + stime,
+    })
+}
+
+fn rss_kb(pid: i32) -> Option<u64> {
+    let text = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = text.lines().find(|l| l.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn clock_ticks() -> f64 {
+    // SAFETY: sysconf has no preconditions.
+    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    if ticks > 0 { ticks as f64 } else { 100.0 }
+}
+
+/// User + system CPU seconds of this process so far.
+pub fn self_cpu_s() -> f64 {
+    // SAFETY: getrusage writes into the zeroed struct we pass and nothing else.
+    let usage = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        if libc::getrusage(libc::RUSAGE_SELF, &mut usage) != 0 {
+            return 0.0;
+        }
+        usage
+    };
+    let secs = |tv: libc::timeval| tv.tv_sec as f64 + tv.tv_usec as f64 / 1e6;
+    secs(usage.ru_utime) + secs(usage.ru_stime)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn samples_this_process() {
+        let me = std::process::id() as i32;
+        let probe = Probe {
+            pids: vec![me],
+            pgid: None,
+        };
+        let s = probe.sample().unwrap();
+        assert_eq!(s.procs, 1);
+        assert!(s.rss_kb > 0);
+        assert!(self_cpu_s() >= 0.0);
+    }
+}

@@ -1,0 +1,194 @@
+#!/usr/bin/env bash
+# Benchmarks Edge Arena against the floor (bench/floor, a minimal JS Worker speaking the
+# same protocol subset), each in real workerd through `wrangler dev`, with the same load
+# from bench/loadgen, and prints every figure with its ratio to the floor.
+#
+#   bash bench/run.sh                      # defaults: about 2-3 minutes in all
+#   BENCH_PROFILE=full bash bench/run.sh   # the issue's sizes (1,000 idle conns for 10 min, …)
+#   BENCH_SCENARIO=relay,rounds bash bench/run.sh -- --relay-rooms 50
+#
+# Settings (environment):
+#   BENCH_SCENARIO  idle,burst,rounds,relay,mixed or all (default all = the first four)
+#   BENCH_PROFILE   default | full
+#   BENCH_TARGETS   which servers, in order (default "ours floor")
+#   BENCH_ROUND_MS  ROUND_MS for both servers (default 1000)
+#   BENCH_OUT       where reports and logs go (default bench/results/<time>)
+# Anything after `--` goes to the load generator as it is (see
+# `bench/loadgen/target/release/edge-arena-loadgen run --help`).
+#
+# Every server this script starts runs in its own process group and is stopped on exit,
+# whatever happens; its storage lives in a fresh temporary directory, removed too.
+set -euo pipefail
+
+BENCH="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$BENCH/.." && pwd)"
+# shellcheck source=../scripts/env.sh
+source "$ROOT/scripts/env.sh"
+
+SCENARIO="${BENCH_SCENARIO:-all}"
+PROFILE="${BENCH_PROFILE:-default}"
+TARGETS="${BENCH_TARGETS:-ours floor}"
+ROUND_MS="${BENCH_ROUND_MS:-1000}"
+OUT="${BENCH_OUT:-$BENCH/results/$(date +%Y%m%d-%H%M%S)}"
+EXTRA=()
+if [ "${1:-}" = "--" ]; then shift; EXTRA=("$@"); fi
+
+case "$PROFILE" in
+  default) SIZES=() ;;
+  # The issue's targets: 1,000 idle connections held 10 minutes (heartbeat every 20 s,
+  # as the README tells clients), 100 relay rooms; bigger bursts and longer runs.
+  full) SIZES=(--idle-conns 1000 --idle-hold-s 600 --heartbeat-s 20
+               --burst-clients 1000 --rounds-rooms 100 --rounds-s 60
+               --relay-rooms 100 --relay-s 60 --mixed-s 120) ;;
+  *) echo "BENCH_PROFILE must be default or full" >&2; exit 2 ;;
+esac
+
+say() { printf '\033[1m[bench]\033[0m %s\n' "$*" >&2; }
+mkdir -p "$OUT"
+
+# ---- cleanup: every process group and directory we made -------------------------------
+PGIDS=()
+TMPDIRS=()
+cleanup() {
+  local pgid
+  for pgid in "${PGIDS[@]}"; do
+    kill -TERM -- "-$pgid" 2>/dev/null || true
+  done
+  for pgid in "${PGIDS[@]}"; do
+    for _ in $(seq 50); do
+      kill -0 -- "-$pgid" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -KILL -- "-$pgid" 2>/dev/null || true
+  done
+  PGIDS=()
+  local d
+  for d in "${TMPDIRS[@]}"; do rm -rf "$d"; done
+  TMPDIRS=()
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM HUP
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# ---- 1. the server's wasm, the load generator -----------------------------------------
+have_wasm=false
+for f in "$ROOT"/build/*.wasm "$ROOT"/build/worker/*.wasm; do
+  [ -f "$f" ] && have_wasm=true
+done
+if ! $have_wasm || [ ! -f "$ROOT/build/worker/shim.mjs" ]; then
+  say "building the server (scripts/setup.sh, scripts/build.sh)"
+  (cd "$ROOT" && bash scripts/setup.sh && bash scripts/build.sh)
+fi
+say "building the load generator (release)"
+CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-2}" nice cargo build --release --quiet \
+  --manifest-path "$BENCH/loadgen/Cargo.toml"
+LOADGEN="$BENCH/loadgen/target/release/edge-arena-loadgen"
+
+# ---- 2. the wasm size ----------------------------------------------------------------
+wasm_report() {
+  local f raw gz
+  for f in "$ROOT"/build/*.wasm "$ROOT"/build/worker/*.wasm; do
+    [ -f "$f" ] || continue
+    raw=$(stat -c %s "$f")
+    gz=$(gzip -9 -c "$f" | wc -c)
+    awk -v f="${f#"$ROOT"/}" -v raw="$raw" -v gz="$gz" 'BEGIN {
+      printf "wasm %s: %d bytes raw (%.1f KB), %d bytes gzip -9 (%.1f KB); target <=150 KB gzip: %s\n",
+        f, raw, raw / 1024, gz, gz / 1024, (gz <= 150 * 1024 ? "met" : "NOT met") }'
+  done
+}
+wasm_report | tee "$OUT/wasm.txt" >&2
+
+# ---- 3. servers ----------------------------------------------------------------------
+SECRET="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+# Both get the same settings; ALLOW_GUESTS lets Edge Arena issue guest tokens (the floor
+# always does), BOT_WAIT_MS keeps bots out of the measured rooms.
+VARS=(--var "ROUND_MS:$ROUND_MS" --var BOT_WAIT_MS:600000 --var "TOKEN_SECRET:$SECRET"
+      --var ALLOW_GUESTS:1)
+
+# Edge Arena runs from a snapshot of build/ and public/ in a temporary directory, so a
+# rebuild in the working tree (someone else compiling) cannot reload it mid-run.
+stage_ours() {
+  local dir
+  dir="$(mktemp -d /tmp/edge-arena-bench-ours.XXXXXX)"
+  TMPDIRS+=("$dir")
+  STAGED="$dir"
+  cp -r "$ROOT/build" "$dir/build"
+  [ -d "$ROOT/public" ] && cp -r "$ROOT/public" "$dir/public"
+  # Same config minus [build] (nothing to build in the snapshot).
+  awk '/^\[/ { skip = ($0 == "[build]") } !skip' "$ROOT/wrangler.toml" >"$dir/wrangler.toml"
+}
+
+# start NAME CONFIG_DIR: starts `wrangler dev` in its own process group; sets PORT, PGID.
+start() {
+  local name="$1" dir="$2" persist inspector log pid
+  PORT="$(free_port)"
+  inspector="$(free_port)"
+  persist="$(mktemp -d "/tmp/edge-arena-bench-$name-state.XXXXXX")"
+  TMPDIRS+=("$persist")
+  log="$OUT/$name.wrangler.log"
+  (
+    cd "$dir"
+    exec setsid env WRANGLER_SEND_METRICS=false EDGE_ARENA_PREBUILT=1 NO_COLOR=1 \
+      "$ROOT/node_modules/.bin/wrangler" dev --ip 127.0.0.1 --port "$PORT" \
+      --inspector-port "$inspector" --persist-to "$persist" \
+      --show-interactive-dev-session=false --log-level warn "${VARS[@]}"
+  ) >"$log" 2>&1 </dev/null &
+  pid=$!
+  # setsid makes the server its own process group leader (pgid = pid). Wait until it
+  # has, so that a signal to the group can never reach this script's own group.
+  for _ in $(seq 100); do
+    [ "$(ps -o pgid= -p "$pid" 2>/dev/null | tr -d ' ')" = "$pid" ] && break
+    sleep 0.05
+  done
+  if [ "$(ps -o pgid= -p "$pid" 2>/dev/null | tr -d ' ')" != "$pid" ]; then
+    say "$name: wrangler did not get its own process group"; kill "$pid" 2>/dev/null; return 1
+  fi
+  PGID="$pid"
+  PGIDS+=("$PGID")
+  for _ in $(seq 450); do
+    if curl -sf "http://127.0.0.1:$PORT/health" >/dev/null 2>&1; then
+      say "$name: wrangler dev on port $PORT (inspector $inspector, process group $PGID)"
+      return 0
+    fi
+    if ! kill -0 "$pid" 2>/dev/null; then
+      say "$name: wrangler dev exited early; log:"
+      cat "$log" >&2
+      return 1
+    fi
+    sleep 0.2
+  done
+  say "$name: not healthy after 90 s; log:"
+  cat "$log" >&2
+  return 1
+}
+
+stop_all() { cleanup; }
+
+for target in $TARGETS; do
+  case "$target" in
+    ours) stage_ours; dir="$STAGED" ;;
+    floor) dir="$BENCH/floor" ;;
+    *) say "unknown target $target (ours, floor)"; exit 2 ;;
+  esac
+  start "$target" "$dir"
+  say "$target: scenarios $SCENARIO (profile $PROFILE)"
+  nice -n 5 "$LOADGEN" run --url "http://127.0.0.1:$PORT" --label "$target" \
+    --scenario "$SCENARIO" --server-pgid "$PGID" --json "$OUT/$target.json" \
+    "${SIZES[@]}" "${EXTRA[@]}" | tee "$OUT/$target.txt"
+  stop_all
+  # Each server on a quiet machine: let the last one's processes finish exiting.
+  sleep 1
+done
+
+# ---- 4. side by side -----------------------------------------------------------------
+set -- $TARGETS
+if [ $# -ge 2 ]; then
+  "$LOADGEN" compare "$OUT/$1.json" "$OUT/$2.json" | tee "$OUT/compare.txt"
+  "$LOADGEN" compare --markdown "$OUT/$1.json" "$OUT/$2.json" >"$OUT/compare.md"
+fi
+cat "$OUT/wasm.txt"
+say "reports in ${OUT#"$ROOT"/}"
