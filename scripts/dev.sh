@@ -6,12 +6,21 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$ROOT"
 port="${PORT:-8787}"
+
+# Local secrets live in .dev.vars (gitignored), which wrangler dev reads. The first start
+# makes a random TOKEN_SECRET for signing session tokens; add WECHAT_APPID and
+# WECHAT_SECRET there to try a real WeChat login.
+if ! grep -q '^TOKEN_SECRET=' .dev.vars 2>/dev/null; then
+  echo "TOKEN_SECRET=\"$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')\"" >> .dev.vars
+  echo "  made a local TOKEN_SECRET in .dev.vars"
+fi
 cat <<TXT
 
   Edge Arena is starting (the first start builds the wasm, about a minute).
     play:       http://localhost:$port/   (open two tabs, or wait for a bot)
     health:     http://localhost:$port/health
-    WebSocket:  ws://localhost:$port/ws?name=YourName
+    guest token: curl -X POST http://localhost:$port/api/guest
+    WebSocket:  ws://localhost:$port/ws?name=YourName&token=<token>
   Stop with Ctrl-C.
 
 TXT
