@@ -31,12 +31,20 @@ if [ -z "${CHROMIUM_PATH:-}" ] && { ! command -v chromium >/dev/null || ! fc-lis
   $SUDO apt-get install -y -qq chromium fonts-wqy-zenhei fonts-noto-color-emoji >/dev/null
 fi
 export EDGE_ARENA_PREBUILT=1
+# Every process the tests start inherits this marker, so the check below finds exactly
+# the servers of this run (and not, say, a developer's own `npm start` or a benchmark).
+export EDGE_ARENA_TEST_RUN="$$-$RANDOM"
 node --test --test-reporter=spec --test-concurrency=1 tests/*.test.mjs
 
 # Every server a test started must be gone by now.
-left="$(pgrep -af "$ROOT/node_modules/.*workerd serve" || true)"
+left=""
+for pid in $(pgrep -f "bin/workerd serve" || true); do
+  if tr '\0' '\n' < "/proc/$pid/environ" 2>/dev/null | grep -qx "EDGE_ARENA_TEST_RUN=$EDGE_ARENA_TEST_RUN"; then
+    left="$left $pid"
+  fi
+done
 if [ -n "$left" ]; then
-  echo "test servers left running:"; echo "$left"
-  pkill -9 -f "$ROOT/node_modules/.*workerd serve" || true
+  echo "test servers left running:"; ps -o pid,args -p "$(echo $left | tr " " ",")" || true
+  kill -9 $left || true
   exit 1
 fi
