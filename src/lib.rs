@@ -10,7 +10,9 @@
 //! - [`protocol`]: every frame on the wire, limits, error and close codes, the parser.
 //! - [`scoring`]: settlement of a rock-paper-scissors round (pairwise ±1, streaks).
 //! - [`room`]: one room as a state machine: seats, rounds, bots, timers → effects.
-//! - [`matchmaker`]: which room the next player goes to.
+//! - [`matchmaker`]: which room the next player goes to (and which room a player is in).
+//! - [`stats`]: player statistics and the leaderboard: idempotent round records,
+//!   shards, ranking.
 //! - [`config`]: settings read from `wrangler.toml` vars, with defaults and ranges.
 //! - [`auth`]: session tokens (HMAC-SHA256, JWT form): a player's identity.
 //! - [`wechat`]: the WeChat login exchange (`jscode2session`) without the network.
@@ -18,11 +20,16 @@
 //!
 //! Shell (`edge`, compiled for wasm32 only):
 //! - `edge::entry`: the Worker's fetch handler: routes, WebSocket upgrade, forwarding.
-//! - `edge::room_object`: the `Room` Durable Object: loads a [`room::Room`], feeds it
-//!   events, carries out its effects, persists it and sets its one alarm.
-//! - `edge::matchmaker_object`: the `Matchmaker` Durable Object around
+//! - `edge::access`: the Origin check and the session token of a request.
+//! - `edge::api`: `POST /api/login` (WeChat) and `POST /api/guest`.
+//! - `edge::board`: `GET /api/me`, `/api/leaderboard`, `/api/rooms`.
+//! - `edge::room_object`: the `ArenaRoom` Durable Object: loads a [`room::Room`], feeds
+//!   it events, carries out its effects, persists it and sets its one alarm.
+//! - `edge::matchmaker_object`: the `ArenaMatchmaker` Durable Object around
 //!   [`matchmaker::Matchmaker`].
-//! - `edge::vars`: reading vars from the Worker environment.
+//! - `edge::stats_object`: the `ArenaStats` Durable Object: one SQLite shard of player
+//!   stats, applying [`stats::record`].
+//! - `edge::vars`: reading vars and secrets from the Worker environment.
 //!
 //! The shell holds everything that knows about hibernation, alarms and storage; the
 //! core holds every rule. A rule change never touches the shell, and a platform change
@@ -35,6 +42,7 @@ pub mod origin;
 pub mod protocol;
 pub mod room;
 pub mod scoring;
+pub mod stats;
 pub mod wechat;
 
 #[cfg(test)]

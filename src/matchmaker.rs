@@ -55,6 +55,21 @@ pub struct CapacityReport {
     pub players: Vec<String>,
 }
 
+/// A room as `GET /api/rooms` shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RoomListing {
+    pub room: String,
+    pub game: &'static str,
+    pub seats: usize,
+    /// Seats held (people and bots).
+    pub taken: usize,
+    pub free: usize,
+    /// People in the room (bots not counted).
+    pub players: u64,
+    /// `open` (a seat is free) or `full`.
+    pub state: &'static str,
+}
+
 /// Where a player sits, as far as the matchmaker knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 struct Seating {
@@ -198,6 +213,22 @@ impl Matchmaker {
         self.rooms.values().map(|e| e.humans).sum()
     }
 
+    /// Every room with people in it, oldest first, as `GET /api/rooms` lists them.
+    pub fn listing(&self, size: usize) -> Vec<RoomListing> {
+        self.rooms
+            .iter()
+            .map(|(&n, e)| RoomListing {
+                room: room_name(n),
+                game: "rps",
+                seats: size,
+                taken: size.saturating_sub(e.free),
+                free: e.free,
+                players: e.humans,
+                state: if e.free > 0 { "open" } else { "full" },
+            })
+            .collect()
+    }
+
     /// Rooms with at least one free seat, oldest first, with their free seats.
     pub fn open_rooms(&self) -> Vec<(String, usize)> {
         self.rooms
@@ -317,6 +348,20 @@ mod tests {
         report(&mut mm, "rps-x", 1, 1, 9);
         assert!(mm.open_rooms().is_empty());
         assert_eq!(assign(&mut mm, None).room, "rps-1");
+    }
+
+    #[test]
+    fn the_listing_shows_open_and_full_rooms() {
+        let mut mm = Matchmaker::default();
+        for _ in 0..3 {
+            assign(&mut mm, None);
+        }
+        let listing = mm.listing(2);
+        let view: Vec<(&str, usize, usize, &str)> = listing
+            .iter()
+            .map(|r| (r.room.as_str(), r.taken, r.free, r.state))
+            .collect();
+        assert_eq!(view, [("rps-0", 2, 0, "full"), ("rps-1", 1, 1, "open")]);
     }
 
     #[test]

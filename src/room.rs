@@ -27,6 +27,14 @@ use crate::protocol::{
     ProtocolError, RoomPhase, SeatResult, SeatView, ServerFrame,
 };
 use crate::scoring::{settle, Standing};
+use crate::stats::{RecordLine, RoundRecord};
+
+/// How long a settled round's record waits for the stats shards to confirm it before
+/// it is sent again.
+pub const RECORD_RETRY_MS: u64 = 2_000;
+/// Records kept for delivery at most (a stats outage longer than this many rounds
+/// loses the oldest).
+const MAX_UNRECORDED: usize = 64;
 
 /// Identifies one WebSocket connection. Chosen by the shell, unique per connection.
 pub type ConnId = String;
@@ -60,6 +68,9 @@ pub enum Effect {
         /// player's next connection back to their seat.
         players: Vec<PlayerId>,
     },
+    /// Deliver this settled round to the stats shards, then call [`Room::recorded`].
+    /// Until then it is sent again every [`RECORD_RETRY_MS`]; the shards ignore repeats.
+    Record(RoundRecord),
 }
 
 /// A connection could not be seated: every seat is taken.
@@ -222,6 +233,16 @@ pub struct Room {
     /// State of the room's own RNG (bot timing and hands). Persisted with the room so a
     /// room replays identically from the same seed.
     rng_state: u64,
+    /// Tells this room apart from an earlier one of the same name (whose storage was
+    /// lost), so round ids stay unique: `<name>:<incarnation>:<round>`.
+    #[serde(default)]
+    incarnation: u64,
+    /// Settled rounds the stats shards have not confirmed yet.
+    #[serde(default)]
+    unrecorded: Vec<RoundRecord>,
+    /// When to send the unconfirmed records again.
+    #[serde(default)]
+    record_retry_at: Option<u64>,
 }
 
 impl Room {
@@ -236,6 +257,17 @@ impl Room {
             bot_at: None,
             capacity_version: 0,
             rng_state: seed,
+            incarnation: seed,
+            unrecorded: Vec::new(),
+            record_retry_at: None,
+        }
+    }
+
+    /// The stats shards confirmed the record of `round_id`: stop sending it.
+    pub fn recorded(&mut self, round_id: &str) {
+        self.unrecorded.retain(|r| r.round_id != round_id);
+        if self.unrecorded.is_empty() {
+            self.record_retry_at = None;
         }
     }
 
@@ -271,7 +303,11 @@ impl Room {
                 Occupant::Bot { choose_at } => choose_at,
                 Occupant::Gone => None,
             });
-        per_seat.chain(self.deadline).chain(self.bot_at).min()
+        per_seat
+            .chain(self.deadline)
+            .chain(self.bot_at)
+            .chain(self.record_retry_at)
+            .min()
     }
 
     /// Seats a new connection of `player`. If the player already holds a seat here
@@ -638,6 +674,10 @@ impl Room {
         if self.deadline.is_some_and(|deadline| deadline <= now) {
             self.settle_round(now, &mut out);
         }
+        if self.record_retry_at.is_some_and(|at| at <= now) {
+            out.extend(self.unrecorded.iter().cloned().map(Effect::Record));
+            self.record_retry_at = Some(now + RECORD_RETRY_MS);
+        }
         out
     }
 
@@ -896,11 +936,35 @@ impl Room {
                 }
             }
         }
+        let record = RoundRecord {
+            round_id: format!("{}:{:x}:{}", self.name, self.incarnation, self.round),
+            lines: lines
+                .iter()
+                .filter_map(|line| {
+                    let seat = self.seats[line.seat].as_ref()?;
+                    (!seat.player.is_empty()).then(|| RecordLine {
+                        player: seat.player.clone(),
+                        name: seat.profile.name.clone(),
+                        score: line.score,
+                        streak: line.streak,
+                        won: line.base > 0,
+                    })
+                })
+                .collect(),
+        };
         let result = ServerFrame::Result {
             round: self.round,
             seats: lines,
         };
         out.push(self.broadcast(result));
+        if !record.lines.is_empty() {
+            if self.unrecorded.len() == MAX_UNRECORDED {
+                self.unrecorded.remove(0);
+            }
+            self.unrecorded.push(record.clone());
+            self.record_retry_at = Some(now + RECORD_RETRY_MS);
+            out.push(Effect::Record(record));
+        }
         // Forfeited seats are released now that their round is over.
         let gone: Vec<usize> = (0..self.seats.len())
             .filter(|&i| {

@@ -4,7 +4,7 @@ use crate::config::RoomConfig;
 use crate::protocol::{
     Choice, CloseCode, ErrorCode, MovementKind, RoomPhase, SeatResult, ServerFrame,
 };
-use crate::room::{Effect, Profile, Room, RoomFull};
+use crate::room::{Effect, Profile, Room, RoomFull, RECORD_RETRY_MS};
 
 const ROUND: u64 = 3_000;
 const BOT_WAIT: u64 = 1_000;
@@ -49,6 +49,18 @@ fn profile(name: &str) -> Profile {
         name: name.into(),
         avatar: String::new(),
     }
+}
+
+/// Lets time pass to `now` as the shell does when the stats shards are up: every round
+/// record the room hands out is delivered and confirmed at once.
+fn tick(room: &mut Room, now: u64) -> Vec<Effect> {
+    let out = room.tick(now);
+    for effect in &out {
+        if let Effect::Record(record) = effect {
+            room.recorded(&record.round_id);
+        }
+    }
+    out
 }
 
 /// Frames among `effects` addressed to `conn`, in order.
@@ -168,10 +180,10 @@ fn round_settles_at_the_deadline_by_the_rule() {
     choose(&mut room, 200, "c1", "paper");
     choose(&mut room, 300, "c0", "scissors"); // changed its mind: scissors beats paper
     assert!(
-        room.tick(ROUND - 1).is_empty(),
+        tick(&mut room, ROUND - 1).is_empty(),
         "nothing is due before the deadline"
     );
-    let out = room.tick(ROUND);
+    let out = tick(&mut room, ROUND);
     let res = results(&out, "c1");
     assert_eq!(res.len(), 1);
     let (round, seats) = &res[0];
@@ -202,11 +214,11 @@ fn round_settles_at_the_deadline_by_the_rule() {
 fn a_retried_alarm_never_settles_twice() {
     let (mut room, _, _) = full_room(2);
     choose(&mut room, 100, "c0", "rock");
-    let first = room.tick(ROUND);
+    let first = tick(&mut room, ROUND);
     assert_eq!(results(&first, "c0").len(), 1);
     for late in [ROUND, ROUND + 1, ROUND + 2_000] {
         assert!(
-            room.tick(late).is_empty(),
+            tick(&mut room, late).is_empty(),
             "duplicate alarm at {late} did something"
         );
     }
@@ -219,7 +231,7 @@ fn choices_reset_every_round_and_streaks_carry() {
     let (mut room, conns, _) = full_room(2);
     choose(&mut room, 100, "c0", "paper");
     choose(&mut room, 100, "c1", "rock");
-    room.tick(ROUND);
+    tick(&mut room, ROUND);
     let mut log = Vec::new();
     for c in &conns {
         log.extend(room.receive(ROUND + 10, c, r#"{"type":"join"}"#));
@@ -229,7 +241,7 @@ fn choices_reset_every_round_and_streaks_carry() {
     assert_eq!(deadline, ROUND + 10 + ROUND);
     // Round 2: c0 chooses again and wins again; c1 chooses nothing.
     choose(&mut room, deadline - 5, "c0", "rock");
-    let out = room.tick(deadline);
+    let out = tick(&mut room, deadline);
     let (_, seats) = &results(&out, "c0")[0];
     assert_eq!(
         seats[1].choice, None,
@@ -244,7 +256,7 @@ fn three_seats_settle_pairwise() {
     choose(&mut room, 10, "c0", "paper");
     choose(&mut room, 10, "c1", "rock");
     choose(&mut room, 10, "c2", "rock");
-    let out = room.tick(ROUND);
+    let out = tick(&mut room, ROUND);
     let (_, seats) = &results(&out, "c2")[0];
     let bases: Vec<i32> = seats.iter().map(|s| s.base).collect();
     assert_eq!(bases, [2, -1, -1]);
@@ -281,9 +293,9 @@ fn a_lone_player_gets_a_bot_after_the_wait_and_the_bot_plays() {
     let out = join(&mut room, 0, "solo");
     assert_eq!(starts(&out, "solo"), 0);
     assert_eq!(room.next_deadline(), Some(BOT_WAIT));
-    assert!(room.tick(BOT_WAIT - 1).is_empty());
+    assert!(tick(&mut room, BOT_WAIT - 1).is_empty());
 
-    let out = room.tick(BOT_WAIT);
+    let out = tick(&mut room, BOT_WAIT);
     assert_eq!(
         starts(&out, "solo"),
         1,
@@ -299,7 +311,7 @@ fn a_lone_player_gets_a_bot_after_the_wait_and_the_bot_plays() {
     // The bot chooses at a random moment inside the round (10%..80%), visibly.
     let bot_move = room.next_deadline().unwrap();
     assert!((BOT_WAIT + ROUND / 10..=BOT_WAIT + ROUND * 8 / 10).contains(&bot_move));
-    let out = room.tick(bot_move);
+    let out = tick(&mut room, bot_move);
     assert_eq!(
         frames_to(&out, "solo"),
         [ServerFrame::Movement {
@@ -308,7 +320,7 @@ fn a_lone_player_gets_a_bot_after_the_wait_and_the_bot_plays() {
             face: None
         }]
     );
-    let out = room.tick(BOT_WAIT + ROUND);
+    let out = tick(&mut room, BOT_WAIT + ROUND);
     let (_, seats) = &results(&out, "solo")[0];
     assert!(
         seats[1].choice.is_some(),
@@ -324,7 +336,7 @@ fn bot_moments_vary_with_the_seed_and_repeat_with_it() {
     let moment = |seed| {
         let mut room = Room::new("r", config(2), seed);
         join(&mut room, 0, "a");
-        room.tick(BOT_WAIT);
+        tick(&mut room, BOT_WAIT);
         room.next_deadline().unwrap()
     };
     assert_eq!(moment(5), moment(5));
@@ -342,7 +354,7 @@ fn a_room_of_three_gets_bots_for_the_seats_still_free() {
     join(&mut room, 500, "b");
     // The wait restarts with each arrival.
     assert_eq!(room.next_deadline(), Some(500 + BOT_WAIT));
-    let out = room.tick(500 + BOT_WAIT);
+    let out = tick(&mut room, 500 + BOT_WAIT);
     assert_eq!(starts(&out, "a"), 1);
     assert_eq!(room.free_seats(), 0);
 }
@@ -361,7 +373,7 @@ fn leaving_mid_round_forfeits_and_frees_the_seat_after_the_result() {
         0,
         "the seat stays in the round until it settles"
     );
-    let out = room.tick(ROUND);
+    let out = tick(&mut room, ROUND);
     let (_, seats) = &results(&out, "c1")[0];
     assert_eq!((seats[0].choice, seats[0].base), (None, -1));
     assert_eq!((seats[1].base, seats[1].total), (1, 1));
@@ -376,7 +388,7 @@ fn leaving_mid_round_forfeits_and_frees_the_seat_after_the_result() {
 #[test]
 fn leaving_between_rounds_frees_the_seat_at_once() {
     let (mut room, _, _) = full_room(2);
-    room.tick(ROUND);
+    tick(&mut room, ROUND);
     let out = room.receive(ROUND + 5, "c1", r#"{"type":"leave"}"#);
     assert_eq!(room.free_seats(), 1);
     assert!(out
@@ -393,7 +405,7 @@ fn leaving_between_rounds_frees_the_seat_at_once() {
 fn the_last_person_leaving_empties_the_room_of_bots() {
     let mut room = Room::new("r", config(2), 4);
     join(&mut room, 0, "a");
-    room.tick(BOT_WAIT);
+    tick(&mut room, BOT_WAIT);
     let out = room.receive(BOT_WAIT + 10, "a", r#"{"type":"leave"}"#);
     assert_eq!(room.free_seats(), 2);
     assert_eq!(
@@ -434,7 +446,7 @@ fn bad_input_gets_an_error_frame_and_the_round_goes_on() {
         "binary frames are answered"
     );
     choose(&mut room, 60, "c0", "rock");
-    let out = room.tick(ROUND);
+    let out = tick(&mut room, ROUND);
     assert_eq!(results(&out, "c1")[0].1[0].choice, Some(Choice::Rock));
 }
 
@@ -454,7 +466,7 @@ fn a_choice_after_the_deadline_is_refused() {
 #[test]
 fn an_oversize_frame_closes_with_1009_and_frees_the_seat() {
     let (mut room, _, _) = full_room(2);
-    room.tick(ROUND);
+    tick(&mut room, ROUND);
     let big = format!(r#"{{"type":"hello","name":"{}"}}"#, "x".repeat(5000));
     let out = room.receive(ROUND + 1, "c0", &big);
     assert!(out.contains(&Effect::Close {
@@ -486,7 +498,7 @@ fn the_room_survives_a_round_trip_through_storage() {
     let json = serde_json::to_string(&room).unwrap();
     let mut reloaded: Room = serde_json::from_str(&json).unwrap();
     assert_eq!(reloaded, room);
-    assert_eq!(reloaded.tick(ROUND), room.tick(ROUND));
+    assert_eq!(reloaded.tick(ROUND), tick(&mut room, ROUND));
 }
 
 // ---- connection lifecycle: heartbeats, away seats, resume ----
@@ -506,13 +518,13 @@ fn a_silent_connection_is_closed_after_the_timeout_and_the_others_learn() {
     let (mut room, _, _) = full_room(2);
     room.note_ping("c1", HEARTBEAT - 1_000); // c1's heartbeats were answered by the platform
     assert_eq!(room.next_deadline(), Some(ROUND));
-    room.tick(ROUND);
+    tick(&mut room, ROUND);
     assert_eq!(
         room.next_deadline(),
         Some(HEARTBEAT),
         "c0's silence is the next thing due"
     );
-    let out = room.tick(HEARTBEAT);
+    let out = tick(&mut room, HEARTBEAT);
     assert!(out.contains(&Effect::Close {
         conn: "c0".into(),
         code: CloseCode::HeartbeatTimeout
@@ -534,8 +546,8 @@ fn any_frame_counts_as_a_heartbeat() {
     let (mut room, _, _) = full_room(2);
     room.receive(HEARTBEAT - 1, "c0", "garbage");
     room.note_ping("c1", HEARTBEAT - 1);
-    room.tick(ROUND);
-    assert!(room.tick(HEARTBEAT).is_empty());
+    tick(&mut room, ROUND);
+    assert!(tick(&mut room, HEARTBEAT).is_empty());
     assert_eq!(room.next_deadline(), Some(2 * HEARTBEAT - 1));
 }
 
@@ -547,7 +559,7 @@ fn a_resume_within_the_grace_window_keeps_seat_choice_and_result() {
     let out = room.disconnect(100, "c0");
     assert!(room_frames(&out, "c1")[0][0].away);
     // The round settles while c0 is away; its rock still counts.
-    let settled = room.tick(ROUND);
+    let settled = tick(&mut room, ROUND);
     let seen_by_c1 = results(&settled, "c1");
     assert_eq!(seen_by_c1[0].1[0].choice, Some(Choice::Rock));
 
@@ -615,11 +627,11 @@ fn a_resume_mid_round_gets_time_left_and_its_own_choice() {
 #[test]
 fn after_the_grace_window_the_seat_is_released_and_a_resume_refused() {
     let (mut room, _, _) = full_room(2);
-    room.tick(ROUND);
+    tick(&mut room, ROUND);
     room.note_ping("c1", ROUND);
     room.disconnect(ROUND + 100, "c0");
-    assert!(room.tick(ROUND + 100 + GRACE - 1).is_empty());
-    let out = room.tick(ROUND + 100 + GRACE);
+    assert!(tick(&mut room, ROUND + 100 + GRACE - 1).is_empty());
+    let out = tick(&mut room, ROUND + 100 + GRACE);
     assert_eq!(room.free_seats(), 1);
     assert!(out.iter().any(|e| matches!(
         e,
@@ -662,8 +674,8 @@ fn a_seat_released_mid_round_counts_as_no_choice() {
     choose(&mut room, 50, "a", "rock");
     choose(&mut room, 50, "b", "scissors");
     room.disconnect(100, "a");
-    room.tick(1_100); // a's grace ends mid-round: released, its rock no longer counts
-    let out = room.tick(ROUND);
+    tick(&mut room, 1_100); // a's grace ends mid-round: released, its rock no longer counts
+    let out = tick(&mut room, ROUND);
     let (_, seats) = &results(&out, "b")[0];
     assert_eq!((seats[0].choice, seats[0].base), (None, -1));
     assert_eq!((seats[1].base, seats[1].total), (1, 1));
@@ -692,7 +704,7 @@ fn a_resume_replaces_a_connection_still_attached() {
 fn unknown_and_empty_tokens_never_match_a_seat() {
     let mut room = Room::new("r", config(2), 1);
     join(&mut room, 0, "a");
-    room.tick(BOT_WAIT); // a bot sits down with an empty token
+    tick(&mut room, BOT_WAIT); // a bot sits down with an empty token
     for bad in ["", "r.nope", "rps-0.secret-a "] {
         let out = room.resume(BOT_WAIT + 1, "x".into(), bad, &player("a"), 1);
         assert!(
@@ -719,7 +731,7 @@ fn after_a_restart_seats_without_a_live_socket_are_away() {
 #[test]
 fn a_player_who_leaves_is_released_at_once_not_held() {
     let (mut room, _, _) = full_room(2);
-    room.tick(ROUND);
+    tick(&mut room, ROUND);
     room.receive(ROUND + 1, "c0", r#"{"type":"leave"}"#);
     assert_eq!(room.free_seats(), 1);
     let out = room.resume(ROUND + 2, "back".into(), &token("c0"), &player("c0"), 1);
@@ -727,6 +739,70 @@ fn a_player_who_leaves_is_released_at_once_not_held() {
         conn: "back".into(),
         code: CloseCode::SeatGone
     }));
+}
+
+// ---- round records for the stats ----
+
+fn records(effects: &[Effect]) -> Vec<crate::stats::RoundRecord> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Record(r) => Some(r.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_settled_round_is_recorded_for_its_people_not_its_bots() {
+    let mut room = Room::new("rps-7", config(2), 0xabc);
+    join(&mut room, 0, "solo");
+    room.tick(BOT_WAIT); // a bot sits down, the round starts
+    choose(&mut room, BOT_WAIT + 1, "solo", "rock");
+    let out = room.tick(BOT_WAIT + ROUND);
+    let recs = records(&out);
+    assert_eq!(recs.len(), 1);
+    assert_eq!(recs[0].round_id, "rps-7:abc:1");
+    assert_eq!(recs[0].lines.len(), 1, "the bot is not recorded");
+    let line = &recs[0].lines[0];
+    assert_eq!(
+        (line.player.as_str(), line.name.as_str()),
+        ("guest:solo", "solo")
+    );
+    let result = &results(&out, "solo")[0].1[0];
+    assert_eq!(
+        (line.score, line.streak, line.won),
+        (result.score, result.streak, result.base > 0)
+    );
+}
+
+#[test]
+fn a_record_is_sent_again_until_confirmed_then_never() {
+    let (mut room, _, _) = full_room(2);
+    room.note_ping("c0", ROUND);
+    room.note_ping("c1", ROUND);
+    let first = records(&room.tick(ROUND));
+    assert_eq!(first.len(), 1);
+    // The shards did not answer: the room wakes up to send the same record again.
+    assert_eq!(room.next_deadline(), Some(ROUND + RECORD_RETRY_MS));
+    let again = records(&room.tick(ROUND + RECORD_RETRY_MS));
+    assert_eq!(again, first, "the same round id, the same lines");
+    room.recorded(&first[0].round_id);
+    assert!(records(&room.tick(ROUND + 2 * RECORD_RETRY_MS)).is_empty());
+    assert_eq!(room.next_deadline(), Some(ROUND + HEARTBEAT));
+}
+
+#[test]
+fn a_record_survives_storage_and_outlives_its_players() {
+    let (mut room, _, _) = full_room(2);
+    let first = records(&room.tick(ROUND));
+    for c in ["c0", "c1"] {
+        room.receive(ROUND + 1, c, r#"{"type":"leave"}"#);
+    }
+    // Stored and loaded again (hibernation), the empty room still owes the record.
+    let mut room: Room = serde_json::from_str(&serde_json::to_string(&room).unwrap()).unwrap();
+    assert_eq!(room.next_deadline(), Some(ROUND + RECORD_RETRY_MS));
+    assert_eq!(records(&room.tick(ROUND + RECORD_RETRY_MS)), first);
 }
 
 // ---- identity: one seat per player ----

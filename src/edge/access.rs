@@ -3,7 +3,8 @@
 //! Both happen in the Worker, before a request reaches any Durable Object: a refused
 //! request costs no room anything. The token may come as `?token=…` or, to keep it out
 //! of URLs and logs, as a WebSocket subprotocol `bearer.<token>` offered beside
-//! [`SUBPROTOCOL`] (`wx.connectSocket({protocols})`, `new WebSocket(url, protocols)`).
+//! [`SUBPROTOCOL`] (`wx.connectSocket({protocols})`, `new WebSocket(url, protocols)`),
+//! or for plain HTTP as `Authorization: Bearer <token>`.
 
 use worker::{Request, Response, WebSocketPair};
 
@@ -37,6 +38,12 @@ impl Credentials {
             .iter()
             .find_map(|p| p.strip_prefix(BEARER_PREFIX))
             .map(str::to_string);
+        let from_header = req
+            .headers()
+            .get("authorization")
+            .ok()
+            .flatten()
+            .and_then(|h| h.strip_prefix("Bearer ").map(|t| t.trim().to_string()));
         let from_query = req.url().ok().and_then(|url| {
             url.query_pairs()
                 .find(|(k, _)| k == "token")
@@ -48,7 +55,10 @@ impl Credentials {
             offered.first().cloned()
         };
         Credentials {
-            token: from_protocol.or(from_query).unwrap_or_default(),
+            token: from_protocol
+                .or(from_header)
+                .or(from_query)
+                .unwrap_or_default(),
             protocol,
         }
     }

@@ -8,11 +8,11 @@
 use worker::{event, Context, Env, Headers, Request, RequestInit, Response, RouteContext, Router};
 
 use super::access::{check_origin, refuse_socket, Credentials};
-use super::api;
-use super::vars::AuthSettings;
+use super::vars::{self, AuthSettings};
+use super::{api, board};
 use super::{
     post_json, random_u64, MATCHMAKER_ASSIGN_URL, MATCHMAKER_BINDING, MATCHMAKER_NAME,
-    ROOMS_BINDING, ROOM_CONNECT_URL,
+    ROOMS_BINDING, ROOM_CONNECT_URL, STATS_BINDING,
 };
 use crate::matchmaker::{AssignRequest, Assignment};
 use crate::protocol::{check_avatar, check_name, ProtocolError};
@@ -35,8 +35,12 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
         .post_async("/api/login", api::login)
         .post_async("/api/guest", api::guest)
         .options_async("/api/*path", api::preflight)
+        .get_async("/api/me", board::me)
+        .get_async("/api/leaderboard", board::leaderboard)
+        .get_async("/api/rooms", board::rooms)
         .get_async("/ws", play)
         .get_async("/debug/rooms/:room", room_status)
+        .get_async("/debug/stats/:shard", stats_status)
         .run(req, env)
         .await
 }
@@ -173,16 +177,33 @@ async fn connect_to_room(room: &worker::Stub, query: &[(&str, &str)]) -> worker:
 /// `GET /debug/rooms/:room`: the room object's own view of itself (instance id, sockets,
 /// seats). Only when the var `DEBUG_ROUTES` is `1` (the tests set it); 404 otherwise.
 async fn room_status(_req: Request, ctx: RouteContext<()>) -> worker::Result<Response> {
-    let enabled = ctx
-        .env
-        .var("DEBUG_ROUTES")
-        .is_ok_and(|v| v.to_string() == "1");
-    let Some(room) = ctx.param("room").filter(|_| enabled) else {
+    let Some(room) = ctx
+        .param("room")
+        .filter(|_| vars::flag(&ctx.env, "DEBUG_ROUTES"))
+    else {
         return Response::error("Not Found", 404);
     };
     ctx.env
         .durable_object(ROOMS_BINDING)?
         .get_by_name(room)?
         .fetch_with_str("https://room.internal/status")
+        .await
+}
+
+/// `GET /debug/stats/:shard`: a stats shard's counts (players, duplicates ignored).
+/// Only with `DEBUG_ROUTES=1`.
+async fn stats_status(_req: Request, ctx: RouteContext<()>) -> worker::Result<Response> {
+    let shard = ctx
+        .param("shard")
+        .filter(|_| vars::flag(&ctx.env, "DEBUG_ROUTES"))
+        .and_then(|s| s.parse::<u32>().ok())
+        .filter(|&n| n < vars::stats_shards(&ctx.env));
+    let Some(shard) = shard else {
+        return Response::error("Not Found", 404);
+    };
+    ctx.env
+        .durable_object(STATS_BINDING)?
+        .get_by_name(&super::stats_shard(shard))?
+        .fetch_with_str("https://stats.internal/status")
         .await
 }

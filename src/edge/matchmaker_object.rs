@@ -30,7 +30,7 @@ impl DurableObject for ArenaMatchmaker {
         }
     }
 
-    /// `POST /assign` (from the Worker) and `POST /report` (from rooms).
+    /// `POST /assign` (from the Worker), `POST /report` (from rooms) and `GET /rooms`.
     async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
         self.load().await?;
         let path = req.path();
@@ -42,6 +42,21 @@ impl DurableObject for ArenaMatchmaker {
                 let assignment =
                     self.with(|mm| mm.assign(size, &body.player, body.refused.as_deref(), now));
                 Some(Response::from_json(&assignment)?)
+            }
+            "/rooms" => {
+                let size = vars::room_config(&self.env).size;
+                let (online, rooms) = {
+                    let cache = self.matchmaker.borrow();
+                    let mm = cache.as_ref();
+                    (
+                        mm.map_or(0, Matchmaker::online),
+                        mm.map(|m| m.listing(size)).unwrap_or_default(),
+                    )
+                };
+                // A read: nothing to store.
+                return Response::from_json(
+                    &serde_json::json!({ "online": online, "rooms": rooms }),
+                );
             }
             "/report" => {
                 let r: CapacityReport = req.json().await?;

@@ -7,20 +7,30 @@
 
 mod access;
 mod api;
+mod board;
 mod entry;
 mod matchmaker_object;
 mod room_object;
+mod stats_object;
 mod vars;
 
 /// Binding names from `wrangler.toml`.
 const ROOMS_BINDING: &str = "ROOMS";
 const MATCHMAKER_BINDING: &str = "MATCHMAKER";
+const STATS_BINDING: &str = "STATS";
 
 /// Internal URLs between the Worker and its Durable Objects. The host is never
 /// resolved: a stub's `fetch` delivers the request to the object whatever it says.
 const MATCHMAKER_ASSIGN_URL: &str = "https://matchmaker.internal/assign";
 const MATCHMAKER_REPORT_URL: &str = "https://matchmaker.internal/report";
 const ROOM_CONNECT_URL: &str = "https://room.internal/connect";
+const STATS_RECORD_URL: &str = "https://stats.internal/record";
+const MATCHMAKER_ROOMS_URL: &str = "https://matchmaker.internal/rooms";
+
+/// The name of stats shard `n`.
+fn stats_shard(n: u32) -> String {
+    format!("stats-{n}")
+}
 
 /// The one matchmaker object (sharding it is issue #8's work).
 const MATCHMAKER_NAME: &str = "global";

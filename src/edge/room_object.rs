@@ -22,11 +22,13 @@ use worker::{
 };
 
 use super::{
-    now_ms, post_json, random_u64, vars, MATCHMAKER_BINDING, MATCHMAKER_NAME, MATCHMAKER_REPORT_URL,
+    now_ms, post_json, random_u64, stats_shard, vars, MATCHMAKER_BINDING, MATCHMAKER_NAME,
+    MATCHMAKER_REPORT_URL, STATS_RECORD_URL,
 };
 use crate::matchmaker::CapacityReport;
 use crate::protocol::{CloseCode, ErrorCode, ServerFrame, PING_FRAME, PONG_FRAME};
 use crate::room::{Effect, Profile, Room};
+use crate::stats::RoundRecord;
 
 /// Storage key of the serialised [`Room`].
 const ROOM_KEY: &str = "room";
@@ -59,6 +61,8 @@ pub struct ArenaRoom {
     instance: u64,
     /// When this instance was constructed.
     constructed_at: u64,
+    /// `DEBUG_FAIL_ALARM_ONCE` already made an alarm fail in this instance.
+    failed_alarm: Cell<bool>,
 }
 
 impl DurableObject for ArenaRoom {
@@ -75,6 +79,7 @@ impl DurableObject for ArenaRoom {
             armed: Cell::new(None),
             instance: random_u64(),
             constructed_at: now_ms(),
+            failed_alarm: Cell::new(false),
         }
     }
 
@@ -184,6 +189,17 @@ impl DurableObject for ArenaRoom {
             });
             // The runtime cleared the alarm that just fired; forget it so it is re-set.
             self.armed.set(None);
+            // Test hook (`DEBUG_FAIL_ALARM_ONCE=1`): the first alarm that settles a round
+            // delivers its record, "crashes" before noting the confirmation and fails,
+            // so the platform retries the alarm and the record is delivered again.
+            let settles = effects.iter().any(|e| matches!(e, Effect::Record(_)));
+            if settles && vars::flag(&self.env, "DEBUG_FAIL_ALARM_ONCE") && !self.failed_alarm.get()
+            {
+                self.failed_alarm.set(true);
+                self.finish_with(now, effects, false).await?;
+                worker::console_warn!("DEBUG_FAIL_ALARM_ONCE: failing this alarm on purpose");
+                return Err("DEBUG_FAIL_ALARM_ONCE".into());
+            }
             self.finish(now, effects).await?;
         }
         Response::empty()
@@ -306,30 +322,22 @@ impl ArenaRoom {
     /// Stores the room, sets the alarm, then carries out `effects`. Storing first means
     /// nothing a player has seen can be lost to a crash between sending and storing.
     async fn finish(&self, now: u64, effects: Vec<Effect>) -> worker::Result<()> {
-        let (json, next, name) = {
-            let cache = self.room.borrow();
-            let Some(room) = cache.as_ref() else {
-                return Ok(());
-            };
-            (
-                serde_json::to_string(room)?,
-                room.next_deadline(),
-                room.name().to_string(),
-            )
-        };
-        self.state.storage().put(ROOM_KEY, json).await?;
-        if next != self.armed.get() {
-            match next {
-                Some(at) => {
-                    let offset = at.saturating_sub(now) as i64;
-                    self.state.storage().set_alarm(offset).await?;
-                }
-                None => self.state.storage().delete_alarm().await?,
-            }
-            self.armed.set(next);
-        }
+        self.finish_with(now, effects, true).await
+    }
 
+    /// [`Self::finish`]; `note_confirmations` false leaves delivered records unconfirmed
+    /// (the alarm test hook).
+    async fn finish_with(
+        &self,
+        now: u64,
+        effects: Vec<Effect>,
+        note_confirmations: bool,
+    ) -> worker::Result<()> {
+        let Some(name) = self.persist(now).await? else {
+            return Ok(());
+        };
         let mut reports = Vec::new();
+        let mut records = Vec::new();
         for effect in effects {
             match effect {
                 Effect::Send { to, frame } => {
@@ -358,12 +366,75 @@ impl ArenaRoom {
                     version,
                     players,
                 }),
+                Effect::Record(record) => records.push(record),
             }
         }
         for report in reports {
             // Best effort: the matchmaker's view is an estimate that rooms correct.
             if let Err(err) = self.report(&report).await {
                 worker::console_warn!("capacity report for {} failed: {err}", report.room);
+            }
+        }
+        let mut confirmed = Vec::new();
+        for record in records {
+            match self.deliver(&record).await {
+                Ok(()) => confirmed.push(record.round_id),
+                // The room keeps the record and sends it again (see `Room::tick`).
+                Err(err) => {
+                    worker::console_warn!("record {} not delivered: {err}", record.round_id)
+                }
+            }
+        }
+        if note_confirmations && !confirmed.is_empty() {
+            self.with_room(|room| {
+                confirmed.iter().for_each(|id| room.recorded(id));
+                Vec::new()
+            });
+            self.persist(now).await?;
+        }
+        Ok(())
+    }
+
+    /// Stores the room and points the alarm at its next deadline. Returns the room's
+    /// name, or `None` when no room is loaded.
+    async fn persist(&self, now: u64) -> worker::Result<Option<String>> {
+        let (json, next, name) = {
+            let cache = self.room.borrow();
+            let Some(room) = cache.as_ref() else {
+                return Ok(None);
+            };
+            (
+                serde_json::to_string(room)?,
+                room.next_deadline(),
+                room.name().to_string(),
+            )
+        };
+        self.state.storage().put(ROOM_KEY, json).await?;
+        if next != self.armed.get() {
+            match next {
+                Some(at) => {
+                    let offset = at.saturating_sub(now) as i64;
+                    self.state.storage().set_alarm(offset).await?;
+                }
+                None => self.state.storage().delete_alarm().await?,
+            }
+            self.armed.set(next);
+        }
+        Ok(Some(name))
+    }
+
+    /// Sends each stats shard its part of `record`; Ok when every shard confirmed.
+    async fn deliver(&self, record: &RoundRecord) -> worker::Result<()> {
+        let shards = vars::stats_shards(&self.env);
+        let namespace = self.env.durable_object(super::STATS_BINDING)?;
+        for shard in record.shards(shards) {
+            let Some(part) = record.for_shard(shard, shards) else {
+                continue;
+            };
+            let stub = namespace.get_by_name(&stats_shard(shard))?;
+            let resp = post_json(&stub, STATS_RECORD_URL, &part).await?;
+            if resp.status_code() != 200 {
+                return Err(format!("stats shard {shard} answered {}", resp.status_code()).into());
             }
         }
         Ok(())

@@ -16,6 +16,20 @@ pub fn room_config(env: &Env) -> RoomConfig {
     config
 }
 
+/// How many stats shards players are spread over (`STATS_SHARDS`, 1..=256, default 8).
+/// Fixed for the life of a deployment: changing it moves players to other shards.
+pub fn stats_shards(env: &Env) -> u32 {
+    text(env, "STATS_SHARDS")
+        .and_then(|v| v.trim().parse().ok())
+        .filter(|n| (1..=256).contains(n))
+        .unwrap_or(8)
+}
+
+/// A var that is on when set to `1` (test hooks).
+pub fn flag(env: &Env, key: &str) -> bool {
+    text(env, key).is_some_and(|v| v.trim() == "1")
+}
+
 /// Default lifetime of a session token: 7 days.
 const DEFAULT_TOKEN_TTL_S: u64 = 7 * 24 * 3600;
 
@@ -47,7 +61,7 @@ impl AuthSettings {
             .unwrap_or(DEFAULT_TOKEN_TTL_S);
         AuthSettings {
             key,
-            guests: text(env, "ALLOW_GUESTS").is_some_and(|v| v.trim() == "1"),
+            guests: flag(env, "ALLOW_GUESTS"),
             ttl_s,
             origins: OriginPolicy::parse(text(env, "ALLOWED_ORIGINS").as_deref()),
         }

@@ -1,0 +1,135 @@
+//! Read-only HTTP APIs over the game's state: `GET /api/me`, `GET /api/leaderboard`
+//! and `GET /api/rooms`. Shapes are documented in the README.
+//!
+//! The leaderboard is assembled in the Worker from every stats shard (each shard's top
+//! N, merged; a rank is one plus the players with a higher total on every shard), so
+//! reading it costs `STATS_SHARDS` small requests and writes never wait for it.
+
+use futures_util::future::try_join_all;
+use worker::{Response, RouteContext};
+
+use super::access::{check_origin, Credentials};
+use super::vars::{self, AuthSettings};
+use super::{
+    json_error, stats_shard, MATCHMAKER_BINDING, MATCHMAKER_NAME, MATCHMAKER_ROOMS_URL,
+    STATS_BINDING,
+};
+use crate::auth::Claims;
+use crate::stats::{merge_top, rank_from_counts, PlayerStats, Ranked};
+
+/// Largest `limit` the leaderboard accepts.
+const MAX_LIMIT: usize = 100;
+
+/// `GET /api/me` with the session token (`Authorization: Bearer …` or `?token=`): the
+/// caller's stats and rank. A player with no rounds yet gets zeros and no rank.
+pub async fn me(req: worker::Request, ctx: RouteContext<()>) -> worker::Result<Response> {
+    let settings = AuthSettings::read(&ctx.env);
+    if let Some(refused) = check_origin(&req, &settings)? {
+        return Ok(refused);
+    }
+    let claims = match Credentials::of(&req).verify(&settings) {
+        Ok(claims) => claims,
+        Err(why) => return json_error(401, "unauthorized", why.message()),
+    };
+    let ranked = ranked_player(&ctx, &claims).await?;
+    Response::from_json(&ranked.map_or_else(
+        || {
+            serde_json::json!({
+                "rank": null, "player": claims.sub, "name": "",
+                "total": 0, "best_streak": 0, "rounds": 0, "wins": 0,
+            })
+        },
+        |r| serde_json::to_value(r).unwrap_or_default(),
+    ))
+}
+
+/// `GET /api/leaderboard?limit=N` (default 10, at most 100): the top players; with a
+/// token, also `me`, the caller's own line.
+pub async fn leaderboard(req: worker::Request, ctx: RouteContext<()>) -> worker::Result<Response> {
+    let settings = AuthSettings::read(&ctx.env);
+    if let Some(refused) = check_origin(&req, &settings)? {
+        return Ok(refused);
+    }
+    let limit = req
+        .url()?
+        .query_pairs()
+        .find(|(k, _)| k == "limit")
+        .map(|(_, v)| v.parse::<usize>())
+        .unwrap_or(Ok(10));
+    let limit = match limit {
+        Ok(n) if (1..=MAX_LIMIT).contains(&n) => n,
+        _ => return json_error(400, "bad_request", "limit must be 1 to 100"),
+    };
+    let credentials = Credentials::of(&req);
+    let me = match credentials.verify(&settings) {
+        Ok(claims) => ranked_player(&ctx, &claims).await?,
+        Err(_) => None,
+    };
+    let shards = vars::stats_shards(&ctx.env);
+    let tops = try_join_all((0..shards).map(|n| {
+        shard_get::<Vec<PlayerStats>>(&ctx, n, format!("https://stats.internal/top?limit={limit}"))
+    }))
+    .await?;
+    let top = merge_top(tops.into_iter().flatten().collect(), limit);
+    Response::from_json(&serde_json::json!({ "top": top, "me": me }))
+}
+
+/// `GET /api/rooms`: rooms with people in them (game, seats taken and free, open or
+/// full) and how many people are seated across the service.
+pub async fn rooms(req: worker::Request, ctx: RouteContext<()>) -> worker::Result<Response> {
+    let settings = AuthSettings::read(&ctx.env);
+    if let Some(refused) = check_origin(&req, &settings)? {
+        return Ok(refused);
+    }
+    ctx.env
+        .durable_object(MATCHMAKER_BINDING)?
+        .get_by_name(MATCHMAKER_NAME)?
+        .fetch_with_str(MATCHMAKER_ROOMS_URL)
+        .await
+}
+
+/// The caller's stats with their rank, or `None` before their first round.
+async fn ranked_player(ctx: &RouteContext<()>, claims: &Claims) -> worker::Result<Option<Ranked>> {
+    let shards = vars::stats_shards(&ctx.env);
+    let home = crate::stats::shard_of(&claims.sub, shards);
+    let url =
+        worker::Url::parse_with_params("https://stats.internal/player", &[("id", &claims.sub)])?;
+    let Some(stats) = shard_get::<PlayerStats>(ctx, home, url.to_string()).await? else {
+        return Ok(None);
+    };
+    #[derive(serde::Deserialize)]
+    struct Higher {
+        count: u64,
+    }
+    let counts = try_join_all((0..shards).map(|n| {
+        shard_get::<Higher>(
+            ctx,
+            n,
+            format!("https://stats.internal/higher?total={}", stats.total),
+        )
+    }))
+    .await?;
+    let higher: Vec<u64> = counts.into_iter().flatten().map(|h| h.count).collect();
+    Ok(Some(Ranked {
+        rank: rank_from_counts(&higher),
+        stats,
+    }))
+}
+
+/// GETs `url` from stats shard `n`: the JSON body, or `None` on 404.
+async fn shard_get<T: serde::de::DeserializeOwned>(
+    ctx: &RouteContext<()>,
+    n: u32,
+    url: String,
+) -> worker::Result<Option<T>> {
+    let stub = ctx
+        .env
+        .durable_object(STATS_BINDING)?
+        .get_by_name(&stats_shard(n))?;
+    let mut resp = stub.fetch_with_str(&url).await?;
+    match resp.status_code() {
+        200 => Ok(Some(resp.json().await?)),
+        404 => Ok(None),
+        other => Err(format!("stats shard {n} answered {other}").into()),
+    }
+}

@@ -1,0 +1,355 @@
+//! Player statistics and the leaderboard: the rules, without the storage.
+//!
+//! A room settles a round and hands over a [`RoundRecord`]: one line per person who
+//! played it. Records are delivered at least once (the room keeps them until a stats
+//! shard confirms them, and alarms may be retried), so applying one must be idempotent:
+//! each (round id, player) pair counts once, whatever arrives again. [`record`] is that
+//! rule over any [`StatsStore`]; the Durable Object implements the store in SQLite, the
+//! tests in memory.
+//!
+//! Players are spread over `shards` stats objects by a stable hash of their identity
+//! ([`shard_of`]), so no single object sees every round. The leaderboard merges the top
+//! of each shard ([`merge_top`]), and a player's rank is one plus the number of players
+//! with a higher total, counted on every shard ([`Ranked`]).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::room::PlayerId;
+
+/// One person's part in a settled round.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordLine {
+    pub player: PlayerId,
+    /// Their name at the time (shown on the leaderboard).
+    pub name: String,
+    /// Points scored this round.
+    pub score: i64,
+    /// Their streak after the round.
+    pub streak: u32,
+    /// Won the round (a positive base).
+    pub won: bool,
+}
+
+/// A settled round, as the stats shards receive it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoundRecord {
+    /// Unique across the service and stable across retries: `<room>:<incarnation>:<round>`.
+    pub round_id: String,
+    pub lines: Vec<RecordLine>,
+}
+
+impl RoundRecord {
+    /// The part of this record for one shard (the lines of its players).
+    pub fn for_shard(&self, shard: u32, shards: u32) -> Option<RoundRecord> {
+        let lines: Vec<RecordLine> = self
+            .lines
+            .iter()
+            .filter(|l| shard_of(&l.player, shards) == shard)
+            .cloned()
+            .collect();
+        (!lines.is_empty()).then(|| RoundRecord {
+            round_id: self.round_id.clone(),
+            lines,
+        })
+    }
+
+    /// The shards this record touches, each once, in order.
+    pub fn shards(&self, shards: u32) -> Vec<u32> {
+        let mut out: Vec<u32> = self
+            .lines
+            .iter()
+            .map(|l| shard_of(&l.player, shards))
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+}
+
+/// Everything we keep about a player.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlayerStats {
+    pub player: PlayerId,
+    pub name: String,
+    pub total: i64,
+    pub best_streak: u32,
+    pub rounds: u64,
+    pub wins: u64,
+}
+
+impl PlayerStats {
+    fn apply(&mut self, line: &RecordLine) {
+        self.name.clone_from(&line.name);
+        self.total = self.total.saturating_add(line.score);
+        self.best_streak = self.best_streak.max(line.streak);
+        self.rounds += 1;
+        self.wins += u64::from(line.won);
+    }
+}
+
+/// Where stats live. `mark` is the idempotence check: it records that `player`'s line
+/// of `round_id` was applied and says whether that is news.
+pub trait StatsStore {
+    fn mark(&mut self, round_id: &str, player: &str) -> bool;
+    fn load(&self, player: &str) -> Option<PlayerStats>;
+    fn save(&mut self, stats: &PlayerStats);
+}
+
+/// What [`record`] did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Recorded {
+    pub applied: u32,
+    /// Lines seen before (a retried delivery): ignored.
+    pub duplicates: u32,
+}
+
+/// Applies each line of `record` exactly once.
+pub fn record(store: &mut impl StatsStore, record: &RoundRecord) -> Recorded {
+    let mut out = Recorded::default();
+    for line in &record.lines {
+        if !store.mark(&record.round_id, &line.player) {
+            out.duplicates += 1;
+            continue;
+        }
+        let mut stats = store.load(&line.player).unwrap_or_else(|| PlayerStats {
+            player: line.player.clone(),
+            ..PlayerStats::default()
+        });
+        stats.apply(line);
+        store.save(&stats);
+        out.applied += 1;
+    }
+    out
+}
+
+/// Which of `shards` stats objects keeps `player` (FNV-1a: stable across builds and
+/// platforms, unlike std's hasher).
+pub fn shard_of(player: &str, shards: u32) -> u32 {
+    let mut hash: u32 = 0x811c_9dc5;
+    for b in player.bytes() {
+        hash ^= u32::from(b);
+        hash = hash.wrapping_mul(0x0100_0193);
+    }
+    hash % shards.max(1)
+}
+
+/// The leaderboard order: total, then best streak, then wins, then fewer rounds
+/// (the same total in fewer rounds is better), then identity for a stable order.
+fn board_order(a: &PlayerStats, b: &PlayerStats) -> std::cmp::Ordering {
+    b.total
+        .cmp(&a.total)
+        .then(b.best_streak.cmp(&a.best_streak))
+        .then(b.wins.cmp(&a.wins))
+        .then(a.rounds.cmp(&b.rounds))
+        .then(a.player.cmp(&b.player))
+}
+
+/// A leaderboard line: rank by total ("1224" ranking: equal totals share a rank).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ranked {
+    pub rank: u64,
+    #[serde(flatten)]
+    pub stats: PlayerStats,
+}
+
+/// Merges the top lists of every shard into the overall top `n`.
+pub fn merge_top(lists: Vec<Vec<PlayerStats>>, n: usize) -> Vec<Ranked> {
+    let mut all: Vec<PlayerStats> = lists.into_iter().flatten().collect();
+    all.sort_by(board_order);
+    all.truncate(n);
+    let mut out: Vec<Ranked> = Vec::with_capacity(all.len());
+    for (i, stats) in all.into_iter().enumerate() {
+        let rank = match out.last() {
+            Some(prev) if prev.stats.total == stats.total => prev.rank,
+            _ => i as u64 + 1,
+        };
+        out.push(Ranked { rank, stats });
+    }
+    out
+}
+
+/// A player's rank from the number of players with a higher total on each shard.
+pub fn rank_from_counts(higher: &[u64]) -> u64 {
+    higher.iter().sum::<u64>() + 1
+}
+
+/// Stats in memory: the reference store for tests (and a model of the SQLite one).
+#[derive(Debug, Default)]
+pub struct MemoryStats {
+    marks: std::collections::BTreeSet<(String, String)>,
+    players: BTreeMap<String, PlayerStats>,
+}
+
+impl StatsStore for MemoryStats {
+    fn mark(&mut self, round_id: &str, player: &str) -> bool {
+        self.marks
+            .insert((round_id.to_string(), player.to_string()))
+    }
+    fn load(&self, player: &str) -> Option<PlayerStats> {
+        self.players.get(player).cloned()
+    }
+    fn save(&mut self, stats: &PlayerStats) {
+        self.players.insert(stats.player.clone(), stats.clone());
+    }
+}
+
+impl MemoryStats {
+    /// Players with a higher total than `total`.
+    pub fn higher_than(&self, total: i64) -> u64 {
+        self.players.values().filter(|p| p.total > total).count() as u64
+    }
+
+    /// This store's top `n`, in leaderboard order.
+    pub fn top(&self, n: usize) -> Vec<PlayerStats> {
+        let mut all: Vec<PlayerStats> = self.players.values().cloned().collect();
+        all.sort_by(board_order);
+        all.truncate(n);
+        all
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn line(player: &str, score: i64, streak: u32) -> RecordLine {
+        RecordLine {
+            player: player.into(),
+            name: player.to_uppercase(),
+            score,
+            streak,
+            won: score > 0,
+        }
+    }
+
+    fn round(id: &str, lines: Vec<RecordLine>) -> RoundRecord {
+        RoundRecord {
+            round_id: id.into(),
+            lines,
+        }
+    }
+
+    #[test]
+    fn a_round_counts_once_however_often_it_arrives() {
+        let mut store = MemoryStats::default();
+        let r1 = round(
+            "rps-0:a:1",
+            vec![line("guest:a", 1, 1), line("guest:b", 0, 0)],
+        );
+        assert_eq!(
+            record(&mut store, &r1),
+            Recorded {
+                applied: 2,
+                duplicates: 0
+            }
+        );
+        // The alarm was retried, the room resent, a resumed connection resent: no change.
+        for _ in 0..3 {
+            assert_eq!(
+                record(&mut store, &r1),
+                Recorded {
+                    applied: 0,
+                    duplicates: 2
+                }
+            );
+        }
+        let a = store.load("guest:a").unwrap();
+        assert_eq!((a.total, a.rounds, a.wins, a.best_streak), (1, 1, 1, 1));
+        // The next round of the same room is news.
+        let r2 = round(
+            "rps-0:a:2",
+            vec![line("guest:a", 2, 2), line("guest:b", 0, 0)],
+        );
+        record(&mut store, &r2);
+        let a = store.load("guest:a").unwrap();
+        assert_eq!((a.total, a.rounds, a.wins, a.best_streak), (3, 2, 2, 2));
+        let b = store.load("guest:b").unwrap();
+        assert_eq!((b.total, b.rounds, b.wins), (0, 2, 0));
+    }
+
+    #[test]
+    fn a_record_split_over_shards_is_whole_again() {
+        let r = round(
+            "x:1:1",
+            (0..20).map(|i| line(&format!("guest:{i}"), i, 1)).collect(),
+        );
+        let shards = r.shards(4);
+        let parts: Vec<RoundRecord> = shards.iter().filter_map(|&s| r.for_shard(s, 4)).collect();
+        assert_eq!(parts.len(), shards.len());
+        assert_eq!(parts.iter().map(|p| p.lines.len()).sum::<usize>(), 20);
+        assert!(parts.iter().all(|p| p.round_id == r.round_id));
+        assert!(r.for_shard(99, 4).is_none());
+    }
+
+    #[test]
+    fn shards_are_stable_and_spread() {
+        assert_eq!(shard_of("wx:o-alice", 8), shard_of("wx:o-alice", 8));
+        assert_eq!(shard_of("anything", 1), 0);
+        assert_eq!(shard_of("anything", 0), 0, "no division by zero");
+        let mut counts = [0u32; 8];
+        for i in 0..8000 {
+            counts[shard_of(&format!("guest:{i:016x}"), 8) as usize] += 1;
+        }
+        assert!(
+            counts.iter().all(|&c| (800..1200).contains(&c)),
+            "{counts:?}"
+        );
+    }
+
+    #[test]
+    fn the_board_ranks_by_total_and_ties_share_a_rank() {
+        let p = |id: &str, total, best_streak, rounds| PlayerStats {
+            player: id.into(),
+            name: id.into(),
+            total,
+            best_streak,
+            rounds,
+            wins: 0,
+        };
+        let shard_a = vec![p("a", 10, 3, 5), p("c", 7, 1, 9)];
+        let shard_b = vec![p("b", 10, 1, 4), p("d", 3, 1, 2)];
+        let board = merge_top(vec![shard_a, shard_b], 3);
+        let view: Vec<(u64, &str)> = board
+            .iter()
+            .map(|r| (r.rank, r.stats.player.as_str()))
+            .collect();
+        assert_eq!(view, [(1, "a"), (1, "b"), (3, "c")]);
+        assert_eq!(rank_from_counts(&[0, 0]), 1);
+        assert_eq!(rank_from_counts(&[2, 1]), 4);
+    }
+
+    proptest! {
+        // Any delivery order with any repetition gives the same stats as applying each
+        // round once, and a player's rank agrees with the merged board.
+        #[test]
+        fn replays_in_any_order_change_nothing(
+            scores in prop::collection::vec((0u8..4, 0i64..5), 1..30),
+            replays in prop::collection::vec(0usize..30, 0..40),
+        ) {
+            let rounds: Vec<RoundRecord> = scores.iter().enumerate().map(|(i, (who, score))| {
+                round(&format!("r:{i}"), vec![line(&format!("guest:{who}"), *score, 1)])
+            }).collect();
+            let mut once = MemoryStats::default();
+            for r in &rounds {
+                record(&mut once, r);
+            }
+            let mut noisy = MemoryStats::default();
+            for r in &rounds {
+                record(&mut noisy, r);
+                for &i in &replays {
+                    if let Some(again) = rounds.get(i) {
+                        record(&mut noisy, again);
+                    }
+                }
+            }
+            prop_assert_eq!(once.top(10), noisy.top(10));
+            let board = merge_top(vec![once.top(10)], 10);
+            for entry in &board {
+                prop_assert_eq!(entry.rank, rank_from_counts(&[once.higher_than(entry.stats.total)]));
+            }
+        }
+    }
+}
