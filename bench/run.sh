@@ -13,6 +13,7 @@
 #   BENCH_TARGETS   which servers, in order (default "ours floor")
 #   BENCH_ROUND_MS  ROUND_MS for both servers (default 1000)
 #   BENCH_OUT       where reports and logs go (default bench/results/<time>)
+#   BENCH_LOG_LEVEL wrangler's --log-level (default warn; `log` or `debug` to see more)
 # Anything after `--` goes to the load generator as it is (see
 # `bench/loadgen/target/release/edge-arena-loadgen run --help`).
 #
@@ -30,6 +31,7 @@ PROFILE="${BENCH_PROFILE:-default}"
 TARGETS="${BENCH_TARGETS:-ours floor}"
 ROUND_MS="${BENCH_ROUND_MS:-1000}"
 OUT="${BENCH_OUT:-$BENCH/results/$(date +%Y%m%d-%H%M%S)}"
+LOG_LEVEL="${BENCH_LOG_LEVEL:-warn}"
 EXTRA=()
 if [ "${1:-}" = "--" ]; then shift; EXTRA=("$@"); fi
 
@@ -75,14 +77,41 @@ free_port() {
 }
 
 # ---- 1. the server's wasm, the load generator -----------------------------------------
-have_wasm=false
-for f in "$ROOT"/build/*.wasm "$ROOT"/build/worker/*.wasm; do
-  [ -f "$f" ] && have_wasm=true
-done
-if ! $have_wasm || [ ! -f "$ROOT/build/worker/shim.mjs" ]; then
-  say "building the server (scripts/setup.sh, scripts/build.sh)"
-  (cd "$ROOT" && bash scripts/setup.sh && bash scripts/build.sh)
-fi
+# BENCH_SERVER=head (default): the committed HEAD, exported with `git archive` into
+#   bench/.server/ and built there (its own cargo target dir, kept between runs), so
+#   uncommitted work in the tree and someone else's rebuilds do not change what is
+#   measured. BENCH_SERVER=worktree: build/ and wrangler.toml of the working tree as
+#   they are (built with scripts/setup.sh + scripts/build.sh if there is no build).
+SERVER="${BENCH_SERVER:-head}"
+case "$SERVER" in
+  head)
+    rev="$(git -C "$ROOT" rev-parse --short HEAD)"
+    SERVER_DIR="$BENCH/.server/src-$rev"
+    if [ ! -f "$SERVER_DIR/build/worker/shim.mjs" ]; then
+      say "building Edge Arena at $rev (git archive HEAD into ${SERVER_DIR#"$ROOT"/})"
+      command -v worker-build >/dev/null || (cd "$ROOT" && bash scripts/setup.sh)
+      rm -rf "$BENCH"/.server/src-*
+      mkdir -p "$SERVER_DIR" "$BENCH/.server/target"
+      git -C "$ROOT" archive HEAD | tar -x -C "$SERVER_DIR"
+      ln -s "$ROOT/node_modules" "$SERVER_DIR/node_modules"
+      ln -s "$BENCH/.server/target" "$SERVER_DIR/target"
+      (cd "$SERVER_DIR" && CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-2}" nice bash scripts/build.sh) \
+        >"$OUT/server-build.log" 2>&1 || { cat "$OUT/server-build.log" >&2; exit 1; }
+    fi
+    ;;
+  worktree)
+    SERVER_DIR="$ROOT"
+    have_wasm=false
+    for f in "$ROOT"/build/*.wasm "$ROOT"/build/worker/*.wasm; do
+      [ -f "$f" ] && have_wasm=true
+    done
+    if ! $have_wasm || [ ! -f "$ROOT/build/worker/shim.mjs" ]; then
+      say "building the server (scripts/setup.sh, scripts/build.sh)"
+      (cd "$ROOT" && bash scripts/setup.sh && bash scripts/build.sh)
+    fi
+    ;;
+  *) say "BENCH_SERVER must be head or worktree"; exit 2 ;;
+esac
 say "building the load generator (release)"
 CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-2}" nice cargo build --release --quiet \
   --manifest-path "$BENCH/loadgen/Cargo.toml"
@@ -91,16 +120,27 @@ LOADGEN="$BENCH/loadgen/target/release/edge-arena-loadgen"
 # ---- 2. the wasm size ----------------------------------------------------------------
 wasm_report() {
   local f raw gz
-  for f in "$ROOT"/build/*.wasm "$ROOT"/build/worker/*.wasm; do
+  for f in "$SERVER_DIR"/build/*.wasm "$SERVER_DIR"/build/worker/*.wasm; do
     [ -f "$f" ] || continue
     raw=$(stat -c %s "$f")
     gz=$(gzip -9 -c "$f" | wc -c)
-    awk -v f="${f#"$ROOT"/}" -v raw="$raw" -v gz="$gz" 'BEGIN {
+    awk -v f="${f#"$SERVER_DIR"/}" -v raw="$raw" -v gz="$gz" 'BEGIN {
       printf "wasm %s: %d bytes raw (%.1f KB), %d bytes gzip -9 (%.1f KB); target <=150 KB gzip: %s\n",
         f, raw, raw / 1024, gz, gz / 1024, (gz <= 150 * 1024 ? "met" : "NOT met") }'
   done
 }
 wasm_report | tee "$OUT/wasm.txt" >&2
+# What was measured: the commit, whether src/ had uncommitted changes, when build/ was made.
+{
+  echo "server: $SERVER ($(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown))"
+  [ "$SERVER" = worktree ] &&
+    echo "uncommitted files under src/: $(git -C "$ROOT" status --porcelain -- src 2>/dev/null | wc -l)"
+  for f in "$SERVER_DIR"/build/*.wasm "$SERVER_DIR"/build/worker/*.wasm; do
+    [ -f "$f" ] && echo "built ${f#"$SERVER_DIR"/} at $(date -r "$f" '+%Y-%m-%d %H:%M:%S')"
+  done
+  echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/^Mem:/ {print $2}') GiB"
+  echo "node $(node --version), wrangler $(wrangler --version 2>/dev/null | tail -1), $(workerd --version 2>/dev/null)"
+} | tee "$OUT/meta.txt" >&2
 
 # ---- 3. servers ----------------------------------------------------------------------
 SECRET="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
@@ -109,17 +149,17 @@ SECRET="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 VARS=(--var "ROUND_MS:$ROUND_MS" --var BOT_WAIT_MS:600000 --var "TOKEN_SECRET:$SECRET"
       --var ALLOW_GUESTS:1)
 
-# Edge Arena runs from a snapshot of build/ and public/ in a temporary directory, so a
-# rebuild in the working tree (someone else compiling) cannot reload it mid-run.
+# Edge Arena runs from a copy of build/ and public/ in a temporary directory, so a
+# rebuild (someone else compiling) cannot reload it mid-run.
 stage_ours() {
   local dir
   dir="$(mktemp -d /tmp/edge-arena-bench-ours.XXXXXX)"
   TMPDIRS+=("$dir")
   STAGED="$dir"
-  cp -r "$ROOT/build" "$dir/build"
-  [ -d "$ROOT/public" ] && cp -r "$ROOT/public" "$dir/public"
-  # Same config minus [build] (nothing to build in the snapshot).
-  awk '/^\[/ { skip = ($0 == "[build]") } !skip' "$ROOT/wrangler.toml" >"$dir/wrangler.toml"
+  cp -r "$SERVER_DIR/build" "$dir/build"
+  [ -d "$SERVER_DIR/public" ] && cp -rL "$SERVER_DIR/public" "$dir/public"
+  # Same config minus [build] (nothing to build in the copy).
+  awk '/^\[/ { skip = ($0 == "[build]") } !skip' "$SERVER_DIR/wrangler.toml" >"$dir/wrangler.toml"
 }
 
 # start NAME CONFIG_DIR: starts `wrangler dev` in its own process group; sets PORT, PGID.
@@ -135,7 +175,7 @@ start() {
     exec setsid env WRANGLER_SEND_METRICS=false EDGE_ARENA_PREBUILT=1 NO_COLOR=1 \
       "$ROOT/node_modules/.bin/wrangler" dev --ip 127.0.0.1 --port "$PORT" \
       --inspector-port "$inspector" --persist-to "$persist" \
-      --show-interactive-dev-session=false --log-level warn "${VARS[@]}"
+      --show-interactive-dev-session=false --log-level "$LOG_LEVEL" "${VARS[@]}"
   ) >"$log" 2>&1 </dev/null &
   pid=$!
   # setsid makes the server its own process group leader (pgid = pid). Wait until it

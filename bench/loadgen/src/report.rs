@@ -175,6 +175,19 @@ impl Section {
         );
     }
 
+    /// Runs `f`, then prefixes the keys and labels of the metrics it added (so parts of
+    /// the mixed scenario do not share keys).
+    pub fn prefixed(&mut self, prefix: &str, f: impl FnOnce(&mut Section)) {
+        let from = self.metrics.len();
+        f(self);
+        for m in &mut self.metrics[from..] {
+            if !m.key.starts_with(&format!("{prefix}_")) {
+                m.key = format!("{prefix}_{}", m.key);
+            }
+            m.label = format!("{prefix}: {}", m.label);
+        }
+    }
+
     pub fn get(&self, key: &str) -> Option<f64> {
         self.metrics.iter().find(|m| m.key == key)?.value
     }
@@ -299,12 +312,20 @@ pub fn compare(ours: &Report, floor: &Report, markdown: bool) -> String {
                 (Some(a), Some(b)) if b != 0.0 => Some(a / b),
                 _ => None,
             };
+            // A ratio target only makes sense between two positive figures.
+            let both_positive = m.value.is_some_and(|a| a > 0.0) && theirs.is_some_and(|b| b > 0.0);
             let (goal, met) = match target(&s.name, &m.key) {
                 None => (String::new(), String::new()),
                 Some(t) => {
                     let (goal, ok) = match t {
-                        Target::RatioAtMost(x) => (format!("≤{x}× floor"), ratio.map(|r| r <= x)),
-                        Target::RatioAtLeast(x) => (format!("≥{x}× floor"), ratio.map(|r| r >= x)),
+                        Target::RatioAtMost(x) => (
+                            format!("≤{x}× floor"),
+                            ratio.filter(|_| both_positive).map(|r| r <= x),
+                        ),
+                        Target::RatioAtLeast(x) => (
+                            format!("≥{x}× floor"),
+                            ratio.filter(|_| both_positive).map(|r| r >= x),
+                        ),
                         Target::AtMost(x) => {
                             (format!("≤{}", fmt(Some(x))), m.value.map(|v| v <= x))
                         }

@@ -382,12 +382,21 @@ pub async fn idle(ctx: &Arc<Ctx>) -> Section {
         "KB",
         per(&up),
     );
+    // Only meaningful if every connection was still there at the end.
+    let intact = in_hold.unexpected_total() == 0;
     s.put(
         "mem_per_conn_kb_held",
         "server memory per idle conn (held)",
         "KB",
-        per(&held),
+        per(&held).filter(|_| intact),
     );
+    if !intact {
+        s.notes.push(format!(
+            "{} connections closed during the hold (codes {:?}): no held-memory figure",
+            in_hold.unexpected_total(),
+            in_hold.unexpected_closes
+        ));
+    }
     s.put(
         "server_procs",
         "server processes sampled",
@@ -968,10 +977,14 @@ pub async fn mixed(ctx: &Arc<Ctx>) -> Section {
         "unexpected closes while running",
         in_hold.unexpected_total(),
     );
-    put_relay(&mut s, n_relay, sz.relay_interval, &relay);
-    put_rounds(&mut s, n_rounds, &rounds);
+    s.prefixed("relay", |s| {
+        put_relay(s, n_relay, sz.relay_interval, &relay)
+    });
+    s.prefixed("rounds", |s| put_rounds(s, n_rounds, &rounds));
     if let Some(b) = &burst {
-        put_burst(&mut s, b, sz.burst_clients.div_ceil(2) * 2);
+        s.prefixed("burst", |s| {
+            put_burst(s, b, sz.burst_clients.div_ceil(2) * 2)
+        });
     }
     Cpu::put(&used, &mut s);
 
