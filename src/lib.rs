@@ -13,6 +13,7 @@
 //! - [`matchmaker`]: which room the next player goes to (and which room a player is in).
 //! - [`stats`]: player statistics and the leaderboard: idempotent round records,
 //!   shards, ranking.
+//! - [`shard`]: the stable hash that spreads players over matchmaker and stats shards.
 //! - [`config`]: settings read from `wrangler.toml` vars, with defaults and ranges.
 //! - [`auth`]: session tokens (HMAC-SHA256, JWT form): a player's identity.
 //! - [`wechat`]: the WeChat login exchange (`jscode2session`) without the network.
@@ -42,6 +43,7 @@ pub mod origin;
 pub mod protocol;
 pub mod room;
 pub mod scoring;
+pub mod shard;
 pub mod stats;
 pub mod wechat;
 

@@ -15,12 +15,18 @@
 //! The matchmaker also remembers which room each player sits in, so a player's second
 //! connection (another tab, a reconnect without its resume token) is sent back to their
 //! own seat, where the room hands the seat over: one live seat per player.
+//!
+//! Past one object's request budget, matchmaking is sharded: `MATCHMAKER_SHARDS`
+//! matchmakers, each owning the rooms named `rps-<shard>-<n>`, and a player always asks
+//! the shard their identity hashes to ([`crate::shard::shard_of`]). Shards never share a
+//! room, so none can overfill another's, and a player's seat is always known to the one
+//! shard they ask.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-/// Prefix of every room name; the number after it orders rooms by age.
+/// Prefix of every room name: `rps-<shard>-<n>`; `n` orders a shard's rooms by age.
 const ROOM_PREFIX: &str = "rps-";
 /// How long a seat reserved for a player counts even though the room's reports do not
 /// list them yet (their connection is still on its way to the room).
@@ -88,6 +94,9 @@ struct RoomEstimate {
 /// The matchmaker's whole state; persisted after each change.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Matchmaker {
+    /// Which shard this is; its rooms are named `rps-<shard>-<n>`.
+    #[serde(default)]
+    shard: u32,
     next_room: u64,
     /// Every room with people in it, oldest first.
     rooms: BTreeMap<u64, RoomEstimate>,
@@ -97,6 +106,14 @@ pub struct Matchmaker {
 }
 
 impl Matchmaker {
+    /// The matchmaker of shard `shard`, with no rooms yet.
+    pub fn new(shard: u32) -> Matchmaker {
+        Matchmaker {
+            shard,
+            ..Matchmaker::default()
+        }
+    }
+
     /// Picks a room for `player` in rooms of `size` seats at time `now`: the room they
     /// already sit in, else the oldest room with a free seat, else a new one. `refused`
     /// names a room that just turned this player away because it was full.
@@ -107,7 +124,7 @@ impl Matchmaker {
         refused: Option<&str>,
         now: u64,
     ) -> Assignment {
-        if let Some(number) = refused.and_then(room_number) {
+        if let Some(number) = refused.and_then(|r| self.room_number(r)) {
             if self.seated.get(player).is_some_and(|s| s.room == number) {
                 self.seated.remove(player);
             }
@@ -121,7 +138,7 @@ impl Matchmaker {
         if let Some(seating) = self.seated.get(player) {
             if self.rooms.contains_key(&seating.room) {
                 return Assignment {
-                    room: room_name(seating.room),
+                    room: self.room_name(seating.room),
                     online: self.online(),
                 };
             }
@@ -153,7 +170,7 @@ impl Matchmaker {
             self.seated.insert(player.to_string(), seating);
         }
         Assignment {
-            room: room_name(number),
+            room: self.room_name(number),
             online: self.online(),
         }
     }
@@ -167,7 +184,7 @@ impl Matchmaker {
             version,
             ..
         } = *report;
-        let Some(number) = room_number(&report.room) else {
+        let Some(number) = self.room_number(&report.room) else {
             return;
         };
         let estimate = self.rooms.entry(number).or_default();
@@ -205,7 +222,7 @@ impl Matchmaker {
         let seating = self.seated.get(player)?;
         self.rooms
             .contains_key(&seating.room)
-            .then(|| room_name(seating.room))
+            .then(|| self.room_name(seating.room))
     }
 
     /// People seated across all rooms, as far as the matchmaker knows.
@@ -218,7 +235,7 @@ impl Matchmaker {
         self.rooms
             .iter()
             .map(|(&n, e)| RoomListing {
-                room: room_name(n),
+                room: self.room_name(n),
                 game: "rps",
                 seats: size,
                 taken: size.saturating_sub(e.free),
@@ -234,17 +251,32 @@ impl Matchmaker {
         self.rooms
             .iter()
             .filter(|(_, e)| e.free > 0)
-            .map(|(&n, e)| (room_name(n), e.free))
+            .map(|(&n, e)| (self.room_name(n), e.free))
             .collect()
     }
 }
 
-fn room_name(number: u64) -> String {
-    format!("{ROOM_PREFIX}{number}")
+impl Matchmaker {
+    fn room_name(&self, number: u64) -> String {
+        format!("{ROOM_PREFIX}{}-{number}", self.shard)
+    }
+
+    /// The number of one of this shard's rooms (`None` for anyone else's).
+    fn room_number(&self, room: &str) -> Option<u64> {
+        let (shard, number) = room.strip_prefix(ROOM_PREFIX)?.split_once('-')?;
+        (shard.parse::<u32>().ok()? == self.shard)
+            .then(|| number.parse().ok())
+            .flatten()
+    }
 }
 
-fn room_number(room: &str) -> Option<u64> {
-    room.strip_prefix(ROOM_PREFIX)?.parse().ok()
+/// The matchmaker shard that owns `room` (from its name), for its capacity reports.
+pub fn shard_of_room(room: &str) -> Option<u32> {
+    room.strip_prefix(ROOM_PREFIX)?
+        .split_once('-')?
+        .0
+        .parse()
+        .ok()
 }
 
 #[cfg(test)]
@@ -278,7 +310,10 @@ mod tests {
     fn fills_the_first_room_before_opening_another() {
         let mut mm = Matchmaker::default();
         let rooms: Vec<String> = (0..5).map(|_| assign(&mut mm, None).room).collect();
-        assert_eq!(rooms, ["rps-0", "rps-0", "rps-1", "rps-1", "rps-2"]);
+        assert_eq!(
+            rooms,
+            ["rps-0-0", "rps-0-0", "rps-0-1", "rps-0-1", "rps-0-2"]
+        );
         assert_eq!(mm.online(), 5);
     }
 
@@ -300,7 +335,7 @@ mod tests {
         let rooms: Vec<String> = (0..4)
             .map(|_| mm.assign(3, &fresh_player(), None, 0).room)
             .collect();
-        assert_eq!(rooms, ["rps-0", "rps-0", "rps-0", "rps-1"]);
+        assert_eq!(rooms, ["rps-0-0", "rps-0-0", "rps-0-0", "rps-0-1"]);
     }
 
     #[test]
@@ -310,18 +345,18 @@ mod tests {
             assign(&mut mm, None);
         }
         // Someone left rps-0: it is older than any new room, so it is filled first.
-        report(&mut mm, "rps-0", 1, 1, 1);
-        assert_eq!(assign(&mut mm, None).room, "rps-0");
-        assert_eq!(assign(&mut mm, None).room, "rps-2");
+        report(&mut mm, "rps-0-0", 1, 1, 1);
+        assert_eq!(assign(&mut mm, None).room, "rps-0-0");
+        assert_eq!(assign(&mut mm, None).room, "rps-0-2");
     }
 
     #[test]
     fn a_late_report_cannot_undo_a_newer_one() {
         let mut mm = Matchmaker::default();
         assign(&mut mm, None);
-        report(&mut mm, "rps-0", 0, 1, 2); // bots sat down
-        report(&mut mm, "rps-0", 1, 1, 1); // older news: ignored
-        assert_eq!(assign(&mut mm, None).room, "rps-1");
+        report(&mut mm, "rps-0-0", 0, 1, 2); // bots sat down
+        report(&mut mm, "rps-0-0", 1, 1, 1); // older news: ignored
+        assert_eq!(assign(&mut mm, None).room, "rps-0-1");
     }
 
     #[test]
@@ -329,25 +364,25 @@ mod tests {
         let mut mm = Matchmaker::default();
         assign(&mut mm, None);
         assign(&mut mm, None);
-        report(&mut mm, "rps-0", 1, 1, 1); // someone left rps-0 …
-        assert_eq!(assign(&mut mm, None).room, "rps-0");
+        report(&mut mm, "rps-0-0", 1, 1, 1); // someone left rps-0 …
+        assert_eq!(assign(&mut mm, None).room, "rps-0-0");
         // … but bots took the seat before that player arrived, and the room said no.
-        let retry = mm.assign(2, "", Some("rps-0"), 0);
-        assert_eq!(retry.room, "rps-1");
+        let retry = mm.assign(2, "", Some("rps-0-0"), 0);
+        assert_eq!(retry.room, "rps-0-1");
         assert_eq!(retry.online, 2, "the refused reservation is not counted");
-        assert_eq!(mm.open_rooms(), vec![("rps-1".to_string(), 1)]);
+        assert_eq!(mm.open_rooms(), vec![("rps-0-1".to_string(), 1)]);
     }
 
     #[test]
     fn empty_rooms_are_forgotten_and_garbage_reports_ignored() {
         let mut mm = Matchmaker::default();
         assign(&mut mm, None);
-        report(&mut mm, "rps-0", 2, 0, 1);
+        report(&mut mm, "rps-0-0", 2, 0, 1);
         assert_eq!(mm.online(), 0);
         report(&mut mm, "lobby", 1, 1, 9);
         report(&mut mm, "rps-x", 1, 1, 9);
         assert!(mm.open_rooms().is_empty());
-        assert_eq!(assign(&mut mm, None).room, "rps-1");
+        assert_eq!(assign(&mut mm, None).room, "rps-0-1");
     }
 
     #[test]
@@ -361,18 +396,18 @@ mod tests {
             .iter()
             .map(|r| (r.room.as_str(), r.taken, r.free, r.state))
             .collect();
-        assert_eq!(view, [("rps-0", 2, 0, "full"), ("rps-1", 1, 1, "open")]);
+        assert_eq!(view, [("rps-0-0", 2, 0, "full"), ("rps-0-1", 1, 1, "open")]);
     }
 
     #[test]
     fn a_seated_player_is_sent_back_to_their_room() {
         let mut mm = Matchmaker::default();
-        assert_eq!(mm.assign(2, "guest:a", None, 0).room, "rps-0");
-        assert_eq!(mm.assign(2, "guest:b", None, 0).room, "rps-0");
+        assert_eq!(mm.assign(2, "guest:a", None, 0).room, "rps-0-0");
+        assert_eq!(mm.assign(2, "guest:b", None, 0).room, "rps-0-0");
         // a's second tab: back to rps-0 although it is full, and no seat reserved.
-        assert_eq!(mm.assign(2, "guest:a", None, 1).room, "rps-0");
+        assert_eq!(mm.assign(2, "guest:a", None, 1).room, "rps-0-0");
         assert_eq!(mm.online(), 2);
-        assert_eq!(mm.assign(2, "guest:c", None, 2).room, "rps-1");
+        assert_eq!(mm.assign(2, "guest:c", None, 2).room, "rps-0-1");
     }
 
     #[test]
@@ -381,7 +416,7 @@ mod tests {
         mm.assign(2, "guest:a", None, 0);
         mm.assign(2, "guest:b", None, 0);
         let report = |players: &[&str], version| CapacityReport {
-            room: "rps-0".into(),
+            room: "rps-0-0".into(),
             free: 2 - players.len(),
             humans: players.len() as u64,
             version,
@@ -389,15 +424,15 @@ mod tests {
         };
         // b has not arrived yet: a fresh reservation outlives a report that omits it.
         mm.report(&report(&["guest:a"], 1), 100);
-        assert_eq!(mm.room_of("guest:b").as_deref(), Some("rps-0"));
+        assert_eq!(mm.room_of("guest:b").as_deref(), Some("rps-0-0"));
         // Later, a report without b means b is gone.
         mm.report(&report(&["guest:a"], 2), RESERVATION_MS + 1);
         assert_eq!(mm.room_of("guest:b"), None);
-        assert_eq!(mm.room_of("guest:a").as_deref(), Some("rps-0"));
+        assert_eq!(mm.room_of("guest:a").as_deref(), Some("rps-0-0"));
         // When a leaves, the room empties and is forgotten with its players.
         mm.report(&report(&[], 3), RESERVATION_MS + 2);
         assert_eq!(mm.room_of("guest:a"), None);
-        assert_eq!(mm.assign(2, "guest:a", None, 0).room, "rps-1");
+        assert_eq!(mm.assign(2, "guest:a", None, 0).room, "rps-0-1");
     }
 
     #[test]
@@ -406,17 +441,54 @@ mod tests {
         mm.assign(2, "guest:a", None, 0);
         mm.assign(2, "guest:b", None, 0);
         let confirmed = CapacityReport {
-            room: "rps-0".into(),
+            room: "rps-0-0".into(),
             free: 0,
             humans: 2,
             version: 1,
             players: vec!["guest:a".into(), "guest:b".into()],
         };
         mm.report(&confirmed, 1);
-        assert_eq!(mm.assign(2, "guest:a", None, 2).room, "rps-0");
+        assert_eq!(mm.assign(2, "guest:a", None, 2).room, "rps-0-0");
         // The room says a holds no seat there after all (a report still in flight).
-        let retry = mm.assign(2, "guest:a", Some("rps-0"), 3);
-        assert_eq!(retry.room, "rps-1");
+        let retry = mm.assign(2, "guest:a", Some("rps-0-0"), 3);
+        assert_eq!(retry.room, "rps-0-1");
         assert_eq!(retry.online, 2, "b in rps-0, a in rps-1");
+    }
+
+    #[test]
+    fn shards_own_disjoint_rooms_and_ignore_each_others_reports() {
+        let mut a = Matchmaker::new(0);
+        let mut b = Matchmaker::new(1);
+        assert_eq!(a.assign(2, "guest:x", None, 0).room, "rps-0-0");
+        assert_eq!(b.assign(2, "guest:y", None, 0).room, "rps-1-0");
+        assert_eq!(shard_of_room("rps-1-0"), Some(1));
+        assert_eq!(shard_of_room("rps-0"), None);
+        // A report about shard 1's room reaching shard 0 changes nothing there.
+        report(&mut a, "rps-1-0", 0, 2, 5);
+        assert_eq!(a.listing(2).len(), 1);
+        assert_eq!(a.assign(2, "guest:z", None, 0).room, "rps-0-0");
+    }
+
+    #[test]
+    fn many_players_over_many_shards_never_overfill_a_room() {
+        let shards = 4;
+        let mut mms: Vec<Matchmaker> = (0..shards).map(Matchmaker::new).collect();
+        let mut per_room: HashMap<String, usize> = HashMap::new();
+        let mut seat_of: HashMap<String, String> = HashMap::new();
+        for i in 0..400 {
+            let player = format!("guest:{i:x}");
+            let shard = crate::shard::shard_of(&player, shards);
+            let room = mms[shard as usize].assign(2, &player, None, 0).room;
+            assert_eq!(shard_of_room(&room), Some(shard));
+            *per_room.entry(room.clone()).or_default() += 1;
+            seat_of.insert(player, room);
+        }
+        assert!(per_room.values().all(|&n| n <= 2), "an overfull room");
+        // Asking again (a second tab) lands every player in the room they already have.
+        for (player, room) in &seat_of {
+            let shard = crate::shard::shard_of(player, shards) as usize;
+            assert_eq!(&mms[shard].assign(2, player, None, 1).room, room);
+        }
+        assert_eq!(mms.iter().map(Matchmaker::online).sum::<u64>(), 400);
     }
 }

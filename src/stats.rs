@@ -17,6 +17,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::room::PlayerId;
+pub use crate::shard::shard_of;
 
 /// One person's part in a settled round.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -122,17 +123,6 @@ pub fn record(store: &mut impl StatsStore, record: &RoundRecord) -> Recorded {
         out.applied += 1;
     }
     out
-}
-
-/// Which of `shards` stats objects keeps `player` (FNV-1a: stable across builds and
-/// platforms, unlike std's hasher).
-pub fn shard_of(player: &str, shards: u32) -> u32 {
-    let mut hash: u32 = 0x811c_9dc5;
-    for b in player.bytes() {
-        hash ^= u32::from(b);
-        hash = hash.wrapping_mul(0x0100_0193);
-    }
-    hash % shards.max(1)
 }
 
 /// The leaderboard order: total, then best streak, then wins, then fewer rounds
@@ -282,21 +272,6 @@ mod tests {
         assert_eq!(parts.iter().map(|p| p.lines.len()).sum::<usize>(), 20);
         assert!(parts.iter().all(|p| p.round_id == r.round_id));
         assert!(r.for_shard(99, 4).is_none());
-    }
-
-    #[test]
-    fn shards_are_stable_and_spread() {
-        assert_eq!(shard_of("wx:o-alice", 8), shard_of("wx:o-alice", 8));
-        assert_eq!(shard_of("anything", 1), 0);
-        assert_eq!(shard_of("anything", 0), 0, "no division by zero");
-        let mut counts = [0u32; 8];
-        for i in 0..8000 {
-            counts[shard_of(&format!("guest:{i:016x}"), 8) as usize] += 1;
-        }
-        assert!(
-            counts.iter().all(|&c| (800..1200).contains(&c)),
-            "{counts:?}"
-        );
     }
 
     #[test]

@@ -71,3 +71,43 @@ describe('matchmaking, rooms of three', () => {
     await Promise.all([...players, fourth].map((p) => p.close()));
   });
 });
+
+describe('matchmaking over four matchmaker shards', () => {
+  let server;
+  before(async () => {
+    server = await startServer({ vars: { MATCHMAKER_SHARDS: 4, BOT_WAIT_MS: 600000, ROUND_MS: 60000 } });
+  });
+  afterEach(leaveAll);
+  after(async () => server?.stop());
+
+  test('40 simultaneous joins: no room overfull, no seat twice, rooms spread over shards', async () => {
+    const players = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => Player.connect(server.wsUrl, { name: `s${i}` })),
+    );
+    const his = await Promise.all(players.map((p) => p.next('hi')));
+    const seats = new Set();
+    const perRoom = new Map();
+    for (const hi of his) {
+      const key = `${hi.room}#${hi.seat}`;
+      assert.ok(!seats.has(key), `seat ${key} given twice`);
+      seats.add(key);
+      perRoom.set(hi.room, (perRoom.get(hi.room) ?? 0) + 1);
+      assert.match(hi.room, /^rps-[0-3]-\d+$/);
+    }
+    for (const [room, n] of perRoom) assert.ok(n <= 2, `${room} has ${n} players`);
+    const shardsUsed = new Set(his.map((hi) => hi.room.split('-')[1]));
+    assert.ok(shardsUsed.size >= 3, `only shards ${[...shardsUsed]} used by 40 players`);
+
+    // The listing gathers every shard.
+    const listing = await (await fetch(`${server.url}/api/rooms`)).json();
+    assert.equal(listing.online, 40);
+    assert.equal(listing.rooms.reduce((n, r) => n + r.players, 0), 40);
+    assert.deepEqual(new Set(listing.rooms.map((r) => r.room)), new Set(perRoom.keys()));
+
+    // A player's second connection goes to their own shard and seat, not a new one.
+    const again = await Player.connect(server.wsUrl, { session: players[7].session });
+    const hi = await again.next('hi');
+    assert.deepEqual([hi.room, hi.seat, hi.resumed], [his[7].room, his[7].seat, true]);
+    await again.leave();
+  });
+});

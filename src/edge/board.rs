@@ -10,10 +10,7 @@ use worker::{Response, RouteContext};
 
 use super::access::{check_origin, Credentials};
 use super::vars::{self, AuthSettings};
-use super::{
-    json_error, stats_shard, MATCHMAKER_BINDING, MATCHMAKER_NAME, MATCHMAKER_ROOMS_URL,
-    STATS_BINDING,
-};
+use super::{json_error, matchmaker, stats_shard, STATS_BINDING};
 use crate::auth::Claims;
 use crate::stats::{merge_top, rank_from_counts, PlayerStats, Ranked};
 
@@ -75,17 +72,28 @@ pub async fn leaderboard(req: worker::Request, ctx: RouteContext<()>) -> worker:
 }
 
 /// `GET /api/rooms`: rooms with people in them (game, seats taken and free, open or
-/// full) and how many people are seated across the service.
+/// full) and how many people are seated across the service, from every matchmaker shard.
 pub async fn rooms(req: worker::Request, ctx: RouteContext<()>) -> worker::Result<Response> {
     let settings = AuthSettings::read(&ctx.env);
     if let Some(refused) = check_origin(&req, &settings)? {
         return Ok(refused);
     }
-    ctx.env
-        .durable_object(MATCHMAKER_BINDING)?
-        .get_by_name(MATCHMAKER_NAME)?
-        .fetch_with_str(MATCHMAKER_ROOMS_URL)
-        .await
+    #[derive(serde::Deserialize)]
+    struct Listing {
+        online: u64,
+        rooms: Vec<serde_json::Value>,
+    }
+    let shards = vars::matchmaker_shards(&ctx.env);
+    let env = &ctx.env;
+    let listings = try_join_all((0..shards).map(|n| async move {
+        let (stub, url) = matchmaker(env, n, "/rooms")?;
+        let mut resp = stub.fetch_with_str(&url).await?;
+        resp.json::<Listing>().await
+    }))
+    .await?;
+    let online: u64 = listings.iter().map(|l| l.online).sum();
+    let rooms: Vec<serde_json::Value> = listings.into_iter().flat_map(|l| l.rooms).collect();
+    Response::from_json(&serde_json::json!({ "online": online, "rooms": rooms }))
 }
 
 /// The caller's stats with their rank, or `None` before their first round.

@@ -10,10 +10,7 @@ use worker::{event, Context, Env, Headers, Request, RequestInit, Response, Route
 use super::access::{check_origin, refuse_socket, Credentials};
 use super::vars::{self, AuthSettings};
 use super::{api, board};
-use super::{
-    post_json, random_u64, MATCHMAKER_ASSIGN_URL, MATCHMAKER_BINDING, MATCHMAKER_NAME,
-    ROOMS_BINDING, ROOM_CONNECT_URL, STATS_BINDING,
-};
+use super::{matchmaker, post_json, random_u64, ROOMS_BINDING, ROOM_CONNECT_URL, STATS_BINDING};
 use crate::matchmaker::{AssignRequest, Assignment};
 use crate::protocol::{check_avatar, check_name, ProtocolError};
 
@@ -91,16 +88,15 @@ async fn play(req: Request, ctx: RouteContext<()>) -> worker::Result<Response> {
         return Response::error(message, 400);
     }
 
-    let matchmaker = ctx
-        .env
-        .durable_object(MATCHMAKER_BINDING)?
-        .get_by_name(MATCHMAKER_NAME)?;
+    // The player's own matchmaker shard: it knows whether they already have a seat.
+    let shard = crate::shard::shard_of(&player, vars::matchmaker_shards(&ctx.env));
+    let (matchmaker, assign_url) = matchmaker(&ctx.env, shard, "/assign")?;
     let rooms = ctx.env.durable_object(ROOMS_BINDING)?;
     let mut refused = None;
     for _ in 0..MAX_SEAT_ATTEMPTS {
         let mut answer = post_json(
             &matchmaker,
-            MATCHMAKER_ASSIGN_URL,
+            &assign_url,
             &AssignRequest {
                 player: player.clone(),
                 refused,

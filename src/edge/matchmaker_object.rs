@@ -1,7 +1,8 @@
 //! The `ArenaMatchmaker` Durable Object around [`Matchmaker`].
 //!
-//! One instance (named `global`) serves every join. Its input gate runs one request at
-//! a time, which is what makes "first room that is not full" race-free. Its state is
+//! One instance per shard (named `matchmaker-<n>`, `MATCHMAKER_SHARDS` of them) serves
+//! the joins of the players that hash to it. Its input gate runs one request at a time,
+//! which is what makes "first room that is not full" race-free. Its state is
 //! small (one entry per room with people in it) and is stored after every change, so a
 //! restart of the runtime loses no reservations.
 
@@ -32,7 +33,13 @@ impl DurableObject for ArenaMatchmaker {
 
     /// `POST /assign` (from the Worker), `POST /report` (from rooms) and `GET /rooms`.
     async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
-        self.load().await?;
+        let shard = req
+            .url()?
+            .query_pairs()
+            .find(|(k, _)| k == "shard")
+            .and_then(|(_, v)| v.parse().ok())
+            .unwrap_or(0);
+        self.load(shard).await?;
         let path = req.path();
         let answer = match path.as_str() {
             "/assign" => {
@@ -79,14 +86,15 @@ impl DurableObject for ArenaMatchmaker {
 }
 
 impl ArenaMatchmaker {
-    async fn load(&self) -> worker::Result<()> {
+    /// Fills the cache from storage; a shard never stored starts empty as `shard`.
+    async fn load(&self, shard: u32) -> worker::Result<()> {
         if self.matchmaker.borrow().is_some() {
             return Ok(());
         }
         let stored: Option<String> = self.state.storage().get(MATCHMAKER_KEY).await?;
         let loaded = stored
             .and_then(|json| serde_json::from_str(&json).ok())
-            .unwrap_or_default();
+            .unwrap_or_else(|| Matchmaker::new(shard));
         self.matchmaker.borrow_mut().get_or_insert(loaded);
         Ok(())
     }

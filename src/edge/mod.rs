@@ -21,19 +21,22 @@ const STATS_BINDING: &str = "STATS";
 
 /// Internal URLs between the Worker and its Durable Objects. The host is never
 /// resolved: a stub's `fetch` delivers the request to the object whatever it says.
-const MATCHMAKER_ASSIGN_URL: &str = "https://matchmaker.internal/assign";
-const MATCHMAKER_REPORT_URL: &str = "https://matchmaker.internal/report";
 const ROOM_CONNECT_URL: &str = "https://room.internal/connect";
 const STATS_RECORD_URL: &str = "https://stats.internal/record";
-const MATCHMAKER_ROOMS_URL: &str = "https://matchmaker.internal/rooms";
 
 /// The name of stats shard `n`.
 fn stats_shard(n: u32) -> String {
     format!("stats-{n}")
 }
 
-/// The one matchmaker object (sharding it is issue #8's work).
-const MATCHMAKER_NAME: &str = "global";
+/// The matchmaker shard `n`: its object, and the URL of `path` on it (the shard number
+/// travels in the URL so the object knows which rooms are its own).
+fn matchmaker(env: &worker::Env, n: u32, path: &str) -> worker::Result<(worker::Stub, String)> {
+    let stub = env
+        .durable_object(MATCHMAKER_BINDING)?
+        .get_by_name(&format!("matchmaker-{n}"))?;
+    Ok((stub, format!("https://matchmaker.internal{path}?shard={n}")))
+}
 
 /// A random u64 from the platform's CSPRNG (`crypto.getRandomValues`).
 fn random_u64() -> u64 {

@@ -21,11 +21,8 @@ use worker::{
     WebSocketIncomingMessage, WebSocketPair,
 };
 
-use super::{
-    now_ms, post_json, random_u64, stats_shard, vars, MATCHMAKER_BINDING, MATCHMAKER_NAME,
-    MATCHMAKER_REPORT_URL, STATS_RECORD_URL,
-};
-use crate::matchmaker::CapacityReport;
+use super::{matchmaker, now_ms, post_json, random_u64, stats_shard, vars, STATS_RECORD_URL};
+use crate::matchmaker::{shard_of_room, CapacityReport};
 use crate::protocol::{CloseCode, ErrorCode, ServerFrame, PING_FRAME, PONG_FRAME};
 use crate::room::{Effect, Profile, Room};
 use crate::stats::RoundRecord;
@@ -466,11 +463,12 @@ impl ArenaRoom {
     }
 
     async fn report(&self, report: &CapacityReport) -> worker::Result<()> {
-        let matchmaker = self
-            .env
-            .durable_object(MATCHMAKER_BINDING)?
-            .get_by_name(MATCHMAKER_NAME)?;
-        post_json(&matchmaker, MATCHMAKER_REPORT_URL, report).await?;
+        // The shard that owns this room, from its name (`rps-<shard>-<n>`).
+        let Some(shard) = shard_of_room(&report.room) else {
+            return Ok(());
+        };
+        let (stub, url) = matchmaker(&self.env, shard, "/report")?;
+        post_json(&stub, &url, report).await?;
         Ok(())
     }
 }

@@ -25,6 +25,15 @@ pub fn stats_shards(env: &Env) -> u32 {
         .unwrap_or(8)
 }
 
+/// How many matchmakers share the joins (`MATCHMAKER_SHARDS`, 1..=64, default 1).
+/// Fixed for the life of a deployment, like `STATS_SHARDS`.
+pub fn matchmaker_shards(env: &Env) -> u32 {
+    text(env, "MATCHMAKER_SHARDS")
+        .and_then(|v| v.trim().parse().ok())
+        .filter(|n| (1..=64).contains(n))
+        .unwrap_or(1)
+}
+
 /// A var that is on when set to `1` (test hooks).
 pub fn flag(env: &Env, key: &str) -> bool {
     text(env, key).is_some_and(|v| v.trim() == "1")
