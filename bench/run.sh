@@ -86,7 +86,10 @@ SERVER="${BENCH_SERVER:-head}"
 case "$SERVER" in
   head)
     rev="$(git -C "$ROOT" rev-parse --short HEAD)"
-    SERVER_DIR="$BENCH/.server/src-$rev"
+    # Keyed by the committed tree minus bench/: a commit that only touches the
+    # benchmarks reuses the build.
+    key="$(git -C "$ROOT" ls-tree HEAD | grep -v -P '\t(bench|BENCHMARKS\.md)$' | sha1sum | cut -c1-12)"
+    SERVER_DIR="$BENCH/.server/src-$key"
     if [ ! -f "$SERVER_DIR/build/worker/shim.mjs" ]; then
       say "building Edge Arena at $rev (git archive HEAD into ${SERVER_DIR#"$ROOT"/})"
       command -v worker-build >/dev/null || (cd "$ROOT" && bash scripts/setup.sh)
@@ -132,7 +135,7 @@ wasm_report() {
 wasm_report | tee "$OUT/wasm.txt" >&2
 # What was measured: the commit, whether src/ had uncommitted changes, when build/ was made.
 {
-  echo "server: $SERVER ($(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown))"
+  echo "server: $SERVER (${rev:-$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)})"
   [ "$SERVER" = worktree ] &&
     echo "uncommitted files under src/: $(git -C "$ROOT" status --porcelain -- src 2>/dev/null | wc -l)"
   for f in "$SERVER_DIR"/build/*.wasm "$SERVER_DIR"/build/worker/*.wasm; do
@@ -190,7 +193,7 @@ start() {
   PGID="$pid"
   PGIDS+=("$PGID")
   for _ in $(seq 450); do
-    if curl -sf "http://127.0.0.1:$PORT/health" >/dev/null 2>&1; then
+    if curl -sf --max-time 2 "http://127.0.0.1:$PORT/health" >/dev/null 2>&1; then
       say "$name: wrangler dev on port $PORT (inspector $inspector, process group $PGID)"
       return 0
     fi
