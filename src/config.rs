@@ -6,6 +6,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::protocol::GameKind;
+
 /// How one room plays. Frozen into the room when it is created, so changing a var
 /// never changes the rules of a game already running.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -23,6 +25,52 @@ pub struct RoomConfig {
     /// How long a seat whose connection dropped is held for its player to resume
     /// (`RESUME_GRACE_MS`, 0..=600000, default 30000).
     pub resume_grace_ms: u64,
+    /// The game this room hosts (from its name; see [`RoomConfig::for_game`]).
+    #[serde(default)]
+    pub game: GameKind,
+    /// Dig gold: players per room (`DIG_ROOM_SIZE`, 2..=4, default 2).
+    #[serde(default = "defaults::dig_room_size")]
+    pub dig_room_size: usize,
+    /// Dig gold: the board is this many cells square (`DIG_BOARD`, 4..=16, default 8).
+    #[serde(default = "defaults::dig_board")]
+    pub dig_board: u8,
+    /// Dig gold: gold cells on the board (`DIG_GOLD`, 1..=64, at most half the board;
+    /// default 10).
+    #[serde(default = "defaults::dig_gold")]
+    pub dig_gold: u32,
+    /// Dig gold: a turn not taken in this long is skipped (`DIG_TURN_MS`,
+    /// 1000..=120000, default 15000).
+    #[serde(default = "defaults::dig_turn_ms")]
+    pub dig_turn_ms: u64,
+    /// Chat: people per room (`CHAT_ROOM_SIZE`, 2..=100, default 20).
+    #[serde(default = "defaults::chat_room_size")]
+    pub chat_room_size: usize,
+    /// Chat: the server pushes an announcement this often (`CHAT_ANNOUNCE_MS`,
+    /// 1000..=3600000, default 60000).
+    #[serde(default = "defaults::chat_announce_ms")]
+    pub chat_announce_ms: u64,
+}
+
+/// Defaults of the fields added after rooms were first stored.
+mod defaults {
+    pub fn dig_room_size() -> usize {
+        2
+    }
+    pub fn dig_board() -> u8 {
+        8
+    }
+    pub fn dig_gold() -> u32 {
+        10
+    }
+    pub fn dig_turn_ms() -> u64 {
+        15_000
+    }
+    pub fn chat_room_size() -> usize {
+        20
+    }
+    pub fn chat_announce_ms() -> u64 {
+        60_000
+    }
 }
 
 impl Default for RoomConfig {
@@ -33,7 +81,27 @@ impl Default for RoomConfig {
             bot_wait_ms: 1_000,
             heartbeat_timeout_ms: 45_000,
             resume_grace_ms: 30_000,
+            game: GameKind::Rps,
+            dig_room_size: defaults::dig_room_size(),
+            dig_board: defaults::dig_board(),
+            dig_gold: defaults::dig_gold(),
+            dig_turn_ms: defaults::dig_turn_ms(),
+            chat_room_size: defaults::chat_room_size(),
+            chat_announce_ms: defaults::chat_announce_ms(),
         }
+    }
+}
+
+impl RoomConfig {
+    /// This config for a room of `game`: `size` becomes that game's room size.
+    pub fn for_game(mut self, game: GameKind) -> RoomConfig {
+        self.game = game;
+        self.size = match game {
+            GameKind::Rps => self.size,
+            GameKind::Dig => self.dig_room_size,
+            GameKind::Chat => self.chat_room_size,
+        };
+        self
     }
 }
 
@@ -73,6 +141,24 @@ impl RoomConfig {
                 defaults.heartbeat_timeout_ms,
             ),
             resume_grace_ms: read("RESUME_GRACE_MS", 0, 600_000, defaults.resume_grace_ms),
+            game: GameKind::Rps,
+            dig_room_size: read("DIG_ROOM_SIZE", 2, 4, defaults.dig_room_size as u64) as usize,
+            dig_board: read("DIG_BOARD", 4, 16, u64::from(defaults.dig_board)) as u8,
+            dig_gold: read("DIG_GOLD", 1, 64, u64::from(defaults.dig_gold)) as u32,
+            dig_turn_ms: read("DIG_TURN_MS", 1_000, 120_000, defaults.dig_turn_ms),
+            chat_room_size: read("CHAT_ROOM_SIZE", 2, 100, defaults.chat_room_size as u64) as usize,
+            chat_announce_ms: read(
+                "CHAT_ANNOUNCE_MS",
+                1_000,
+                3_600_000,
+                defaults.chat_announce_ms,
+            ),
+        };
+        // Gold on at most half the board, so numbers mean something.
+        let cells = u32::from(config.dig_board) * u32::from(config.dig_board);
+        let config = RoomConfig {
+            dig_gold: config.dig_gold.min(cells / 2),
+            ..config
         };
         (config, rejected)
     }

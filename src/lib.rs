@@ -9,7 +9,10 @@
 //! clock):
 //! - [`protocol`]: every frame on the wire, limits, error and close codes, the parser.
 //! - [`scoring`]: settlement of a rock-paper-scissors round (pairwise ±1, streaks).
-//! - [`room`]: one room as a state machine: seats, rounds, bots, timers → effects.
+//! - [`room`]: one room as a state machine: seats, connections, resume, spectators,
+//!   rate limits, timers → effects; the game it hosts sits behind [`game::Game`].
+//! - [`game`]: the trait every game implements, and the stored state of a room's game.
+//! - [`games`]: rock-paper-scissors, dig gold and chat.
 //! - [`matchmaker`]: which room the next player goes to (and which room a player is in).
 //! - [`stats`]: player statistics and the leaderboard: idempotent round records,
 //!   shards, ranking.
@@ -38,6 +41,8 @@
 
 pub mod auth;
 pub mod config;
+pub mod game;
+pub mod games;
 pub mod matchmaker;
 pub mod origin;
 pub mod protocol;

@@ -26,8 +26,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-/// Prefix of every room name: `rps-<shard>-<n>`; `n` orders a shard's rooms by age.
-const ROOM_PREFIX: &str = "rps-";
+use crate::protocol::GameKind;
+
+// Room names are `<game>-<shard>-<n>` (`rps-0-3`, `dig-2-0`); `n` orders a shard's
+// rooms by age. Each game has its own matchmakers.
 /// How long a seat reserved for a player counts even though the room's reports do not
 /// list them yet (their connection is still on its way to the room).
 const RESERVATION_MS: u64 = 10_000;
@@ -65,7 +67,7 @@ pub struct CapacityReport {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RoomListing {
     pub room: String,
-    pub game: &'static str,
+    pub game: GameKind,
     pub seats: usize,
     /// Seats held (people and bots).
     pub taken: usize,
@@ -94,7 +96,10 @@ struct RoomEstimate {
 /// The matchmaker's whole state; persisted after each change.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Matchmaker {
-    /// Which shard this is; its rooms are named `rps-<shard>-<n>`.
+    /// The game whose rooms this matchmaker fills.
+    #[serde(default)]
+    game: GameKind,
+    /// Which shard this is; its rooms are named `<game>-<shard>-<n>`.
     #[serde(default)]
     shard: u32,
     next_room: u64,
@@ -106,9 +111,10 @@ pub struct Matchmaker {
 }
 
 impl Matchmaker {
-    /// The matchmaker of shard `shard`, with no rooms yet.
-    pub fn new(shard: u32) -> Matchmaker {
+    /// The matchmaker of `game`'s shard `shard`, with no rooms yet.
+    pub fn new(game: GameKind, shard: u32) -> Matchmaker {
         Matchmaker {
+            game,
             shard,
             ..Matchmaker::default()
         }
@@ -236,7 +242,7 @@ impl Matchmaker {
             .iter()
             .map(|(&n, e)| RoomListing {
                 room: self.room_name(n),
-                game: "rps",
+                game: self.game,
                 seats: size,
                 taken: size.saturating_sub(e.free),
                 free: e.free,
@@ -258,25 +264,29 @@ impl Matchmaker {
 
 impl Matchmaker {
     fn room_name(&self, number: u64) -> String {
-        format!("{ROOM_PREFIX}{}-{number}", self.shard)
+        format!("{}-{}-{number}", self.game.name(), self.shard)
     }
 
     /// The number of one of this shard's rooms (`None` for anyone else's).
     fn room_number(&self, room: &str) -> Option<u64> {
-        let (shard, number) = room.strip_prefix(ROOM_PREFIX)?.split_once('-')?;
-        (shard.parse::<u32>().ok()? == self.shard)
-            .then(|| number.parse().ok())
-            .flatten()
+        let (game, shard, number) = parse_room(room)?;
+        (game == self.game && shard == self.shard).then_some(number)
     }
 }
 
-/// The matchmaker shard that owns `room` (from its name), for its capacity reports.
-pub fn shard_of_room(room: &str) -> Option<u32> {
-    room.strip_prefix(ROOM_PREFIX)?
-        .split_once('-')?
-        .0
-        .parse()
-        .ok()
+/// `<game>-<shard>-<n>` taken apart.
+fn parse_room(room: &str) -> Option<(GameKind, u32, u64)> {
+    let mut parts = room.split('-');
+    let game = GameKind::from_name(parts.next()?)?;
+    let shard = parts.next()?.parse().ok()?;
+    let number = parts.next()?.parse().ok()?;
+    parts.next().is_none().then_some((game, shard, number))
+}
+
+/// The game and matchmaker shard that own `room` (from its name), for its capacity
+/// reports.
+pub fn owner_of_room(room: &str) -> Option<(GameKind, u32)> {
+    parse_room(room).map(|(game, shard, _)| (game, shard))
 }
 
 #[cfg(test)]
@@ -457,12 +467,14 @@ mod tests {
 
     #[test]
     fn shards_own_disjoint_rooms_and_ignore_each_others_reports() {
-        let mut a = Matchmaker::new(0);
-        let mut b = Matchmaker::new(1);
+        let mut a = Matchmaker::new(GameKind::Rps, 0);
+        let mut b = Matchmaker::new(GameKind::Rps, 1);
         assert_eq!(a.assign(2, "guest:x", None, 0).room, "rps-0-0");
         assert_eq!(b.assign(2, "guest:y", None, 0).room, "rps-1-0");
-        assert_eq!(shard_of_room("rps-1-0"), Some(1));
-        assert_eq!(shard_of_room("rps-0"), None);
+        assert_eq!(owner_of_room("rps-1-0"), Some((GameKind::Rps, 1)));
+        assert_eq!(owner_of_room("dig-3-7"), Some((GameKind::Dig, 3)));
+        assert_eq!(owner_of_room("rps-0"), None);
+        assert_eq!(owner_of_room("rps-0-1-2"), None);
         // A report about shard 1's room reaching shard 0 changes nothing there.
         report(&mut a, "rps-1-0", 0, 2, 5);
         assert_eq!(a.listing(2).len(), 1);
@@ -472,14 +484,16 @@ mod tests {
     #[test]
     fn many_players_over_many_shards_never_overfill_a_room() {
         let shards = 4;
-        let mut mms: Vec<Matchmaker> = (0..shards).map(Matchmaker::new).collect();
+        let mut mms: Vec<Matchmaker> = (0..shards)
+            .map(|n| Matchmaker::new(GameKind::Rps, n))
+            .collect();
         let mut per_room: HashMap<String, usize> = HashMap::new();
         let mut seat_of: HashMap<String, String> = HashMap::new();
         for i in 0..400 {
             let player = format!("guest:{i:x}");
             let shard = crate::shard::shard_of(&player, shards);
             let room = mms[shard as usize].assign(2, &player, None, 0).room;
-            assert_eq!(shard_of_room(&room), Some(shard));
+            assert_eq!(owner_of_room(&room), Some((GameKind::Rps, shard)));
             *per_room.entry(room.clone()).or_default() += 1;
             seat_of.insert(player, room);
         }

@@ -18,6 +18,44 @@ pub const MAX_FRAME_BYTES: usize = 4096;
 pub const MAX_NAME_CHARS: usize = 32;
 /// Longest avatar reference (a URL or an emoji), in characters.
 pub const MAX_AVATAR_CHARS: usize = 256;
+/// Longest chat message, in characters.
+pub const MAX_SAY_CHARS: usize = 200;
+
+/// The games a room can host. A room's name starts with its game (`dig-0-3`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub enum GameKind {
+    /// Rock-paper-scissors: timed simultaneous rounds, bots for the lonely.
+    #[default]
+    Rps,
+    /// Dig gold: turn-based multiplayer minesweeper where the mines are gold.
+    Dig,
+    /// A chat room: broadcast messages, presence, server announcements.
+    Chat,
+}
+
+impl GameKind {
+    pub const ALL: [GameKind; 3] = [GameKind::Rps, GameKind::Dig, GameKind::Chat];
+
+    /// The name used in URLs (`/ws?game=dig`) and as the room-name prefix.
+    pub fn name(self) -> &'static str {
+        match self {
+            GameKind::Rps => "rps",
+            GameKind::Dig => "dig",
+            GameKind::Chat => "chat",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<GameKind> {
+        GameKind::ALL.into_iter().find(|g| g.name() == name)
+    }
+
+    /// The game of a room, from its name.
+    pub fn of_room(room: &str) -> Option<GameKind> {
+        GameKind::from_name(room.split('-').next()?)
+    }
+}
 
 /// The exact text of a heartbeat. The Durable Object registers this pair with the
 /// platform's WebSocket auto-response, so a ping is answered without waking a
@@ -85,6 +123,10 @@ pub enum ClientFrame {
     Face { face: Face },
     /// Heartbeat. Normally answered by the platform without reaching the room.
     Ping {},
+    /// Dig gold: dig the cell at column `x`, row `y` (on your turn).
+    Dig { x: u8, y: u8 },
+    /// Chat: say something to everyone in the room.
+    Say { text: String },
 }
 
 /// What `movement` says a player did. It never carries the hand itself.
@@ -195,6 +237,106 @@ pub enum ServerFrame {
     Error { code: ErrorCode, message: String },
     /// Answer to a ping that reached the room.
     Pong {},
+    /// Welcome for a spectator: which room it watches. What follows is what players
+    /// see, never a hidden hand or an undug cell.
+    Watching {
+        room: String,
+        game: GameKind,
+        size: usize,
+    },
+    /// Dig gold: the board as everybody may see it (on start, and to catch up).
+    Board {
+        game: u64,
+        width: u8,
+        height: u8,
+        /// One string per row: `.` undug, `0`–`8` dug (gold among the 8 neighbours),
+        /// `$` dug gold.
+        rows: Vec<String>,
+        gold_left: u32,
+        /// Whose turn it is (`null` when no game runs).
+        turn: Option<usize>,
+        turn_ends_in_ms: Option<u64>,
+        /// Gold dug per seat, by seat.
+        scores: Vec<SeatGold>,
+    },
+    /// Dig gold: a seat dug a cell. `revealed` lists every cell it opened (more than one
+    /// when a 0 flood-reveals its neighbours).
+    Dug {
+        seat: usize,
+        x: u8,
+        y: u8,
+        gold: bool,
+        revealed: Vec<Cell>,
+        gold_left: u32,
+        scores: Vec<SeatGold>,
+    },
+    /// Dig gold: whose turn it is now; `skipped` names a seat whose time ran out.
+    Turn {
+        seat: usize,
+        ends_in_ms: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        skipped: Option<usize>,
+    },
+    /// Dig gold: all gold is dug (or too few players are left). `winners` have the most.
+    GameOver {
+        game: u64,
+        winners: Vec<usize>,
+        scores: Vec<SeatGold>,
+    },
+    /// Chat: a message from a seat.
+    Said {
+        seat: usize,
+        name: String,
+        text: String,
+        /// Server time, ms since the epoch.
+        at: u64,
+    },
+    /// Chat: someone entered or left; `online` people are in the room now.
+    Presence {
+        name: String,
+        event: PresenceEvent,
+        online: usize,
+    },
+    /// Chat: the last messages, sent to whoever just entered.
+    History { messages: Vec<ChatLine> },
+    /// Chat: a message the server pushes on its own, on a timer.
+    Announcement { text: String, at: u64 },
+}
+
+/// Gold dug by one seat.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct SeatGold {
+    pub seat: usize,
+    pub gold: u32,
+}
+
+/// A dug cell: `n` is the gold among its neighbours, `gold` whether it held gold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct Cell {
+    pub x: u8,
+    pub y: u8,
+    pub n: u8,
+    pub gold: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub enum PresenceEvent {
+    Entered,
+    Left,
+}
+
+/// One chat message as kept in the room's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct ChatLine {
+    pub seat: usize,
+    pub name: String,
+    pub text: String,
+    pub at: u64,
 }
 
 /// Machine-readable reasons in an `error` frame.
@@ -229,6 +371,18 @@ pub enum ErrorCode {
     /// The session token has expired (closed with [`CloseCode::Unauthorized`]); get a
     /// new one (`wx.login` + `POST /api/login`, or `POST /api/guest`) and reconnect.
     TokenExpired,
+    /// A frame of another game than this room's (a `dig` in a rock-paper-scissors room).
+    WrongGame,
+    /// Spectators watch; they cannot play or speak.
+    Spectating,
+    /// Dig gold: it is another seat's turn.
+    NotYourTurn,
+    /// Dig gold: that cell is already dug.
+    AlreadyDug,
+    /// Dig gold: no game is running (wait for players, or `join` for the next one).
+    NoGame,
+    /// `watch` named a room that does not exist (the socket closes with 1000).
+    NoSuchRoom,
 }
 
 /// WebSocket close codes the server sends. What a client should do on each:
@@ -320,7 +474,9 @@ pub fn parse_client_frame(text: &str) -> Result<ClientFrame, ProtocolError> {
 }
 
 /// Every `type` a client may send (checked against [`ClientFrame`] by a test).
-pub const CLIENT_FRAME_TYPES: [&str; 6] = ["hello", "join", "leave", "choice", "face", "ping"];
+pub const CLIENT_FRAME_TYPES: [&str; 8] = [
+    "hello", "join", "leave", "choice", "face", "ping", "dig", "say",
+];
 
 /// On the error path only: is this an object whose `type` we do not know, as opposed
 /// to a known frame with bad fields? Tells the client which mistake it made.
@@ -335,6 +491,9 @@ fn is_unknown_type(text: &str) -> bool {
 }
 
 fn validate(frame: &ClientFrame) -> Result<(), ProtocolError> {
+    if let ClientFrame::Say { text } = frame {
+        check_text("text", text, MAX_SAY_CHARS, false)?;
+    }
     if let ClientFrame::Hello { name, avatar } = frame {
         if let Some(name) = name {
             check_name(name)?;

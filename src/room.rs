@@ -1,20 +1,24 @@
-//! One rock-paper-scissors room as a sans-IO state machine.
+//! One room as a sans-IO state machine: the part every game shares.
 //!
 //! The Durable Object shell feeds it events (a connection arrived, a text frame came
 //! in, a socket closed, the alarm fired), each with the current time in ms, and gets
 //! back [`Effect`]s to carry out (send a frame, close a socket, tell the matchmaker how
-//! many seats are free). The room never reads a clock, never sleeps, never does I/O:
-//! time only moves when an event says so, which is what makes every rule below testable
-//! on a virtual clock.
+//! many seats are free, record a settled round). The room never reads a clock, never
+//! sleeps, never does I/O: time only moves when an event says so, which is what makes
+//! every rule testable on a virtual clock.
 //!
-//! All timers of a room (bots arriving, bots choosing, the round deadline) fold into
+//! The room holds seats, connections, spectators and the plumbing around them; the
+//! rules of the game it hosts live behind the [`Game`] trait (rock-paper-scissors, dig
+//! gold, chat: see `crate::games`). A game sees the room through a [`Table`].
+//!
+//! All timers (heartbeats, resume windows, the game's own, record retries) fold into
 //! one [`Room::next_deadline`], which the shell hands to the Durable Object's single
 //! alarm. [`Room::tick`] does whatever is due and nothing else, so a duplicated or
 //! retried alarm is harmless.
 //!
 //! Connections come and go without costing a player their seat: a dropped or silent
 //! connection turns its seat *away* for a grace window, during which the player can
-//! resume with the token `hi` gave them and receives what they missed.
+//! resume and receives what they missed.
 //!
 //! The whole struct is serialisable: the shell stores it after every event, so a room
 //! that hibernates or is evicted comes back exactly as it was.
@@ -22,11 +26,11 @@
 use serde::{Deserialize, Serialize};
 
 use crate::config::RoomConfig;
+use crate::game::{Game, GameState, Release};
 use crate::protocol::{
-    parse_client_frame, Choice, ClientFrame, CloseCode, ErrorCode, Face, MovementKind,
-    ProtocolError, RoomPhase, SeatResult, SeatView, ServerFrame,
+    parse_client_frame, ClientFrame, CloseCode, ErrorCode, GameKind, ProtocolError, SeatView,
+    ServerFrame,
 };
-use crate::scoring::{settle, Standing};
 use crate::stats::{RecordLine, RoundRecord};
 
 /// How long a settled round's record waits for the stats shards to confirm it before
@@ -35,6 +39,8 @@ pub const RECORD_RETRY_MS: u64 = 2_000;
 /// Records kept for delivery at most (a stats outage longer than this many rounds
 /// loses the oldest).
 const MAX_UNRECORDED: usize = 64;
+/// Spectators one room takes at most.
+pub const MAX_SPECTATORS: usize = 64;
 
 /// Identifies one WebSocket connection. Chosen by the shell, unique per connection.
 pub type ConnId = String;
@@ -151,10 +157,9 @@ enum Occupant {
     },
     /// A person whose connection dropped; the seat is theirs until `until`.
     Away { until: u64 },
-    /// `choose_at`: when the bot will pick its hand in the running round.
-    Bot { choose_at: Option<u64> },
-    /// Released during a round: stays in it with no choice (and so loses) until it
-    /// settles, then the seat is freed.
+    /// A bot the game seated.
+    Bot,
+    /// Released during a round: stays in it (and so loses) until the game frees it.
     Gone,
 }
 
@@ -167,14 +172,7 @@ struct Seat {
     profile: Profile,
     /// The secret that takes this seat back (empty for bots).
     token: String,
-    total: i64,
-    streak: u32,
-    /// Wants to play the next round.
-    ready: bool,
-    /// Takes part in the running round (a seat taken mid-round waits for the next).
-    in_round: bool,
-    choice: Option<Choice>,
-    /// `start` and `result` frames sent while away, replayed on resume.
+    /// Frames the game keeps for an away seat, replayed on resume.
     missed: Vec<ServerFrame>,
 }
 
@@ -187,7 +185,7 @@ impl Seat {
     }
 
     fn is_bot(&self) -> bool {
-        matches!(self.occupant, Occupant::Bot { .. })
+        matches!(self.occupant, Occupant::Bot)
     }
 
     /// A person holds this seat, connected or away.
@@ -197,22 +195,18 @@ impl Seat {
             Occupant::Human { .. } | Occupant::Away { .. }
         )
     }
-
-    fn view(&self, seat: usize) -> SeatView {
-        SeatView {
-            seat,
-            name: self.profile.name.clone(),
-            avatar: self.profile.avatar.clone(),
-            bot: self.is_bot(),
-            ready: self.ready,
-            away: matches!(self.occupant, Occupant::Away { .. }),
-            total: self.total,
-            streak: self.streak,
-        }
-    }
 }
 
-/// A room: its seats, the round in progress, and its timers.
+/// A read-only connection: sees what players see, plays nothing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Spectator {
+    conn: ConnId,
+    last_seen: u64,
+    #[serde(default)]
+    bucket: Bucket,
+}
+
+/// A room: its seats, its spectators, its game, and its timers.
 ///
 /// Time passes before anything else happens: the shell calls [`Room::tick`] with the
 /// current time before handing over any other event, so a late alarm never lets an
@@ -223,15 +217,12 @@ pub struct Room {
     config: RoomConfig,
     /// One slot per seat; `None` is a free seat.
     seats: Vec<Option<Seat>>,
-    /// Number of the running round, or of the last one settled.
-    round: u64,
-    /// When the running round settles; `None` between rounds.
-    deadline: Option<u64>,
-    /// When bots fill the free seats of a room with a lone player.
-    bot_at: Option<u64>,
+    #[serde(default)]
+    spectators: Vec<Spectator>,
+    game: GameState,
     capacity_version: u64,
-    /// State of the room's own RNG (bot timing and hands). Persisted with the room so a
-    /// room replays identically from the same seed.
+    /// State of the room's own RNG (bot timing and hands, boards). Persisted with the
+    /// room so a room replays identically from the same seed.
     rng_state: u64,
     /// Tells this room apart from an earlier one of the same name (whose storage was
     /// lost), so round ids stay unique: `<name>:<incarnation>:<round>`.
@@ -246,21 +237,28 @@ pub struct Room {
 }
 
 impl Room {
-    /// A new, empty room. `seed` feeds the room's RNG.
+    /// A new, empty room hosting `config.game`. `seed` feeds the room's RNG.
     pub fn new(name: impl Into<String>, config: RoomConfig, seed: u64) -> Room {
         Room {
             name: name.into(),
             config,
             seats: vec![None; config.size],
-            round: 0,
-            deadline: None,
-            bot_at: None,
+            spectators: Vec::new(),
+            game: GameState::new(config.game, config.size),
             capacity_version: 0,
             rng_state: seed,
             incarnation: seed,
             unrecorded: Vec::new(),
             record_retry_at: None,
         }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn game(&self) -> GameKind {
+        self.game.kind()
     }
 
     /// The stats shards confirmed the record of `round_id`: stop sending it.
@@ -271,16 +269,12 @@ impl Room {
         }
     }
 
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
     /// Seats nobody holds.
     pub fn free_seats(&self) -> usize {
         self.seats.iter().filter(|s| s.is_none()).count()
     }
 
-    /// Live connections seated here, in seat order.
+    /// Live connections seated here, in seat order (spectators not included).
     pub fn connections(&self) -> Vec<ConnId> {
         self.seats
             .iter()
@@ -288,6 +282,11 @@ impl Room {
             .filter_map(Seat::conn)
             .cloned()
             .collect()
+    }
+
+    /// Connections watching.
+    pub fn spectators(&self) -> Vec<ConnId> {
+        self.spectators.iter().map(|s| s.conn.clone()).collect()
     }
 
     /// The earliest moment at which [`Room::tick`] has something to do.
@@ -300,12 +299,12 @@ impl Room {
             .filter_map(|s| match s.occupant {
                 Occupant::Human { last_seen, .. } => Some(last_seen + timeout),
                 Occupant::Away { until } => Some(until),
-                Occupant::Bot { choose_at } => choose_at,
-                Occupant::Gone => None,
+                Occupant::Bot | Occupant::Gone => None,
             });
+        let watchers = self.spectators.iter().map(|s| s.last_seen + timeout);
         per_seat
-            .chain(self.deadline)
-            .chain(self.bot_at)
+            .chain(watchers)
+            .chain(self.game.get().next_deadline())
             .chain(self.record_retry_at)
             .min()
     }
@@ -342,19 +341,54 @@ impl Room {
             },
             player: player.to_string(),
             profile,
-            token: token.clone(),
-            total: 0,
-            streak: 0,
-            ready: true,
-            in_round: false,
-            choice: None,
+            token,
             missed: Vec::new(),
         });
         let mut out = vec![self.hi(slot, conn, online, false)];
-        self.arm_bot_timer(now);
-        out.push(self.room_frame());
-        self.maybe_start(now, &mut out);
+        self.with_game(now, &mut out, |game, t| game.seated(t, slot));
         Ok(out)
+    }
+
+    /// A spectator connection: it gets `watching`, the state everybody may see, and
+    /// from then on every frame the room broadcasts. Refused (close 1008) when the room
+    /// already has [`MAX_SPECTATORS`].
+    pub fn watch(&mut self, now: u64, conn: ConnId) -> Vec<Effect> {
+        if self.spectators.len() >= MAX_SPECTATORS {
+            return vec![
+                error(
+                    &conn,
+                    ErrorCode::RateLimited,
+                    "too many spectators in this room",
+                ),
+                Effect::Close {
+                    conn,
+                    code: CloseCode::RateLimited,
+                },
+            ];
+        }
+        self.spectators.push(Spectator {
+            conn: conn.clone(),
+            last_seen: now,
+            bucket: Bucket::full(now),
+        });
+        let mut out = vec![Effect::Send {
+            to: vec![conn.clone()],
+            frame: ServerFrame::Watching {
+                room: self.name.clone(),
+                game: self.game.kind(),
+                size: self.config.size,
+            },
+        }];
+        let mut frames = Vec::new();
+        self.with_game(now, &mut out, |game, t| {
+            frames = game.catch_up(t, None);
+            frames.push(t.room_frame_of(game));
+        });
+        out.extend(frames.into_iter().map(|frame| Effect::Send {
+            to: vec![conn.clone()],
+            frame,
+        }));
+        out
     }
 
     /// Would [`Room::connect`] seat `player` (a free seat, or their own)?
@@ -396,7 +430,7 @@ impl Room {
 
     /// A new connection presents a resume token. If the seat is still held it moves to
     /// the new connection (closing an older one still attached), which then gets `hi`,
-    /// the frames it missed and the room's `state`. Otherwise the connection is told
+    /// the frames it missed and the game's catch-up. Otherwise the connection is told
     /// the seat is gone and closed.
     pub fn resume(
         &mut self,
@@ -423,7 +457,7 @@ impl Room {
     }
 
     /// Moves the person's seat at `slot` to `conn` (closing an older connection still
-    /// attached), which then gets `hi`, the frames it missed and the room's `state`.
+    /// attached), which then gets `hi`, the frames it missed and the game's catch-up.
     fn take_over(&mut self, now: u64, slot: usize, conn: ConnId, online: u64) -> Vec<Effect> {
         let Some(seat) = self.seats[slot].as_mut() else {
             return Vec::new();
@@ -441,23 +475,20 @@ impl Room {
             bucket: Bucket::full(now),
         };
         let missed = std::mem::take(&mut seat.missed);
-        let choice = seat.choice.filter(|_| seat.in_round);
         out.push(self.hi(slot, conn.clone(), online, true));
         out.extend(missed.into_iter().map(|frame| Effect::Send {
             to: vec![conn.clone()],
             frame,
         }));
-        out.push(Effect::Send {
-            to: vec![conn],
-            frame: ServerFrame::State {
-                phase: self.phase(),
-                round: self.round,
-                ends_in_ms: self.deadline.map(|d| d.saturating_sub(now)),
-                seats: self.views(),
-                choice,
-            },
+        let mut catch_up = Vec::new();
+        self.with_game(now, &mut out, |game, t| {
+            catch_up = game.catch_up(t, Some(slot))
         });
-        out.push(self.room_frame());
+        out.extend(catch_up.into_iter().map(|frame| Effect::Send {
+            to: vec![conn.clone()],
+            frame,
+        }));
+        self.with_game(now, &mut out, |game, t| t.room_frame(game));
         out
     }
 
@@ -476,6 +507,7 @@ impl Room {
                     conn: conn.to_string(),
                     code: CloseCode::TooBig,
                 }];
+                self.drop_spectator(conn);
                 if let Some(slot) = self.slot_of(conn) {
                     self.release(now, slot, &mut out);
                 }
@@ -485,6 +517,9 @@ impl Room {
                 return vec![error(conn, code, message)];
             }
         };
+        if self.is_spectator(conn) {
+            return self.spectator_frame(conn, frame);
+        }
         let Some(slot) = self.slot_of(conn) else {
             return vec![error(
                 conn,
@@ -503,21 +538,7 @@ impl Room {
                         seat.profile.avatar = avatar;
                     }
                 }
-                out.push(self.room_frame());
-            }
-            ClientFrame::Join {} => {
-                if self.deadline.is_some() {
-                    return vec![error(
-                        conn,
-                        ErrorCode::RoundInProgress,
-                        "a round is running; join after its result",
-                    )];
-                }
-                if let Some(seat) = self.seats[slot].as_mut() {
-                    seat.ready = true;
-                }
-                out.push(self.room_frame());
-                self.maybe_start(now, &mut out);
+                self.with_game(now, &mut out, |game, t| t.room_frame(game));
             }
             ClientFrame::Leave {} => {
                 out.push(Effect::Close {
@@ -526,28 +547,19 @@ impl Room {
                 });
                 self.release(now, slot, &mut out);
             }
-            ClientFrame::Choice { choice } => {
-                let in_round = self.deadline.is_some_and(|deadline| now < deadline)
-                    && self.seats[slot].as_ref().is_some_and(|s| s.in_round);
-                if !in_round {
-                    return vec![error(
-                        conn,
-                        ErrorCode::NotInRound,
-                        "no round is running for this seat",
-                    )];
-                }
-                if let Some(seat) = self.seats[slot].as_mut() {
-                    seat.choice = Some(choice);
-                }
-                out.push(self.movement(slot, MovementKind::Choice, None));
-            }
-            ClientFrame::Face { face } => {
-                out.push(self.movement(slot, MovementKind::Face, Some(face)));
-            }
             ClientFrame::Ping {} => out.push(Effect::Send {
                 to: vec![conn.to_string()],
                 frame: ServerFrame::Pong {},
             }),
+            frame => {
+                let mut refused = None;
+                self.with_game(now, &mut out, |game, t| {
+                    refused = game.frame(t, slot, frame).err();
+                });
+                if let Some(refusal) = refused {
+                    return vec![error(conn, refusal.code, refusal.message)];
+                }
+            }
         }
         out
     }
@@ -561,16 +573,51 @@ impl Room {
         vec![error(conn, ErrorCode::BinaryFrame, "frames are JSON text")]
     }
 
+    fn is_spectator(&self, conn: &str) -> bool {
+        self.spectators.iter().any(|s| s.conn == conn)
+    }
+
+    fn drop_spectator(&mut self, conn: &str) -> bool {
+        let before = self.spectators.len();
+        self.spectators.retain(|s| s.conn != conn);
+        self.spectators.len() != before
+    }
+
+    /// A spectator may only leave and ping.
+    fn spectator_frame(&mut self, conn: &str, frame: ClientFrame) -> Vec<Effect> {
+        match frame {
+            ClientFrame::Leave {} => {
+                self.drop_spectator(conn);
+                vec![Effect::Close {
+                    conn: conn.to_string(),
+                    code: CloseCode::Normal,
+                }]
+            }
+            ClientFrame::Ping {} => vec![Effect::Send {
+                to: vec![conn.to_string()],
+                frame: ServerFrame::Pong {},
+            }],
+            _ => vec![error(
+                conn,
+                ErrorCode::Spectating,
+                "spectators watch; they cannot play",
+            )],
+        }
+    }
+
     /// Charges one frame to `conn`'s bucket. Over the limit: `rate_limited`; far over
     /// it: close 1008 and release the seat (a flooder does not get it held).
     fn rate_limit(&mut self, now: u64, conn: &str) -> Option<Vec<Effect>> {
-        let slot = self.slot_of(conn)?;
-        let Some(Seat {
-            occupant: Occupant::Human { bucket, .. },
-            ..
-        }) = self.seats[slot].as_mut()
-        else {
-            return None;
+        let slot = self.slot_of(conn);
+        let bucket = match slot {
+            Some(slot) => match self.seats[slot].as_mut() {
+                Some(Seat {
+                    occupant: Occupant::Human { bucket, .. },
+                    ..
+                }) => bucket,
+                _ => return None,
+            },
+            None => &mut self.spectators.iter_mut().find(|s| s.conn == conn)?.bucket,
         };
         match bucket.take(now) {
             Allowance::Ok => None,
@@ -584,7 +631,10 @@ impl Room {
                     conn: conn.to_string(),
                     code: CloseCode::RateLimited,
                 }];
-                self.release(now, slot, &mut out);
+                self.drop_spectator(conn);
+                if let Some(slot) = slot {
+                    self.release(now, slot, &mut out);
+                }
                 Some(out)
             }
         }
@@ -601,12 +651,16 @@ impl Room {
             {
                 *last_seen = (*last_seen).max(at);
             }
+        } else if let Some(s) = self.spectators.iter_mut().find(|s| s.conn == conn) {
+            s.last_seen = s.last_seen.max(at);
         }
     }
 
-    /// `conn`'s socket closed or failed. The seat is held for the grace window.
+    /// `conn`'s socket closed or failed. A seat is held for the grace window; a
+    /// spectator is simply gone.
     pub fn disconnect(&mut self, now: u64, conn: &str) -> Vec<Effect> {
         let mut out = Vec::new();
+        self.drop_spectator(conn);
         if let Some(slot) = self.slot_of(conn) {
             self.set_away(now, slot, &mut out);
         }
@@ -617,6 +671,7 @@ impl Room {
     /// connection is not among them are away from now on.
     pub fn reconcile(&mut self, now: u64, live: &[ConnId]) -> Vec<Effect> {
         let mut out = Vec::new();
+        self.spectators.retain(|s| live.contains(&s.conn));
         for slot in 0..self.seats.len() {
             let lost = self.seats[slot]
                 .as_ref()
@@ -630,8 +685,8 @@ impl Room {
     }
 
     /// Does whatever is due at `now`: silent connections go away, grace windows end,
-    /// bots sit down and move, the round settles. Idempotent: a second call at the same
-    /// time (a retried alarm) finds nothing due.
+    /// the game's timers fire, unconfirmed records are sent again. Idempotent: a second
+    /// call at the same time (a retried alarm) finds nothing due.
     pub fn tick(&mut self, now: u64) -> Vec<Effect> {
         let mut out = Vec::new();
         let timeout = self.config.heartbeat_timeout_ms;
@@ -652,28 +707,20 @@ impl Room {
                 _ => {}
             }
         }
-        if self.bot_at.is_some_and(|at| at <= now) {
-            self.bot_at = None;
-            self.seat_bots(now, &mut out);
+        let silent: Vec<ConnId> = self
+            .spectators
+            .iter()
+            .filter(|s| s.last_seen + timeout <= now)
+            .map(|s| s.conn.clone())
+            .collect();
+        for conn in silent {
+            self.drop_spectator(&conn);
+            out.push(Effect::Close {
+                conn,
+                code: CloseCode::HeartbeatTimeout,
+            });
         }
-        let mut rng = fastrand::Rng::with_seed(self.rng_state);
-        for slot in 0..self.seats.len() {
-            let due = matches!(
-                self.seats[slot],
-                Some(Seat { occupant: Occupant::Bot { choose_at: Some(at) }, .. }) if at <= now
-            );
-            if due {
-                if let Some(seat) = self.seats[slot].as_mut() {
-                    seat.occupant = Occupant::Bot { choose_at: None };
-                    seat.choice = rng.choice(Choice::ALL);
-                }
-                out.push(self.movement(slot, MovementKind::Choice, None));
-            }
-        }
-        self.rng_state = rng.get_seed();
-        if self.deadline.is_some_and(|deadline| deadline <= now) {
-            self.settle_round(now, &mut out);
-        }
+        self.with_game(now, &mut out, |game, t| game.tick(t));
         if self.record_retry_at.is_some_and(|at| at <= now) {
             out.extend(self.unrecorded.iter().cloned().map(Effect::Record));
             self.record_retry_at = Some(now + RECORD_RETRY_MS);
@@ -689,14 +736,6 @@ impl Room {
 
     fn has_people(&self) -> bool {
         self.seats.iter().flatten().any(Seat::is_person)
-    }
-
-    fn phase(&self) -> RoomPhase {
-        if self.deadline.is_some() {
-            RoomPhase::Playing
-        } else {
-            RoomPhase::Waiting
-        }
     }
 
     fn hi(&self, slot: usize, conn: ConnId, online: u64, resumed: bool) -> Effect {
@@ -718,73 +757,50 @@ impl Room {
         }
     }
 
-    /// `frame` for every live connection. Away seats keep the frames that change the
-    /// game (`start`, `result`) to catch up on when they resume.
-    fn broadcast(&mut self, frame: ServerFrame) -> Effect {
-        if matches!(
-            frame,
-            ServerFrame::Start { .. } | ServerFrame::Result { .. }
-        ) {
-            for seat in self.seats.iter_mut().flatten() {
-                if matches!(seat.occupant, Occupant::Away { .. }) {
-                    if seat.missed.len() == MAX_MISSED_FRAMES {
-                        seat.missed.remove(0);
-                    }
-                    seat.missed.push(frame.clone());
-                }
+    /// Runs `f` on the game with a [`Table`] over this room at `now`, then files the
+    /// round records the game made.
+    fn with_game(
+        &mut self,
+        now: u64,
+        out: &mut Vec<Effect>,
+        f: impl FnOnce(&mut dyn Game, &mut Table<'_>),
+    ) {
+        let mut records = Vec::new();
+        {
+            let Room {
+                name,
+                config,
+                seats,
+                spectators,
+                game,
+                capacity_version,
+                rng_state,
+                ..
+            } = self;
+            let mut table = Table {
+                now,
+                config,
+                name,
+                seats,
+                spectators,
+                out,
+                rng_state,
+                capacity_version,
+                records: &mut records,
+            };
+            f(game.get_mut(), &mut table);
+        }
+        for (round, lines) in records {
+            let record = RoundRecord {
+                round_id: format!("{}:{:x}:{round}", self.name, self.incarnation),
+                lines,
+            };
+            if self.unrecorded.len() == MAX_UNRECORDED {
+                self.unrecorded.remove(0);
             }
-        }
-        Effect::Send {
-            to: self.connections(),
-            frame,
-        }
-    }
-
-    fn views(&self) -> Vec<SeatView> {
-        self.seats
-            .iter()
-            .enumerate()
-            .filter_map(|(i, s)| {
-                s.as_ref()
-                    .filter(|s| s.occupant != Occupant::Gone)
-                    .map(|s| s.view(i))
-            })
-            .collect()
-    }
-
-    fn room_frame(&mut self) -> Effect {
-        let frame = ServerFrame::Room {
-            phase: self.phase(),
-            seats: self.views(),
-        };
-        self.broadcast(frame)
-    }
-
-    /// `movement` for everyone but the mover. Carries the face, never the hand.
-    fn movement(&self, slot: usize, what: MovementKind, face: Option<Face>) -> Effect {
-        let mover = self.seats[slot].as_ref().and_then(Seat::conn);
-        Effect::Send {
-            to: self
-                .connections()
-                .into_iter()
-                .filter(|c| Some(c) != mover)
-                .collect(),
-            frame: ServerFrame::Movement {
-                seat: slot,
-                what,
-                face,
-            },
-        }
-    }
-
-    fn capacity(&mut self) -> Effect {
-        self.capacity_version += 1;
-        let players = self.players();
-        Effect::Capacity {
-            free: self.free_seats(),
-            humans: players.len() as u64,
-            version: self.capacity_version,
-            players,
+            self.unrecorded.push(record.clone());
+            self.record_retry_at = Some(now + RECORD_RETRY_MS);
+            out.push(Effect::Record(record));
         }
     }
 
@@ -799,187 +815,248 @@ impl Room {
                 until: now + self.config.resume_grace_ms,
             };
         }
-        out.push(self.room_frame());
+        self.with_game(now, out, |game, t| t.room_frame(game));
     }
 
-    /// The seat's player is gone for good (left, or away past the grace window). In a
-    /// running round the seat stays as a forfeit (no choice, which loses) until it
-    /// settles; otherwise it is free at once.
+    /// The seat's player is gone for good (left, or away past the grace window). The
+    /// game decides whether the seat is freed now or stays a forfeit in a running
+    /// round; when no person is left, the room starts over.
     fn release(&mut self, now: u64, slot: usize, out: &mut Vec<Effect>) {
-        let running = self.deadline.is_some();
-        match self.seats[slot].as_mut() {
-            Some(seat) if running && seat.in_round => {
+        let name = self.seats[slot]
+            .as_ref()
+            .map(|s| s.profile.name.clone())
+            .unwrap_or_default();
+        let mut decision = Release::Free;
+        self.with_game(now, out, |game, t| decision = game.release(t, slot));
+        match (decision, self.seats[slot].as_mut()) {
+            (Release::Forfeit, Some(seat)) => {
                 seat.occupant = Occupant::Gone;
-                seat.ready = false;
-                seat.choice = None;
                 seat.missed.clear();
             }
             _ => self.seats[slot] = None,
         }
         if !self.has_people() {
-            // Nobody real is left: bots and forfeits go too, and the room starts over.
+            // Nobody real is left: bots and forfeits go too, and the game starts over.
             self.seats.iter_mut().for_each(|s| *s = None);
-            self.deadline = None;
-            self.bot_at = None;
+            self.game.get_mut().emptied();
         } else {
-            self.arm_bot_timer(now);
-            out.push(self.room_frame());
-            self.maybe_start(now, out);
+            self.with_game(now, out, |game, t| game.released(t, slot, &name));
         }
-        out.push(self.capacity());
+        self.with_game(now, out, |_, t| t.capacity());
+    }
+}
+
+/// The room as a game sees it while handling one event: who sits where, and the
+/// means to tell them things.
+pub struct Table<'a> {
+    /// The time of the event.
+    pub now: u64,
+    pub config: &'a RoomConfig,
+    name: &'a str,
+    seats: &'a mut Vec<Option<Seat>>,
+    spectators: &'a [Spectator],
+    out: &'a mut Vec<Effect>,
+    rng_state: &'a mut u64,
+    capacity_version: &'a mut u64,
+    records: &'a mut Vec<(u64, Vec<RecordLine>)>,
+}
+
+impl Table<'_> {
+    pub fn room_name(&self) -> &str {
+        self.name
     }
 
-    /// People with free seats around them get bots after `bot_wait_ms` (the wait
-    /// restarts whenever someone arrives), so a room of 3 never waits forever for its
-    /// third.
-    fn arm_bot_timer(&mut self, now: u64) {
-        let wants_bots = self.free_seats() > 0 && self.has_people();
-        self.bot_at = wants_bots.then(|| now + self.config.bot_wait_ms);
+    pub fn size(&self) -> usize {
+        self.seats.len()
     }
 
-    fn seat_bots(&mut self, now: u64, out: &mut Vec<Effect>) {
-        if !self.has_people() || self.free_seats() == 0 {
-            return;
-        }
-        for (slot, seat) in self.seats.iter_mut().enumerate() {
-            if seat.is_none() {
-                *seat = Some(Seat {
-                    occupant: Occupant::Bot { choose_at: None },
-                    player: String::new(),
-                    profile: Profile {
-                        name: format!("Bot {}", slot + 1),
-                        avatar: "🤖".into(),
-                    },
-                    token: String::new(),
-                    total: 0,
-                    streak: 0,
-                    ready: true,
-                    in_round: false,
-                    choice: None,
-                    missed: Vec::new(),
-                });
-            }
-        }
-        out.push(self.room_frame());
-        out.push(self.capacity());
-        self.maybe_start(now, out);
+    /// Someone (person, bot or forfeit) holds `seat`.
+    pub fn occupied(&self, seat: usize) -> bool {
+        self.seats.get(seat).is_some_and(Option::is_some)
     }
 
-    /// Starts a round when every seat is taken and everyone is ready.
-    fn maybe_start(&mut self, now: u64, out: &mut Vec<Effect>) {
-        let everyone_ready = self
-            .seats
+    /// A person holds `seat`, connected or away.
+    pub fn is_person(&self, seat: usize) -> bool {
+        self.seat(seat).is_some_and(Seat::is_person)
+    }
+
+    pub fn is_bot(&self, seat: usize) -> bool {
+        self.seat(seat).is_some_and(Seat::is_bot)
+    }
+
+    /// The seat's person was released during the round and stays only as a forfeit.
+    pub fn is_forfeit(&self, seat: usize) -> bool {
+        self.seat(seat)
+            .is_some_and(|s| s.occupant == Occupant::Gone)
+    }
+
+    pub fn free_seats(&self) -> usize {
+        self.seats.iter().filter(|s| s.is_none()).count()
+    }
+
+    /// People seated (connected or away).
+    pub fn people(&self) -> usize {
+        self.seats
             .iter()
-            .all(|s| s.as_ref().is_some_and(|s| s.ready));
-        if self.deadline.is_some() || !everyone_ready {
-            return;
-        }
-        let round_ms = self.config.round_ms;
-        let mut rng = fastrand::Rng::with_seed(self.rng_state);
-        for seat in self.seats.iter_mut().flatten() {
-            seat.ready = false;
-            seat.in_round = true;
-            seat.choice = None;
-            if let Occupant::Bot { choose_at } = &mut seat.occupant {
-                // Somewhere between 10% and 80% of the round, like a person thinking.
-                *choose_at = Some(now + rng.u64(round_ms / 10..=round_ms * 8 / 10));
-            }
-        }
-        self.rng_state = rng.get_seed();
-        self.round += 1;
-        self.deadline = Some(now + round_ms);
-        self.bot_at = None;
-        let frame = ServerFrame::Start {
-            round: self.round,
-            round_ms,
-            ends_in_ms: round_ms,
-            seats: self.views(),
-        };
-        out.push(self.broadcast(frame));
+            .flatten()
+            .filter(|s| s.is_person())
+            .count()
     }
 
-    fn settle_round(&mut self, now: u64, out: &mut Vec<Effect>) {
-        self.deadline = None;
-        let playing: Vec<usize> = (0..self.seats.len())
-            .filter(|&i| self.seats[i].as_ref().is_some_and(|s| s.in_round))
-            .collect();
-        let input: Vec<(Option<Choice>, Standing)> = playing
+    pub fn name_of(&self, seat: usize) -> String {
+        self.seat(seat)
+            .map(|s| s.profile.name.clone())
+            .unwrap_or_default()
+    }
+
+    /// The player at `seat` (empty for bots and free seats).
+    pub fn player_of(&self, seat: usize) -> String {
+        self.seat(seat)
+            .map(|s| s.player.clone())
+            .unwrap_or_default()
+    }
+
+    fn seat(&self, seat: usize) -> Option<&Seat> {
+        self.seats.get(seat)?.as_ref()
+    }
+
+    /// Seats a bot at the free `seat`.
+    pub fn seat_bot(&mut self, seat: usize, profile: Profile) {
+        if let Some(slot @ None) = self.seats.get_mut(seat) {
+            *slot = Some(Seat {
+                occupant: Occupant::Bot,
+                player: String::new(),
+                profile,
+                token: String::new(),
+                missed: Vec::new(),
+            });
+        }
+    }
+
+    /// Frees `seat` (a forfeit whose round is over).
+    pub fn free(&mut self, seat: usize) {
+        if let Some(slot) = self.seats.get_mut(seat) {
+            *slot = None;
+        }
+    }
+
+    /// The room's RNG, to be handed back with [`Table::put_rng`].
+    pub fn rng(&self) -> fastrand::Rng {
+        fastrand::Rng::with_seed(*self.rng_state)
+    }
+
+    pub fn put_rng(&mut self, rng: fastrand::Rng) {
+        *self.rng_state = rng.get_seed();
+    }
+
+    /// Every connection that hears broadcasts: the seated, then the spectators.
+    fn audience(&self) -> Vec<ConnId> {
+        self.seats
             .iter()
-            .filter_map(|&i| self.seats[i].as_ref())
-            .map(|s| {
-                let before = Standing {
-                    total: s.total,
-                    streak: s.streak,
-                };
-                (s.choice, before)
-            })
-            .collect();
-        let mut lines = Vec::with_capacity(playing.len());
-        for (&slot, outcome) in playing.iter().zip(settle(&input)) {
-            if let Some(seat) = self.seats[slot].as_mut() {
-                lines.push(SeatResult {
-                    seat: slot,
-                    choice: seat.choice,
-                    base: outcome.base,
-                    score: outcome.score,
-                    total: outcome.standing.total,
-                    streak: outcome.standing.streak,
-                });
-                seat.total = outcome.standing.total;
-                seat.streak = outcome.standing.streak;
-                seat.in_round = false;
-                seat.choice = None;
-                // Bots are always up for another round; people say so with `join`.
-                seat.ready = seat.is_bot();
-                if let Occupant::Bot { choose_at } = &mut seat.occupant {
-                    *choose_at = None;
+            .flatten()
+            .filter_map(Seat::conn)
+            .cloned()
+            .chain(self.spectators.iter().map(|s| s.conn.clone()))
+            .collect()
+    }
+
+    /// `frame` to everybody in the room. With `keep`, away seats keep it to replay on
+    /// resume.
+    pub fn broadcast(&mut self, frame: ServerFrame, keep: bool) {
+        if keep {
+            for seat in self.seats.iter_mut().flatten() {
+                if matches!(seat.occupant, Occupant::Away { .. }) {
+                    if seat.missed.len() == MAX_MISSED_FRAMES {
+                        seat.missed.remove(0);
+                    }
+                    seat.missed.push(frame.clone());
                 }
             }
         }
-        let record = RoundRecord {
-            round_id: format!("{}:{:x}:{}", self.name, self.incarnation, self.round),
-            lines: lines
-                .iter()
-                .filter_map(|line| {
-                    let seat = self.seats[line.seat].as_ref()?;
-                    (!seat.player.is_empty()).then(|| RecordLine {
-                        player: seat.player.clone(),
-                        name: seat.profile.name.clone(),
-                        score: line.score,
-                        streak: line.streak,
-                        won: line.base > 0,
-                    })
-                })
-                .collect(),
-        };
-        let result = ServerFrame::Result {
-            round: self.round,
-            seats: lines,
-        };
-        out.push(self.broadcast(result));
-        if !record.lines.is_empty() {
-            if self.unrecorded.len() == MAX_UNRECORDED {
-                self.unrecorded.remove(0);
-            }
-            self.unrecorded.push(record.clone());
-            self.record_retry_at = Some(now + RECORD_RETRY_MS);
-            out.push(Effect::Record(record));
-        }
-        // Forfeited seats are released now that their round is over.
-        let gone: Vec<usize> = (0..self.seats.len())
-            .filter(|&i| {
-                self.seats[i]
-                    .as_ref()
-                    .is_some_and(|s| s.occupant == Occupant::Gone)
-            })
+        let to = self.audience();
+        self.out.push(Effect::Send { to, frame });
+    }
+
+    /// `frame` to everybody but the person at `seat`.
+    pub fn broadcast_except(&mut self, seat: usize, frame: ServerFrame) {
+        let mover = self.seat(seat).and_then(Seat::conn).cloned();
+        let to = self
+            .audience()
+            .into_iter()
+            .filter(|c| Some(c) != mover.as_ref())
             .collect();
-        if !gone.is_empty() {
-            for slot in gone {
-                self.seats[slot] = None;
-            }
-            self.arm_bot_timer(now);
-            out.push(self.room_frame());
-            out.push(self.capacity());
+        self.out.push(Effect::Send { to, frame });
+    }
+
+    /// `frame` to the person at `seat` only (if connected).
+    pub fn send(&mut self, seat: usize, frame: ServerFrame) {
+        if let Some(conn) = self.seat(seat).and_then(Seat::conn).cloned() {
+            self.out.push(Effect::Send {
+                to: vec![conn],
+                frame,
+            });
+        }
+    }
+
+    /// The seats as everybody sees them, with `game`'s numbers.
+    pub fn views(&self, game: &dyn Game) -> Vec<SeatView> {
+        self.seats
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| {
+                let s = s.as_ref().filter(|s| s.occupant != Occupant::Gone)?;
+                let score = game.score(i);
+                Some(SeatView {
+                    seat: i,
+                    name: s.profile.name.clone(),
+                    avatar: s.profile.avatar.clone(),
+                    bot: s.is_bot(),
+                    ready: score.ready,
+                    away: matches!(s.occupant, Occupant::Away { .. }),
+                    total: score.total,
+                    streak: score.streak,
+                })
+            })
+            .collect()
+    }
+
+    /// The `room` frame (who is here) as it is now.
+    pub fn room_frame_of(&self, game: &dyn Game) -> ServerFrame {
+        ServerFrame::Room {
+            phase: game.phase(),
+            seats: self.views(game),
+        }
+    }
+
+    /// Broadcasts the `room` frame.
+    pub fn room_frame(&mut self, game: &dyn Game) {
+        let frame = self.room_frame_of(game);
+        self.broadcast(frame, false);
+    }
+
+    /// Tells the matchmaker the free seats changed (see [`Effect::Capacity`]).
+    pub fn capacity(&mut self) {
+        *self.capacity_version += 1;
+        let players: Vec<PlayerId> = self
+            .seats
+            .iter()
+            .flatten()
+            .filter(|s| s.is_person())
+            .map(|s| s.player.clone())
+            .collect();
+        self.out.push(Effect::Capacity {
+            free: self.free_seats(),
+            humans: players.len() as u64,
+            version: *self.capacity_version,
+            players,
+        });
+    }
+
+    /// Records round `round` for the stats (people only; bots have no player).
+    pub fn record(&mut self, round: u64, lines: Vec<RecordLine>) {
+        let lines: Vec<RecordLine> = lines.into_iter().filter(|l| !l.player.is_empty()).collect();
+        if !lines.is_empty() {
+            self.records.push((round, lines));
         }
     }
 }

@@ -19,6 +19,7 @@ fn config(size: usize) -> RoomConfig {
         bot_wait_ms: BOT_WAIT,
         heartbeat_timeout_ms: HEARTBEAT,
         resume_grace_ms: GRACE,
+        ..RoomConfig::default()
     }
 }
 

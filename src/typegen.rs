@@ -7,11 +7,11 @@
 
 use ts_rs::{Config, TS};
 
-use crate::protocol::{Choice, MAX_FRAME_BYTES};
 use crate::protocol::{
-    ClientFrame, CloseCode, ErrorCode, Face, MovementKind, RoomPhase, SeatResult, SeatView,
-    ServerFrame, PING_FRAME, PONG_FRAME,
+    Cell, ChatLine, ClientFrame, CloseCode, ErrorCode, Face, GameKind, MovementKind, PresenceEvent,
+    RoomPhase, SeatGold, SeatResult, SeatView, ServerFrame, PING_FRAME, PONG_FRAME,
 };
+use crate::protocol::{Choice, MAX_FRAME_BYTES};
 
 const HEADER: &str =
     "// Generated from src/protocol.rs by `UPDATE_TYPES=1 cargo test typegen`. Do not edit.\n";
@@ -24,6 +24,11 @@ fn declarations() -> String {
         Face::decl(&cfg),
         MovementKind::decl(&cfg),
         RoomPhase::decl(&cfg),
+        GameKind::decl(&cfg),
+        SeatGold::decl(&cfg),
+        Cell::decl(&cfg),
+        PresenceEvent::decl(&cfg),
+        ChatLine::decl(&cfg),
         ErrorCode::decl(&cfg),
         SeatView::decl(&cfg),
         SeatResult::decl(&cfg),

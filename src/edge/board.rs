@@ -12,6 +12,7 @@ use super::access::{check_origin, Credentials};
 use super::vars::{self, AuthSettings};
 use super::{json_error, matchmaker, stats_shard, STATS_BINDING};
 use crate::auth::Claims;
+use crate::protocol::GameKind;
 use crate::stats::{merge_top, rank_from_counts, PlayerStats, Ranked};
 
 /// Largest `limit` the leaderboard accepts.
@@ -72,7 +73,8 @@ pub async fn leaderboard(req: worker::Request, ctx: RouteContext<()>) -> worker:
 }
 
 /// `GET /api/rooms`: rooms with people in them (game, seats taken and free, open or
-/// full) and how many people are seated across the service, from every matchmaker shard.
+/// full) and how many people are seated across the service, from every matchmaker of
+/// every game.
 pub async fn rooms(req: worker::Request, ctx: RouteContext<()>) -> worker::Result<Response> {
     let settings = AuthSettings::read(&ctx.env);
     if let Some(refused) = check_origin(&req, &settings)? {
@@ -85,8 +87,11 @@ pub async fn rooms(req: worker::Request, ctx: RouteContext<()>) -> worker::Resul
     }
     let shards = vars::matchmaker_shards(&ctx.env);
     let env = &ctx.env;
-    let listings = try_join_all((0..shards).map(|n| async move {
-        let (stub, url) = matchmaker(env, n, "/rooms")?;
+    let owners = GameKind::ALL
+        .into_iter()
+        .flat_map(|game| (0..shards).map(move |n| (game, n)));
+    let listings = try_join_all(owners.map(|(game, n)| async move {
+        let (stub, url) = matchmaker(env, game, n, "/rooms")?;
         let mut resp = stub.fetch_with_str(&url).await?;
         resp.json::<Listing>().await
     }))

@@ -12,7 +12,7 @@ use super::vars::{self, AuthSettings};
 use super::{api, board};
 use super::{matchmaker, post_json, random_u64, ROOMS_BINDING, ROOM_CONNECT_URL, STATS_BINDING};
 use crate::matchmaker::{AssignRequest, Assignment};
-use crate::protocol::{check_avatar, check_name, ProtocolError};
+use crate::protocol::{check_avatar, check_name, GameKind, ProtocolError};
 
 /// How often a connection may be turned away by a room that filled up meanwhile
 /// before we give up. Each refusal closes that room in the matchmaker's view, so one
@@ -42,8 +42,10 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
         .await
 }
 
-/// `GET /ws?token=…&name=…&avatar=…`: a WebSocket into a rock-paper-scissors room.
-/// The token may instead come as the subprotocol `bearer.<token>`.
+/// `GET /ws?token=…&name=…&avatar=…&game=rps|dig|chat`: a WebSocket into a room of that
+/// game (rock-paper-scissors by default). The token may instead come as the
+/// subprotocol `bearer.<token>`. `?resume=<token from hi>` takes a held seat back;
+/// `?watch=<room>` watches a room.
 async fn play(req: Request, ctx: RouteContext<()>) -> worker::Result<Response> {
     let upgrade = req.headers().get("upgrade")?.unwrap_or_default();
     if !upgrade.eq_ignore_ascii_case("websocket") {
@@ -73,12 +75,20 @@ async fn play(req: Request, ctx: RouteContext<()>) -> worker::Result<Response> {
     if let Some((_, token)) = url.query_pairs().find(|(k, _)| k == "resume") {
         return resume(&ctx, &conn, &player, &protocol, &token).await;
     }
+    if let Some((_, room)) = url.query_pairs().find(|(k, _)| k == "watch") {
+        return watch(&ctx, &conn, &protocol, &room).await;
+    }
     let mut name = format!("Player-{}", &conn[..4]);
     let mut avatar = String::new();
+    let mut game = GameKind::Rps;
     for (key, value) in url.query_pairs() {
         match key.as_ref() {
             "name" => name = value.into_owned(),
             "avatar" => avatar = value.into_owned(),
+            "game" => match GameKind::from_name(&value) {
+                Some(kind) => game = kind,
+                None => return Response::error("game must be rps, dig or chat", 400),
+            },
             _ => {}
         }
     }
@@ -90,7 +100,7 @@ async fn play(req: Request, ctx: RouteContext<()>) -> worker::Result<Response> {
 
     // The player's own matchmaker shard: it knows whether they already have a seat.
     let shard = crate::shard::shard_of(&player, vars::matchmaker_shards(&ctx.env));
-    let (matchmaker, assign_url) = matchmaker(&ctx.env, shard, "/assign")?;
+    let (matchmaker, assign_url) = matchmaker(&ctx.env, game, shard, "/assign")?;
     let rooms = ctx.env.durable_object(ROOMS_BINDING)?;
     let mut refused = None;
     for _ in 0..MAX_SEAT_ATTEMPTS {
@@ -156,6 +166,30 @@ async fn resume(
         ("protocol", protocol),
     ];
     connect_to_room(&stub, &query).await
+}
+
+/// `GET /ws?watch=<room>`: watch a room as a spectator (read-only; a token is still
+/// needed). A room that does not exist answers with `error` `no_such_room`.
+async fn watch(
+    ctx: &RouteContext<()>,
+    conn: &str,
+    protocol: &str,
+    room: &str,
+) -> worker::Result<Response> {
+    if GameKind::of_room(room).is_none() || room.len() > 64 {
+        return Response::error("no such room", 404);
+    }
+    let stub = ctx.env.durable_object(ROOMS_BINDING)?.get_by_name(room)?;
+    connect_to_room(
+        &stub,
+        &[
+            ("watch", "1"),
+            ("conn", conn),
+            ("player", "spectator"),
+            ("protocol", protocol),
+        ],
+    )
+    .await
 }
 
 /// Forwards a WebSocket upgrade to a room object's `/connect` with these query pairs;

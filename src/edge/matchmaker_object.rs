@@ -12,6 +12,7 @@ use worker::{durable_object, DurableObject, Env, Request, Response, State};
 
 use super::{now_ms, vars};
 use crate::matchmaker::{AssignRequest, CapacityReport, Matchmaker};
+use crate::protocol::GameKind;
 
 const MATCHMAKER_KEY: &str = "matchmaker";
 
@@ -33,25 +34,28 @@ impl DurableObject for ArenaMatchmaker {
 
     /// `POST /assign` (from the Worker), `POST /report` (from rooms) and `GET /rooms`.
     async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
-        let shard = req
-            .url()?
-            .query_pairs()
-            .find(|(k, _)| k == "shard")
-            .and_then(|(_, v)| v.parse().ok())
-            .unwrap_or(0);
-        self.load(shard).await?;
+        let url = req.url()?;
+        let param = |key: &str| {
+            url.query_pairs()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v.into_owned())
+        };
+        let shard = param("shard").and_then(|v| v.parse().ok()).unwrap_or(0);
+        let game = param("game")
+            .and_then(|g| GameKind::from_name(&g))
+            .unwrap_or_default();
+        self.load(game, shard).await?;
+        let size = vars::room_config(&self.env).for_game(game).size;
         let path = req.path();
         let answer = match path.as_str() {
             "/assign" => {
                 let body: AssignRequest = req.json().await?;
-                let size = vars::room_config(&self.env).size;
                 let now = now_ms();
                 let assignment =
                     self.with(|mm| mm.assign(size, &body.player, body.refused.as_deref(), now));
                 Some(Response::from_json(&assignment)?)
             }
             "/rooms" => {
-                let size = vars::room_config(&self.env).size;
                 let (online, rooms) = {
                     let cache = self.matchmaker.borrow();
                     let mm = cache.as_ref();
@@ -86,15 +90,15 @@ impl DurableObject for ArenaMatchmaker {
 }
 
 impl ArenaMatchmaker {
-    /// Fills the cache from storage; a shard never stored starts empty as `shard`.
-    async fn load(&self, shard: u32) -> worker::Result<()> {
+    /// Fills the cache from storage; a shard never stored starts empty.
+    async fn load(&self, game: GameKind, shard: u32) -> worker::Result<()> {
         if self.matchmaker.borrow().is_some() {
             return Ok(());
         }
         let stored: Option<String> = self.state.storage().get(MATCHMAKER_KEY).await?;
         let loaded = stored
             .and_then(|json| serde_json::from_str(&json).ok())
-            .unwrap_or_else(|| Matchmaker::new(shard));
+            .unwrap_or_else(|| Matchmaker::new(game, shard));
         self.matchmaker.borrow_mut().get_or_insert(loaded);
         Ok(())
     }

@@ -29,13 +29,22 @@ fn stats_shard(n: u32) -> String {
     format!("stats-{n}")
 }
 
-/// The matchmaker shard `n`: its object, and the URL of `path` on it (the shard number
-/// travels in the URL so the object knows which rooms are its own).
-fn matchmaker(env: &worker::Env, n: u32, path: &str) -> worker::Result<(worker::Stub, String)> {
+/// Shard `n` of `game`'s matchmakers: its object, and the URL of `path` on it (game and
+/// shard travel in the URL so the object knows which rooms are its own).
+fn matchmaker(
+    env: &worker::Env,
+    game: crate::protocol::GameKind,
+    n: u32,
+    path: &str,
+) -> worker::Result<(worker::Stub, String)> {
+    let game = game.name();
     let stub = env
         .durable_object(MATCHMAKER_BINDING)?
-        .get_by_name(&format!("matchmaker-{n}"))?;
-    Ok((stub, format!("https://matchmaker.internal{path}?shard={n}")))
+        .get_by_name(&format!("matchmaker-{game}-{n}"))?;
+    Ok((
+        stub,
+        format!("https://matchmaker.internal{path}?game={game}&shard={n}"),
+    ))
 }
 
 /// A random u64 from the platform's CSPRNG (`crypto.getRandomValues`).

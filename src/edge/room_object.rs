@@ -22,7 +22,8 @@ use worker::{
 };
 
 use super::{matchmaker, now_ms, post_json, random_u64, stats_shard, vars, STATS_RECORD_URL};
-use crate::matchmaker::{shard_of_room, CapacityReport};
+use crate::matchmaker::{owner_of_room, CapacityReport};
+use crate::protocol::GameKind;
 use crate::protocol::{CloseCode, ErrorCode, ServerFrame, PING_FRAME, PONG_FRAME};
 use crate::room::{Effect, Profile, Room};
 use crate::stats::RoundRecord;
@@ -106,6 +107,9 @@ impl DurableObject for ArenaRoom {
         let resume = query("resume");
         let room_name = query("room");
         let online = query("online").parse().unwrap_or(0);
+        if query("watch") == "1" && !conn.is_empty() {
+            return self.watch(conn, &protocol).await;
+        }
         if conn.is_empty() || player.is_empty() || (room_name.is_empty() && resume.is_empty()) {
             return Response::error("conn, player and room (or resume) are required", 400);
         }
@@ -113,7 +117,7 @@ impl DurableObject for ArenaRoom {
         let loaded = self.load(create).await?;
         let now = now_ms();
         // Time passes first: whatever fell due while nobody was looking happens now.
-        let mut effects = self.with_room(|room| room.tick(now));
+        let mut effects = self.with_room_at(now, |_| Vec::new());
 
         if resume.is_empty()
             && self
@@ -171,19 +175,7 @@ impl DurableObject for ArenaRoom {
     async fn alarm(&self) -> worker::Result<Response> {
         if self.load(None).await? {
             let now = now_ms();
-            // Heartbeats the runtime answered on its own count as signs of life.
-            let pings: Vec<(String, u64)> = self
-                .state
-                .get_websockets()
-                .iter()
-                .filter_map(|ws| Some((self.conn_of(ws)?, self.last_auto_response(ws)?)))
-                .collect();
-            let effects = self.with_room(|room| {
-                for (conn, at) in &pings {
-                    room.note_ping(conn, *at);
-                }
-                room.tick(now)
-            });
+            let effects = self.with_room_at(now, |_| Vec::new());
             // The runtime cleared the alarm that just fired; forget it so it is re-set.
             self.armed.set(None);
             // Test hook (`DEBUG_FAIL_ALARM_ONCE=1`): the first alarm that settles a round
@@ -252,8 +244,13 @@ impl ArenaRoom {
             return Ok(true);
         }
         let stored: Option<String> = self.state.storage().get(ROOM_KEY).await?;
-        let fresh =
-            || create.map(|name| Room::new(name, vars::room_config(&self.env), random_u64()));
+        let fresh = || {
+            create.map(|name| {
+                let game = GameKind::of_room(name).unwrap_or_default();
+                let config = vars::room_config(&self.env).for_game(game);
+                Room::new(name, config, random_u64())
+            })
+        };
         let (loaded, from_storage) = match stored.map(|json| serde_json::from_str::<Room>(&json)) {
             Some(Ok(room)) => (Some(room), true),
             Some(Err(err)) => {
@@ -292,8 +289,21 @@ impl ArenaRoom {
     }
 
     /// Lets time pass to `now` (whatever fell due happens first), then runs `f`.
+    ///
+    /// Heartbeats the runtime answered on its own (auto-response) count as signs of
+    /// life, so they are noted first: whatever event woke the room (an alarm, a frame
+    /// from the other player, a close), a player who only sent heartbeats is alive.
     fn with_room_at(&self, now: u64, f: impl FnOnce(&mut Room) -> Vec<Effect>) -> Vec<Effect> {
+        let pings: Vec<(String, u64)> = self
+            .state
+            .get_websockets()
+            .iter()
+            .filter_map(|ws| Some((self.conn_of(ws)?, self.last_auto_response(ws)?)))
+            .collect();
         self.with_room(|room| {
+            for (conn, at) in &pings {
+                room.note_ping(conn, *at);
+            }
             let mut out = room.tick(now);
             out.extend(f(room));
             out
@@ -437,6 +447,29 @@ impl ArenaRoom {
         Ok(())
     }
 
+    /// A spectator's socket: attached to the room (hibernatable, like players'), or, for
+    /// a room that does not exist, a plain socket that says so and closes.
+    async fn watch(&self, conn: String, protocol: &str) -> worker::Result<Response> {
+        let pair = WebSocketPair::new()?;
+        if !self.load(None).await? {
+            pair.server.accept()?;
+            let frame = ServerFrame::Error {
+                code: ErrorCode::NoSuchRoom,
+                message: "no such room (it may have emptied); see GET /api/rooms".into(),
+            };
+            let _ = pair.server.send_with_str(frame.to_json());
+            let close = CloseCode::Normal;
+            let _ = pair.server.close(Some(close.code()), Some(close.reason()));
+            return answer(pair.client, protocol);
+        }
+        self.state
+            .accept_websocket_with_tags(&pair.server, &[&conn]);
+        let now = now_ms();
+        let effects = self.with_room_at(now, |room| room.watch(now, conn));
+        self.finish(now, effects).await?;
+        answer(pair.client, protocol)
+    }
+
     /// When the runtime last auto-answered a heartbeat on `ws`, in ms since the epoch.
     fn last_auto_response(&self, ws: &WebSocket) -> Option<u64> {
         let state: &AutoResponseState = self.state.as_raw().unchecked_ref();
@@ -463,11 +496,11 @@ impl ArenaRoom {
     }
 
     async fn report(&self, report: &CapacityReport) -> worker::Result<()> {
-        // The shard that owns this room, from its name (`rps-<shard>-<n>`).
-        let Some(shard) = shard_of_room(&report.room) else {
+        // The matchmaker that owns this room, from its name (`<game>-<shard>-<n>`).
+        let Some((game, shard)) = owner_of_room(&report.room) else {
             return Ok(());
         };
-        let (stub, url) = matchmaker(&self.env, shard, "/report")?;
+        let (stub, url) = matchmaker(&self.env, game, shard, "/report")?;
         post_json(&stub, &url, report).await?;
         Ok(())
     }

@@ -1,0 +1,478 @@
+//! Dig gold: multiplayer minesweeper where the mines are gold (seed 004).
+//!
+//! The server generates a board with hidden gold; a dug cell shows how many of its 8
+//! neighbours hold gold, and a 0 flood-reveals its neighbours. Players take turns in
+//! seat order (A, then B, then A …) whether or not they found gold; gold scores +1 for
+//! the digger. A turn not taken within `dig_turn_ms` is skipped. The game ends when all
+//! gold is dug (or fewer than two players are left) and the most gold wins. The board
+//! itself never leaves the server: clients only ever see dug cells.
+
+use serde::{Deserialize, Serialize};
+
+use crate::game::{Game, Refusal, Release, SeatScore};
+use crate::protocol::{Cell, ClientFrame, ErrorCode, RoomPhase, SeatGold, ServerFrame};
+use crate::room::Table;
+use crate::stats::RecordLine;
+
+/// A board: gold and dug flags, row-major.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Board {
+    width: u8,
+    height: u8,
+    gold: Vec<bool>,
+    dug: Vec<bool>,
+}
+
+impl Board {
+    /// A `width` × `height` board with `gold` gold cells placed by `rng` (the same
+    /// seed gives the same board).
+    pub fn generate(width: u8, height: u8, gold: u32, rng: &mut fastrand::Rng) -> Board {
+        let cells = usize::from(width) * usize::from(height);
+        let gold = (gold as usize).min(cells);
+        // A partial Fisher–Yates shuffle: the first `gold` indices are the gold cells.
+        let mut order: Vec<usize> = (0..cells).collect();
+        for i in 0..gold {
+            let j = rng.usize(i..cells);
+            order.swap(i, j);
+        }
+        let mut is_gold = vec![false; cells];
+        for &i in &order[..gold] {
+            is_gold[i] = true;
+        }
+        Board {
+            width,
+            height,
+            gold: is_gold,
+            dug: vec![false; cells],
+        }
+    }
+
+    fn index(&self, x: u8, y: u8) -> Option<usize> {
+        (x < self.width && y < self.height)
+            .then(|| usize::from(y) * usize::from(self.width) + usize::from(x))
+    }
+
+    fn neighbours(&self, x: u8, y: u8) -> impl Iterator<Item = (u8, u8)> + '_ {
+        let (w, h) = (i16::from(self.width), i16::from(self.height));
+        (-1i16..=1)
+            .flat_map(move |dy| (-1i16..=1).map(move |dx| (dx, dy)))
+            .filter(|&d| d != (0, 0))
+            .map(move |(dx, dy)| (i16::from(x) + dx, i16::from(y) + dy))
+            .filter(move |&(nx, ny)| nx >= 0 && ny >= 0 && nx < w && ny < h)
+            .map(|(nx, ny)| (nx as u8, ny as u8))
+    }
+
+    /// Gold among the 8 neighbours of (x, y).
+    pub fn number(&self, x: u8, y: u8) -> u8 {
+        self.neighbours(x, y)
+            .filter(|&(nx, ny)| self.index(nx, ny).is_some_and(|i| self.gold[i]))
+            .count() as u8
+    }
+
+    pub fn is_gold(&self, x: u8, y: u8) -> bool {
+        self.index(x, y).is_some_and(|i| self.gold[i])
+    }
+
+    pub fn gold_left(&self) -> u32 {
+        self.gold
+            .iter()
+            .zip(&self.dug)
+            .filter(|(g, d)| **g && !**d)
+            .count() as u32
+    }
+
+    /// Digs (x, y): the cells it reveals (a 0 reveals its neighbours, and so on), or
+    /// why it cannot be dug.
+    pub fn dig(&mut self, x: u8, y: u8) -> Result<Vec<Cell>, Refusal> {
+        let i = self.index(x, y).ok_or(Refusal::new(
+            ErrorCode::BadValue,
+            "that cell is off the board",
+        ))?;
+        if self.dug[i] {
+            return Err(Refusal::new(
+                ErrorCode::AlreadyDug,
+                "that cell is already dug",
+            ));
+        }
+        let mut revealed = Vec::new();
+        let mut todo = vec![(x, y)];
+        while let Some((cx, cy)) = todo.pop() {
+            let Some(ci) = self.index(cx, cy) else {
+                continue;
+            };
+            if self.dug[ci] {
+                continue;
+            }
+            self.dug[ci] = true;
+            let n = self.number(cx, cy);
+            revealed.push(Cell {
+                x: cx,
+                y: cy,
+                n,
+                gold: self.gold[ci],
+            });
+            // A 0 has no gold around it: every neighbour is safe to open.
+            if n == 0 && !self.gold[ci] {
+                todo.extend(self.neighbours(cx, cy));
+            }
+        }
+        Ok(revealed)
+    }
+
+    /// The board as clients may see it: `.` undug, `0`–`8` dug, `$` dug gold.
+    pub fn rows(&self) -> Vec<String> {
+        (0..self.height)
+            .map(|y| {
+                (0..self.width)
+                    .map(|x| match self.index(x, y) {
+                        Some(i) if !self.dug[i] => '.',
+                        Some(i) if self.gold[i] => '$',
+                        _ => char::from(b'0' + self.number(x, y)),
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+struct DigSeat {
+    gold: u32,
+    /// Wants to play the next game.
+    ready: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dig {
+    seats: Vec<DigSeat>,
+    /// Number of the running game, or of the last one.
+    game: u64,
+    /// The running game's board; `None` between games.
+    board: Option<Board>,
+    turn: Option<usize>,
+    turn_deadline: Option<u64>,
+}
+
+impl Dig {
+    pub fn new(size: usize) -> Dig {
+        Dig {
+            seats: vec![DigSeat::default(); size],
+            game: 0,
+            board: None,
+            turn: None,
+            turn_deadline: None,
+        }
+    }
+
+    fn scores(&self, t: &Table<'_>) -> Vec<SeatGold> {
+        (0..self.seats.len())
+            .filter(|&i| t.occupied(i))
+            .map(|seat| SeatGold {
+                seat,
+                gold: self.seats[seat].gold,
+            })
+            .collect()
+    }
+
+    fn board_frame(&self, t: &Table<'_>) -> Option<ServerFrame> {
+        let board = self.board.as_ref()?;
+        Some(ServerFrame::Board {
+            game: self.game,
+            width: board.width,
+            height: board.height,
+            rows: board.rows(),
+            gold_left: board.gold_left(),
+            turn: self.turn,
+            turn_ends_in_ms: self.turn_deadline.map(|d| d.saturating_sub(t.now)),
+            scores: self.scores(t),
+        })
+    }
+
+    /// A game starts when every seat is taken by a person who is ready.
+    fn maybe_start(&mut self, t: &mut Table<'_>) {
+        let everyone_ready =
+            (0..t.size()).all(|i| t.is_person(i) && self.seats[i].ready) && t.people() >= 2;
+        if self.board.is_some() || !everyone_ready {
+            return;
+        }
+        let mut rng = t.rng();
+        let size = t.config.dig_board;
+        self.board = Some(Board::generate(size, size, t.config.dig_gold, &mut rng));
+        t.put_rng(rng);
+        self.game += 1;
+        for seat in &mut self.seats {
+            *seat = DigSeat::default();
+        }
+        if let Some(frame) = self.board_frame(t) {
+            t.broadcast(frame, true);
+        }
+        self.next_turn(t, None);
+    }
+
+    /// Passes the turn to the next seated person after the current one (the first one
+    /// when nobody has had a turn), strictly in seat order.
+    fn next_turn(&mut self, t: &mut Table<'_>, skipped: Option<usize>) {
+        let n = self.seats.len();
+        let start = self.turn.map_or(0, |s| s + 1);
+        let Some(next) = (0..n).map(|k| (start + k) % n).find(|&s| t.is_person(s)) else {
+            return;
+        };
+        self.turn = Some(next);
+        let ends = t.config.dig_turn_ms;
+        self.turn_deadline = Some(t.now + ends);
+        t.broadcast(
+            ServerFrame::Turn {
+                seat: next,
+                ends_in_ms: ends,
+                skipped,
+            },
+            true,
+        );
+    }
+
+    fn game_over(&mut self, t: &mut Table<'_>) {
+        let best = (0..self.seats.len())
+            .filter(|&i| t.is_person(i))
+            .map(|i| self.seats[i].gold)
+            .max()
+            .unwrap_or(0);
+        let winners: Vec<usize> = (0..self.seats.len())
+            .filter(|&i| t.is_person(i) && self.seats[i].gold == best)
+            .collect();
+        t.broadcast(
+            ServerFrame::GameOver {
+                game: self.game,
+                winners: winners.clone(),
+                scores: self.scores(t),
+            },
+            true,
+        );
+        let lines = (0..self.seats.len())
+            .filter(|&i| t.is_person(i))
+            .map(|i| RecordLine {
+                player: t.player_of(i),
+                name: t.name_of(i),
+                score: i64::from(self.seats[i].gold),
+                streak: 0,
+                won: winners.contains(&i),
+            })
+            .collect();
+        t.record(self.game, lines);
+        self.board = None;
+        self.turn = None;
+        self.turn_deadline = None;
+        for seat in &mut self.seats {
+            seat.ready = false;
+        }
+        t.room_frame(self);
+    }
+}
+
+impl Game for Dig {
+    fn phase(&self) -> RoomPhase {
+        if self.board.is_some() {
+            RoomPhase::Playing
+        } else {
+            RoomPhase::Waiting
+        }
+    }
+
+    fn score(&self, seat: usize) -> SeatScore {
+        SeatScore {
+            ready: self.seats[seat].ready,
+            total: i64::from(self.seats[seat].gold),
+            streak: 0,
+        }
+    }
+
+    fn seated(&mut self, t: &mut Table<'_>, seat: usize) {
+        self.seats[seat] = DigSeat {
+            gold: 0,
+            ready: true,
+        };
+        t.room_frame(self);
+        self.maybe_start(t);
+    }
+
+    fn release(&mut self, _t: &Table<'_>, seat: usize) -> Release {
+        self.seats[seat] = DigSeat::default();
+        Release::Free
+    }
+
+    fn released(&mut self, t: &mut Table<'_>, seat: usize, _name: &str) {
+        if self.board.is_some() {
+            if t.people() < 2 {
+                self.game_over(t);
+                return;
+            }
+            if self.turn == Some(seat) {
+                self.next_turn(t, None);
+            }
+        }
+        t.room_frame(self);
+    }
+
+    fn emptied(&mut self) {
+        let size = self.seats.len();
+        *self = Dig {
+            game: self.game,
+            ..Dig::new(size)
+        };
+    }
+
+    fn frame(&mut self, t: &mut Table<'_>, seat: usize, frame: ClientFrame) -> Result<(), Refusal> {
+        match frame {
+            ClientFrame::Dig { x, y } => {
+                let Some(board) = self.board.as_mut() else {
+                    return Err(Refusal::new(ErrorCode::NoGame, "no game is running"));
+                };
+                if self.turn != Some(seat) {
+                    return Err(Refusal::new(ErrorCode::NotYourTurn, "it is not your turn"));
+                }
+                let revealed = board.dig(x, y)?;
+                let gold = board.is_gold(x, y);
+                let gold_left = board.gold_left();
+                if gold {
+                    self.seats[seat].gold += 1;
+                }
+                let scores = self.scores(t);
+                t.broadcast(
+                    ServerFrame::Dug {
+                        seat,
+                        x,
+                        y,
+                        gold,
+                        revealed,
+                        gold_left,
+                        scores,
+                    },
+                    true,
+                );
+                if gold_left == 0 {
+                    self.game_over(t);
+                } else {
+                    self.next_turn(t, None);
+                }
+                Ok(())
+            }
+            ClientFrame::Join {} => {
+                if self.board.is_some() {
+                    return Err(Refusal::new(
+                        ErrorCode::RoundInProgress,
+                        "a game is running; join after it ends",
+                    ));
+                }
+                self.seats[seat].ready = true;
+                t.room_frame(self);
+                self.maybe_start(t);
+                Ok(())
+            }
+            _ => Err(Refusal::new(
+                ErrorCode::WrongGame,
+                "this room plays dig gold",
+            )),
+        }
+    }
+
+    fn tick(&mut self, t: &mut Table<'_>) {
+        if self.board.is_some() && self.turn_deadline.is_some_and(|d| d <= t.now) {
+            let skipped = self.turn;
+            self.next_turn(t, skipped);
+        }
+    }
+
+    fn next_deadline(&self) -> Option<u64> {
+        self.turn_deadline.filter(|_| self.board.is_some())
+    }
+
+    fn catch_up(&self, t: &Table<'_>, _viewer: Option<usize>) -> Vec<ServerFrame> {
+        // Nobody has secrets in dig gold: everyone sees the same (dug) board.
+        self.board_frame(t).into_iter().collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn board(seed: u64) -> Board {
+        Board::generate(8, 8, 10, &mut fastrand::Rng::with_seed(seed))
+    }
+
+    #[test]
+    fn generation_places_the_gold_asked_for_the_same_way_per_seed() {
+        for seed in 0..50 {
+            let b = board(seed);
+            assert_eq!(b.gold.iter().filter(|g| **g).count(), 10);
+            assert_eq!(b.gold_left(), 10);
+            assert_eq!(b, board(seed), "same seed, same board");
+        }
+        assert_ne!(board(1), board(2));
+        let crowded = Board::generate(4, 4, 99, &mut fastrand::Rng::with_seed(3));
+        assert_eq!(crowded.gold_left(), 16, "never more gold than cells");
+    }
+
+    #[test]
+    fn numbers_count_gold_among_the_eight_neighbours() {
+        for seed in 0..20 {
+            let b = board(seed);
+            for y in 0..8u8 {
+                for x in 0..8u8 {
+                    let mut want = 0;
+                    for dy in -1i32..=1 {
+                        for dx in -1i32..=1 {
+                            let (nx, ny) = (i32::from(x) + dx, i32::from(y) + dy);
+                            if (dx, dy) != (0, 0) && (0..8).contains(&nx) && (0..8).contains(&ny) {
+                                want += u8::from(b.gold[(ny * 8 + nx) as usize]);
+                            }
+                        }
+                    }
+                    assert_eq!(b.number(x, y), want, "seed {seed} ({x},{y})");
+                }
+            }
+        }
+    }
+
+    /// A hand-made board: gold at (0,0) and (3,3) on 4×4.
+    fn fixed() -> Board {
+        let mut gold = vec![false; 16];
+        gold[0] = true;
+        gold[15] = true;
+        Board {
+            width: 4,
+            height: 4,
+            gold,
+            dug: vec![false; 16],
+        }
+    }
+
+    #[test]
+    fn a_zero_flood_reveals_and_stops_at_numbers_never_at_gold() {
+        let mut b = fixed();
+        // (3,0) has no gold around it: it opens its region.
+        let revealed = b.dig(3, 0).unwrap();
+        assert!(revealed.iter().all(|c| !c.gold), "a flood never digs gold");
+        assert!(revealed.len() > 1);
+        assert_eq!(b.rows(), [".100", "1100", "0011", "001."]);
+        assert_eq!(b.gold_left(), 2);
+    }
+
+    #[test]
+    fn digging_gold_or_a_dug_cell() {
+        let mut b = fixed();
+        let cells = b.dig(0, 0).unwrap();
+        assert_eq!(
+            cells,
+            vec![Cell {
+                x: 0,
+                y: 0,
+                n: 0,
+                gold: true
+            }]
+        );
+        assert_eq!(b.gold_left(), 1);
+        assert_eq!(b.dig(0, 0).unwrap_err().code, ErrorCode::AlreadyDug);
+        assert_eq!(b.dig(4, 0).unwrap_err().code, ErrorCode::BadValue);
+        assert_eq!(b.rows()[0], "$...");
+    }
+}

@@ -1,0 +1,321 @@
+//! Rock-paper-scissors, the seed demo's game.
+//!
+//! When every seat is taken and everyone is ready, a round starts; hands may change
+//! until the deadline; at the deadline the round settles by [`crate::scoring::settle`]
+//! and every seat learns every hand. A lone player gets bots after `bot_wait_ms`; a bot
+//! "chooses" at a random moment of the round (its avatar spins like anyone's). Hands
+//! are never revealed before `result`: `movement` says that a seat chose, not what.
+
+use serde::{Deserialize, Serialize};
+
+use crate::game::{Game, Refusal, Release, SeatScore};
+use crate::protocol::{
+    Choice, ClientFrame, ErrorCode, Face, MovementKind, RoomPhase, SeatResult, ServerFrame,
+};
+use crate::room::{Profile, Table};
+use crate::scoring::{settle, Standing};
+use crate::stats::RecordLine;
+
+/// One seat's part of the game.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+struct RpsSeat {
+    total: i64,
+    streak: u32,
+    /// Wants to play the next round.
+    ready: bool,
+    /// Takes part in the running round (a seat taken mid-round waits for the next).
+    in_round: bool,
+    choice: Option<Choice>,
+    /// A bot's moment to choose in the running round.
+    choose_at: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rps {
+    seats: Vec<RpsSeat>,
+    /// Number of the running round, or of the last one settled.
+    round: u64,
+    /// When the running round settles; `None` between rounds.
+    deadline: Option<u64>,
+    /// When bots fill the free seats of a room with a lone player.
+    bot_at: Option<u64>,
+}
+
+impl Rps {
+    pub fn new(size: usize) -> Rps {
+        Rps {
+            seats: vec![RpsSeat::default(); size],
+            round: 0,
+            deadline: None,
+            bot_at: None,
+        }
+    }
+
+    /// People with free seats around them get bots after `bot_wait_ms` (the wait
+    /// restarts whenever someone arrives), so a room of 3 never waits forever for its
+    /// third.
+    fn arm_bot_timer(&mut self, t: &Table<'_>) {
+        let wants_bots = t.free_seats() > 0 && t.people() > 0;
+        self.bot_at = wants_bots.then(|| t.now + t.config.bot_wait_ms);
+    }
+
+    fn seat_bots(&mut self, t: &mut Table<'_>) {
+        if t.people() == 0 || t.free_seats() == 0 {
+            return;
+        }
+        for seat in 0..t.size() {
+            if !t.occupied(seat) {
+                t.seat_bot(
+                    seat,
+                    Profile {
+                        name: format!("Bot {}", seat + 1),
+                        avatar: "🤖".into(),
+                    },
+                );
+                self.seats[seat] = RpsSeat {
+                    ready: true,
+                    ..RpsSeat::default()
+                };
+            }
+        }
+        t.room_frame(self);
+        t.capacity();
+        self.maybe_start(t);
+    }
+
+    /// Starts a round when every seat is taken and everyone is ready.
+    fn maybe_start(&mut self, t: &mut Table<'_>) {
+        let everyone_ready = (0..t.size()).all(|i| t.occupied(i) && self.seats[i].ready);
+        if self.deadline.is_some() || !everyone_ready {
+            return;
+        }
+        let now = t.now;
+        let round_ms = t.config.round_ms;
+        let mut rng = t.rng();
+        for (i, seat) in self.seats.iter_mut().enumerate() {
+            seat.ready = false;
+            seat.in_round = true;
+            seat.choice = None;
+            if t.is_bot(i) {
+                // Somewhere between 10% and 80% of the round, like a person thinking.
+                seat.choose_at = Some(now + rng.u64(round_ms / 10..=round_ms * 8 / 10));
+            }
+        }
+        t.put_rng(rng);
+        self.round += 1;
+        self.deadline = Some(now + round_ms);
+        self.bot_at = None;
+        let frame = ServerFrame::Start {
+            round: self.round,
+            round_ms,
+            ends_in_ms: round_ms,
+            seats: t.views(self),
+        };
+        t.broadcast(frame, true);
+    }
+
+    fn settle_round(&mut self, t: &mut Table<'_>) {
+        self.deadline = None;
+        let playing: Vec<usize> = (0..self.seats.len())
+            .filter(|&i| self.seats[i].in_round && t.occupied(i))
+            .collect();
+        let input: Vec<(Option<Choice>, Standing)> = playing
+            .iter()
+            .map(|&i| {
+                let s = &self.seats[i];
+                let choice = s.choice.filter(|_| !t.is_forfeit(i));
+                let before = Standing {
+                    total: s.total,
+                    streak: s.streak,
+                };
+                (choice, before)
+            })
+            .collect();
+        let mut lines = Vec::with_capacity(playing.len());
+        let mut records = Vec::new();
+        for ((&slot, outcome), (choice, _)) in playing.iter().zip(settle(&input)).zip(&input) {
+            let seat = &mut self.seats[slot];
+            lines.push(SeatResult {
+                seat: slot,
+                choice: *choice,
+                base: outcome.base,
+                score: outcome.score,
+                total: outcome.standing.total,
+                streak: outcome.standing.streak,
+            });
+            records.push(RecordLine {
+                player: t.player_of(slot),
+                name: t.name_of(slot),
+                score: outcome.score,
+                streak: outcome.standing.streak,
+                won: outcome.base > 0,
+            });
+            seat.total = outcome.standing.total;
+            seat.streak = outcome.standing.streak;
+            seat.in_round = false;
+            seat.choice = None;
+            seat.choose_at = None;
+            // Bots are always up for another round; people say so with `join`.
+            seat.ready = t.is_bot(slot);
+        }
+        t.broadcast(
+            ServerFrame::Result {
+                round: self.round,
+                seats: lines,
+            },
+            true,
+        );
+        t.record(self.round, records);
+        // Forfeited seats are released now that their round is over.
+        let gone: Vec<usize> = (0..t.size()).filter(|&i| t.is_forfeit(i)).collect();
+        if !gone.is_empty() {
+            for slot in gone {
+                t.free(slot);
+                self.seats[slot] = RpsSeat::default();
+            }
+            self.arm_bot_timer(t);
+            t.room_frame(self);
+            t.capacity();
+        }
+    }
+}
+
+impl Game for Rps {
+    fn phase(&self) -> RoomPhase {
+        if self.deadline.is_some() {
+            RoomPhase::Playing
+        } else {
+            RoomPhase::Waiting
+        }
+    }
+
+    fn score(&self, seat: usize) -> SeatScore {
+        let s = &self.seats[seat];
+        SeatScore {
+            ready: s.ready,
+            total: s.total,
+            streak: s.streak,
+        }
+    }
+
+    fn seated(&mut self, t: &mut Table<'_>, seat: usize) {
+        self.seats[seat] = RpsSeat {
+            ready: true,
+            ..RpsSeat::default()
+        };
+        self.arm_bot_timer(t);
+        t.room_frame(self);
+        self.maybe_start(t);
+    }
+
+    fn release(&mut self, _t: &Table<'_>, seat: usize) -> Release {
+        // In a running round the seat stays as a forfeit (no choice, which loses)
+        // until it settles.
+        if self.deadline.is_some() && self.seats[seat].in_round {
+            self.seats[seat].ready = false;
+            self.seats[seat].choice = None;
+            Release::Forfeit
+        } else {
+            self.seats[seat] = RpsSeat::default();
+            Release::Free
+        }
+    }
+
+    fn released(&mut self, t: &mut Table<'_>, _seat: usize, _name: &str) {
+        self.arm_bot_timer(t);
+        t.room_frame(self);
+        self.maybe_start(t);
+    }
+
+    fn emptied(&mut self) {
+        let size = self.seats.len();
+        *self = Rps {
+            round: self.round,
+            ..Rps::new(size)
+        };
+    }
+
+    fn frame(&mut self, t: &mut Table<'_>, seat: usize, frame: ClientFrame) -> Result<(), Refusal> {
+        match frame {
+            ClientFrame::Join {} => {
+                if self.deadline.is_some() {
+                    return Err(Refusal::new(
+                        ErrorCode::RoundInProgress,
+                        "a round is running; join after its result",
+                    ));
+                }
+                self.seats[seat].ready = true;
+                t.room_frame(self);
+                self.maybe_start(t);
+            }
+            ClientFrame::Choice { choice } => {
+                let in_round =
+                    self.deadline.is_some_and(|d| t.now < d) && self.seats[seat].in_round;
+                if !in_round {
+                    return Err(Refusal::new(
+                        ErrorCode::NotInRound,
+                        "no round is running for this seat",
+                    ));
+                }
+                self.seats[seat].choice = Some(choice);
+                movement(t, seat, MovementKind::Choice, None);
+            }
+            ClientFrame::Face { face } => movement(t, seat, MovementKind::Face, Some(face)),
+            _ => {
+                return Err(Refusal::new(
+                    ErrorCode::WrongGame,
+                    "this room plays rock-paper-scissors",
+                ))
+            }
+        }
+        Ok(())
+    }
+
+    fn tick(&mut self, t: &mut Table<'_>) {
+        let now = t.now;
+        if self.bot_at.is_some_and(|at| at <= now) {
+            self.bot_at = None;
+            self.seat_bots(t);
+        }
+        let mut rng = t.rng();
+        for seat in 0..self.seats.len() {
+            if self.seats[seat].choose_at.is_some_and(|at| at <= now) && t.is_bot(seat) {
+                self.seats[seat].choose_at = None;
+                self.seats[seat].choice = rng.choice(Choice::ALL);
+                movement(t, seat, MovementKind::Choice, None);
+            }
+        }
+        t.put_rng(rng);
+        if self.deadline.is_some_and(|d| d <= now) {
+            self.settle_round(t);
+        }
+    }
+
+    fn next_deadline(&self) -> Option<u64> {
+        self.seats
+            .iter()
+            .filter_map(|s| s.choose_at)
+            .chain(self.deadline)
+            .chain(self.bot_at)
+            .min()
+    }
+
+    fn catch_up(&self, t: &Table<'_>, viewer: Option<usize>) -> Vec<ServerFrame> {
+        // Only the viewer's own hand, and only in a running round it plays.
+        let choice = viewer
+            .map(|v| &self.seats[v])
+            .and_then(|s| s.choice.filter(|_| s.in_round));
+        vec![ServerFrame::State {
+            phase: self.phase(),
+            round: self.round,
+            ends_in_ms: self.deadline.map(|d| d.saturating_sub(t.now)),
+            seats: t.views(self),
+            choice,
+        }]
+    }
+}
+
+/// `movement` for everyone but the mover. Carries the face, never the hand.
+fn movement(t: &mut Table<'_>, seat: usize, what: MovementKind, face: Option<Face>) {
+    t.broadcast_except(seat, ServerFrame::Movement { seat, what, face });
+}
