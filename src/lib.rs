@@ -53,6 +53,8 @@ pub mod stats;
 pub mod wechat;
 
 #[cfg(test)]
+mod game_tests;
+#[cfg(test)]
 mod room_tests;
 #[cfg(test)]
 mod typegen;

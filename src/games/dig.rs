@@ -203,31 +203,31 @@ impl Dig {
         for seat in &mut self.seats {
             *seat = DigSeat::default();
         }
+        self.turn = None;
+        let first = self.advance_turn(t);
         if let Some(frame) = self.board_frame(t) {
             t.broadcast(frame, true);
         }
-        self.next_turn(t, None);
+        if let Some(seat) = first {
+            announce_turn(t, seat, None);
+        }
     }
 
     /// Passes the turn to the next seated person after the current one (the first one
-    /// when nobody has had a turn), strictly in seat order.
+    /// when nobody has had a turn), strictly in seat order, and says so.
     fn next_turn(&mut self, t: &mut Table<'_>, skipped: Option<usize>) {
+        if let Some(seat) = self.advance_turn(t) {
+            announce_turn(t, seat, skipped);
+        }
+    }
+
+    fn advance_turn(&mut self, t: &Table<'_>) -> Option<usize> {
         let n = self.seats.len();
         let start = self.turn.map_or(0, |s| s + 1);
-        let Some(next) = (0..n).map(|k| (start + k) % n).find(|&s| t.is_person(s)) else {
-            return;
-        };
+        let next = (0..n).map(|k| (start + k) % n).find(|&s| t.is_person(s))?;
         self.turn = Some(next);
-        let ends = t.config.dig_turn_ms;
-        self.turn_deadline = Some(t.now + ends);
-        t.broadcast(
-            ServerFrame::Turn {
-                seat: next,
-                ends_in_ms: ends,
-                skipped,
-            },
-            true,
-        );
+        self.turn_deadline = Some(t.now + t.config.dig_turn_ms);
+        Some(next)
     }
 
     fn game_over(&mut self, t: &mut Table<'_>) {
@@ -389,6 +389,19 @@ impl Game for Dig {
         // Nobody has secrets in dig gold: everyone sees the same (dug) board.
         self.board_frame(t).into_iter().collect()
     }
+}
+
+/// Tells everybody whose turn it is now.
+fn announce_turn(t: &mut Table<'_>, seat: usize, skipped: Option<usize>) {
+    let ends_in_ms = t.config.dig_turn_ms;
+    t.broadcast(
+        ServerFrame::Turn {
+            seat,
+            ends_in_ms,
+            skipped,
+        },
+        true,
+    );
 }
 
 #[cfg(test)]

@@ -1,0 +1,341 @@
+//! Dig gold, chat and spectators through the room, on a virtual clock.
+
+use crate::config::RoomConfig;
+use crate::protocol::{ClientFrame, ErrorCode, GameKind, PresenceEvent, ServerFrame};
+use crate::room::{Effect, Profile, Room};
+
+const TURN: u64 = 5_000;
+const ANNOUNCE: u64 = 10_000;
+
+fn config(game: GameKind) -> RoomConfig {
+    RoomConfig {
+        dig_board: 6,
+        dig_gold: 4,
+        dig_turn_ms: TURN,
+        chat_announce_ms: ANNOUNCE,
+        chat_room_size: 5,
+        heartbeat_timeout_ms: 1_000_000,
+        ..RoomConfig::default()
+    }
+    .for_game(game)
+}
+
+fn join(room: &mut Room, now: u64, conn: &str) -> Vec<Effect> {
+    let profile = Profile {
+        name: conn.to_uppercase(),
+        avatar: String::new(),
+    };
+    room.connect(
+        now,
+        conn.into(),
+        &format!("guest:{conn}"),
+        format!("t-{conn}"),
+        profile,
+        1,
+    )
+    .expect("a seat")
+}
+
+fn to(effects: &[Effect], conn: &str) -> Vec<ServerFrame> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Send { to, frame } if to.iter().any(|c| c == conn) => Some(frame.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn send(room: &mut Room, now: u64, conn: &str, frame: &ClientFrame) -> Vec<Effect> {
+    room.receive(now, conn, &serde_json::to_string(frame).unwrap())
+}
+
+fn error_code(effects: &[Effect], conn: &str) -> Option<ErrorCode> {
+    to(effects, conn).into_iter().find_map(|f| match f {
+        ServerFrame::Error { code, .. } => Some(code),
+        _ => None,
+    })
+}
+
+/// A dig room with two players and a game running; returns the effects of the start.
+fn dig_room() -> (Room, Vec<Effect>) {
+    let mut room = Room::new("dig-0-0", config(GameKind::Dig), 42);
+    let mut out = join(&mut room, 0, "a");
+    out.extend(join(&mut room, 0, "b"));
+    (room, out)
+}
+
+/// The board everybody was shown last.
+fn last_board(effects: &[Effect], conn: &str) -> Option<(Vec<String>, u32, Option<usize>)> {
+    to(effects, conn).into_iter().rev().find_map(|f| match f {
+        ServerFrame::Board {
+            rows,
+            gold_left,
+            turn,
+            ..
+        } => Some((rows, gold_left, turn)),
+        _ => None,
+    })
+}
+
+#[test]
+fn dig_starts_when_the_room_is_full_with_a_hidden_board_and_seat_0_to_move() {
+    let (_, out) = dig_room();
+    let (rows, gold_left, turn) = last_board(&out, "a").expect("a board");
+    assert_eq!(
+        rows,
+        vec!["......"; 6],
+        "nothing is revealed, least of all the gold"
+    );
+    assert_eq!((gold_left, turn), (4, Some(0)));
+    assert!(to(&out, "b").contains(&ServerFrame::Turn {
+        seat: 0,
+        ends_in_ms: TURN,
+        skipped: None
+    }));
+    let json = serde_json::to_string(&to(&out, "b")).unwrap();
+    assert!(!json.contains('$'), "no gold in any frame");
+}
+
+#[test]
+fn turns_alternate_strictly_and_out_of_turn_or_dug_cells_are_refused() {
+    let (mut room, _) = dig_room();
+    let dig = |x, y| ClientFrame::Dig { x, y };
+    assert_eq!(
+        error_code(&send(&mut room, 1, "b", &dig(0, 0)), "b"),
+        Some(ErrorCode::NotYourTurn)
+    );
+    let mut turns = Vec::new();
+    let mut dug = Vec::new();
+    // A dig every 300 ms: well inside a turn, and a human pace for the rate limit.
+    let mut now = 0;
+    let mut tick = || {
+        now += 300;
+        now
+    };
+    // Dig row by row, each player on their turn, until the game ends.
+    'outer: for y in 0..6u8 {
+        for x in 0..6u8 {
+            let mover = if turns.len() % 2 == 0 { "a" } else { "b" };
+            let out = send(&mut room, tick(), mover, &dig(x, y));
+            if error_code(&out, mover) == Some(ErrorCode::AlreadyDug) {
+                continue; // opened by an earlier flood
+            }
+            assert_eq!(error_code(&out, mover), None, "{mover} digs ({x},{y})");
+            turns.push(mover);
+            dug.push((x, y));
+            if to(&out, "a")
+                .iter()
+                .any(|f| matches!(f, ServerFrame::GameOver { .. }))
+            {
+                break 'outer;
+            }
+            // The same cell again, by whoever moves next: refused.
+            let next = if turns.len() % 2 == 0 { "a" } else { "b" };
+            assert_eq!(
+                error_code(&send(&mut room, tick(), next, &dig(x, y)), next),
+                Some(ErrorCode::AlreadyDug)
+            );
+        }
+    }
+    assert!(
+        turns.windows(2).all(|w| w[0] != w[1]),
+        "strict alternation: {turns:?}"
+    );
+    assert_eq!(
+        error_code(&send(&mut room, tick(), "a", &dig(5, 5)), "a"),
+        Some(ErrorCode::NoGame),
+        "the game is over"
+    );
+}
+
+#[test]
+fn the_game_ends_when_all_gold_is_dug_and_the_most_gold_wins() {
+    let (mut room, _) = dig_room();
+    let mut finished = None;
+    let mut gold = [0u32; 2];
+    let mut moves = 0u64;
+    for y in 0..6u8 {
+        for x in 0..6u8 {
+            let seat = (moves % 2) as usize;
+            let conn = ["a", "b"][seat];
+            let out = send(
+                &mut room,
+                300 * (moves + 1),
+                conn,
+                &ClientFrame::Dig { x, y },
+            );
+            for f in to(&out, "a") {
+                match f {
+                    ServerFrame::Dug {
+                        seat, gold: true, ..
+                    } => gold[seat] += 1,
+                    ServerFrame::GameOver {
+                        winners, scores, ..
+                    } => finished = Some((winners, scores)),
+                    _ => {}
+                }
+            }
+            if error_code(&out, conn).is_none() {
+                moves += 1;
+            }
+        }
+    }
+    let (winners, scores) = finished.expect("the game ended");
+    assert_eq!(gold.iter().sum::<u32>(), 4, "all four gold were dug");
+    let best = *gold.iter().max().unwrap();
+    let want: Vec<usize> = (0..2).filter(|&s| gold[s] == best).collect();
+    assert_eq!(winners, want);
+    assert_eq!(
+        scores.iter().map(|s| s.gold).collect::<Vec<_>>(),
+        gold.to_vec()
+    );
+}
+
+#[test]
+fn a_turn_not_taken_in_time_is_skipped() {
+    let (mut room, _) = dig_room();
+    assert_eq!(room.next_deadline(), Some(TURN));
+    assert!(room.tick(TURN - 1).is_empty());
+    let out = room.tick(TURN);
+    assert!(to(&out, "a").contains(&ServerFrame::Turn {
+        seat: 1,
+        ends_in_ms: TURN,
+        skipped: Some(0)
+    }));
+    // Now it is b's turn, and a is refused.
+    assert_eq!(
+        error_code(
+            &send(&mut room, TURN + 1, "a", &ClientFrame::Dig { x: 0, y: 0 }),
+            "a"
+        ),
+        Some(ErrorCode::NotYourTurn)
+    );
+    assert!(
+        room.tick(TURN).is_empty(),
+        "a repeated alarm skips nobody else"
+    );
+}
+
+#[test]
+fn frames_of_another_game_are_refused() {
+    let (mut room, _) = dig_room();
+    let out = room.receive(1, "a", r#"{"type":"choice","choice":"rock"}"#);
+    assert_eq!(error_code(&out, "a"), Some(ErrorCode::WrongGame));
+    let mut chat = Room::new("chat-0-0", config(GameKind::Chat), 1);
+    join(&mut chat, 0, "c");
+    let out = chat.receive(1, "c", r#"{"type":"dig","x":0,"y":0}"#);
+    assert_eq!(error_code(&out, "c"), Some(ErrorCode::WrongGame));
+}
+
+#[test]
+fn chat_broadcasts_presence_history_and_announcements() {
+    let mut room = Room::new("chat-0-0", config(GameKind::Chat), 1);
+    join(&mut room, 0, "a");
+    let out = join(&mut room, 0, "b");
+    assert!(to(&out, "a").contains(&ServerFrame::Presence {
+        name: "B".into(),
+        event: PresenceEvent::Entered,
+        online: 2
+    }));
+    let out = send(
+        &mut room,
+        5,
+        "a",
+        &ClientFrame::Say {
+            text: "你好".into(),
+        },
+    );
+    let said = ServerFrame::Said {
+        seat: 0,
+        name: "A".into(),
+        text: "你好".into(),
+        at: 5,
+    };
+    assert_eq!(to(&out, "a"), vec![said.clone()]);
+    assert_eq!(to(&out, "b"), vec![said]);
+    // A newcomer gets the history.
+    let out = join(&mut room, 6, "c");
+    assert!(to(&out, "c").iter().any(|f| matches!(f, ServerFrame::History { messages } if messages.len() == 1 && messages[0].text == "你好")));
+    // The server speaks on its own, on the timer.
+    assert_eq!(room.next_deadline(), Some(ANNOUNCE));
+    let out = room.tick(ANNOUNCE);
+    for c in ["a", "b", "c"] {
+        assert!(to(&out, c)
+            .iter()
+            .any(|f| matches!(f, ServerFrame::Announcement { at, .. } if *at == ANNOUNCE)));
+    }
+    assert_eq!(room.next_deadline(), Some(2 * ANNOUNCE));
+    // Leaving is announced too.
+    let out = room.receive(ANNOUNCE + 1, "b", r#"{"type":"leave"}"#);
+    assert!(to(&out, "a").contains(&ServerFrame::Presence {
+        name: "B".into(),
+        event: PresenceEvent::Left,
+        online: 2
+    }));
+}
+
+#[test]
+fn chat_messages_are_bounded() {
+    let mut room = Room::new("chat-0-0", config(GameKind::Chat), 1);
+    join(&mut room, 0, "a");
+    let long = "字".repeat(201);
+    let out = send(&mut room, 1, "a", &ClientFrame::Say { text: long });
+    assert_eq!(error_code(&out, "a"), Some(ErrorCode::BadValue));
+    let out = send(&mut room, 1, "a", &ClientFrame::Say { text: "  ".into() });
+    assert_eq!(error_code(&out, "a"), Some(ErrorCode::BadValue));
+}
+
+#[test]
+fn a_spectator_sees_what_players_see_and_never_a_hand_before_the_result() {
+    let mut room = Room::new("rps-0-0", config(GameKind::Rps), 3);
+    join(&mut room, 0, "a");
+    join(&mut room, 0, "b");
+    let welcome = room.watch(10, "eye".into());
+    assert!(matches!(
+        to(&welcome, "eye")[0],
+        ServerFrame::Watching {
+            game: GameKind::Rps,
+            size: 2,
+            ..
+        }
+    ));
+    let mut seen = Vec::new();
+    seen.extend(room.receive(100, "a", r#"{"type":"choice","choice":"rock"}"#));
+    seen.extend(room.receive(200, "b", r#"{"type":"choice","choice":"paper"}"#));
+    let before_result = serde_json::to_string(&to(&seen, "eye")).unwrap();
+    assert!(to(&seen, "eye")
+        .iter()
+        .all(|f| matches!(f, ServerFrame::Movement { .. })));
+    assert!(!before_result.contains("rock") && !before_result.contains("paper"));
+    let out = room.tick(RoomConfig::default().round_ms);
+    assert!(to(&out, "eye")
+        .iter()
+        .any(|f| matches!(f, ServerFrame::Result { .. })));
+    // Spectators cannot play.
+    let out = room.receive(6_000, "eye", r#"{"type":"join"}"#);
+    assert_eq!(error_code(&out, "eye"), Some(ErrorCode::Spectating));
+    assert_eq!(room.free_seats(), 0);
+    // Leaving is clean.
+    let out = room.receive(6_001, "eye", r#"{"type":"leave"}"#);
+    assert!(out
+        .iter()
+        .any(|e| matches!(e, Effect::Close { conn, .. } if conn == "eye")));
+    assert!(room.spectators().is_empty());
+}
+
+#[test]
+fn a_spectator_joining_mid_game_gets_the_public_board_only() {
+    let (mut room, _) = dig_room();
+    send(&mut room, 1, "a", &ClientFrame::Dig { x: 0, y: 0 });
+    let out = room.watch(2, "eye".into());
+    let (rows, _, turn) = last_board(&out, "eye").expect("the board");
+    assert_eq!(turn, Some(1));
+    let undug = rows.iter().map(|r| r.matches('.').count()).sum::<usize>();
+    assert!(undug < 36, "the dug cells are shown");
+    let json = serde_json::to_string(&to(&out, "eye")).unwrap();
+    assert!(
+        !json.contains("\"gold\":true") || rows.iter().any(|r| r.contains('$')),
+        "only dug gold"
+    );
+}
