@@ -24,13 +24,16 @@ export class Player {
    * Opens a socket to `wsUrl` and waits for it to open. `name` sets the query's name,
    * `resume` a resume token; `heartbeatMs` sends the exact ping frame that often.
    * `session` is the session token (sent as the `bearer.` subprotocol); without one a
-   * fresh guest token is fetched, so every Player is a new identity.
+   * fresh guest token is fetched, so every Player is a new identity. `game` picks the
+   * game (rps, dig, chat); `watch` watches a room as a spectator.
    */
-  static async connect(wsUrl, { name, resume, heartbeatMs, session } = {}) {
+  static async connect(wsUrl, { name, resume, heartbeatMs, session, game, watch } = {}) {
     session ??= (await guestSession(wsUrl)).token;
     const query = new URLSearchParams();
     if (name) query.set('name', name);
     if (resume) query.set('resume', resume);
+    if (game) query.set('game', game);
+    if (watch) query.set('watch', watch);
     const qs = query.toString();
     const player = new Player(new WebSocket(qs ? `${wsUrl}?${qs}` : wsUrl, ['edge-arena', `bearer.${session}`]));
     player.session = session;
