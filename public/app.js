@@ -1,27 +1,10 @@
 // The playable page: the SDK (vendor/arena.js, bundled from client/src) does the
 // networking; this file only draws what the frames say.
-import {
-  ArenaClient, browserTransport, HANDS, FACES, describeResult, faceIcon, OUTCOME_TEXT,
-  sessionAuth, guestSession, webStore,
-} from './vendor/arena.js';
+import { HANDS, FACES, describeResult, faceIcon, OUTCOME_TEXT } from './vendor/arena.js';
+import { $, startClient } from './common.js';
 
-const $ = (id) => document.getElementById(id);
-const params = new URLSearchParams(location.search);
-const name = params.get('name') || localStorage.getItem('arena-name') || `玩家${Math.floor(Math.random() * 9000 + 1000)}`;
-localStorage.setItem('arena-name', name);
-
-const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
-// A guest token per tab (sessionStorage): two tabs are two players.
-const auth = sessionAuth(guestSession(location.origin), { store: webStore(sessionStorage) });
-const client = new ArenaClient({ url: wsUrl, name, auth, transport: browserTransport() });
-// Let tests and curious developers reach the client from the console.
-window.arena = client;
-
+const client = startClient('rps');
 const view = { mySeat: null, seats: [], phase: 'waiting', countdown: null, myChoice: null };
-const CONNECTION_TEXT = {
-  idle: '未连接 · Idle', connecting: '连接中… · Connecting…', open: '已连接 · Connected',
-  reconnecting: '重连中… · Reconnecting…', closed: '已断开 · Closed',
-};
 
 function drawSeats() {
   $('seats').replaceChildren(...view.seats.map((s) => {
@@ -87,10 +70,6 @@ function drawHands() {
   }));
 }
 
-client.on('connection', (state) => {
-  $('connection').dataset.state = state;
-  $('connection').textContent = CONNECTION_TEXT[state];
-});
 client.on('hi', (f) => { view.mySeat = f.seat; document.body.dataset.resumed = f.resumed; });
 client.on('room', (f) => setSeats(f.seats));
 client.on('start', (f) => {
@@ -128,9 +107,6 @@ client.on('result', (f) => {
   }));
   setPhase('result');
 });
-client.on('error', (f) => console.warn('server error', f.code, f.message));
 $('again').onclick = () => { client.send({ type: 'join' }); setPhase('waiting'); };
 
 setPhase('waiting');
-client.connect();
-document.addEventListener('visibilitychange', () => { if (!document.hidden) client.wake(); });

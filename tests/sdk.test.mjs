@@ -20,7 +20,7 @@ const nextEvent = (client, type, timeout = 15_000) => new Promise((resolve, reje
 describe('client SDK against the server', () => {
   let server;
   before(async () => {
-    server = await startServer({ vars: { ROUND_MS: 1500, BOT_WAIT_MS: 600000 } });
+    server = await startServer({ vars: { ROUND_MS: 1500, BOT_WAIT_MS: 600000, DIG_BOARD: 4, DIG_GOLD: 2 } });
   });
   let cleanup = null;
   afterEach(async () => {
@@ -98,5 +98,53 @@ describe('client SDK against the server', () => {
     rival.send({ type: 'join' });
     await waitForData(page, (d) => d.phase === 'playing' && d.round === 2);
     await rival.leave();
+  });
+
+  test('the example mini-program plays dig gold to the end and chats', async () => {
+    const { pages } = installWx();
+    require('../examples/miniprogram/config.js').serverUrl = server.wsUrl;
+    require('../examples/miniprogram/pages/dig/dig.js');
+    const dig = instantiate(pages.at(-1));
+    dig.onLoad({ name: '矿工' });
+    cleanup = () => dig.onUnload();
+    await waitForData(dig, (d) => d.connection === 'open' && d.mySeat !== null);
+    const rival = await Player.connect(server.wsUrl, { name: 'rival', game: 'dig' });
+    const hi = await rival.next('hi');
+    await waitForData(dig, (d) => d.cells.length === 4 && d.turn !== null);
+    // Take turns: the page taps the first undug cell on its turn, the rival digs on its.
+    for (let moves = 0; moves < 16 && !dig.data.over; moves++) {
+      const before = dig.data.rows.join('');
+      const turn = dig.data.turn;
+      const first = before.indexOf('.');
+      const [x, y] = [first % 4, Math.floor(first / 4)];
+      if (dig.data.myTurn) dig.dig({ currentTarget: { dataset: { x, y } } });
+      else rival.send({ type: 'dig', x, y });
+      // The dig shows, and (unless that was the last gold) the turn passes.
+      await waitForData(dig, (d) => d.over || (d.rows.join('') !== before && d.turn !== turn));
+    }
+    const over = await waitForData(dig, (d) => d.over);
+    const ending = await rival.next('game_over');
+    assert.equal(over.over.won, ending.winners.includes(dig.data.mySeat));
+    assert.equal(dig.data.rows.join('').split('$').length - 1, 2, 'both gold cells dug');
+    assert.notEqual(hi.seat, dig.data.mySeat);
+    await rival.leave();
+    dig.onUnload();
+
+    require('../examples/miniprogram/pages/chat/chat.js');
+    const chat = instantiate(pages.at(-1));
+    chat.onLoad({ name: '小程序' });
+    cleanup = () => chat.onUnload();
+    await waitForData(chat, (d) => d.connection === 'open' && d.mySeat !== null);
+    const friend = await Player.connect(server.wsUrl, { name: 'friend', game: 'chat' });
+    await friend.next('hi');
+    await waitForData(chat, (d) => d.online === 2);
+    friend.send({ type: 'say', text: '你好！' });
+    await waitForData(chat, (d) => d.lines.some((l) => l.kind === 'said' && l.text === '你好！' && l.name === 'friend'));
+    chat.onInput({ detail: { value: 'hi from the mini-program' } });
+    chat.send();
+    assert.equal((await friend.next('said')).text, '你好！', 'everyone gets every message, the sender too');
+    const said = await friend.next('said');
+    assert.deepEqual([said.name, said.text], ['小程序', 'hi from the mini-program']);
+    await friend.leave();
   });
 });

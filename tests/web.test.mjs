@@ -11,7 +11,9 @@ import { ROOT, startServer } from './support/server.mjs';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const ARTIFACTS = join(ROOT, 'test-artifacts');
-const VARS = { ROUND_MS: 2500, BOT_WAIT_MS: 600000, RESUME_GRACE_MS: 30000 };
+const VARS = {
+  ROUND_MS: 2500, BOT_WAIT_MS: 600000, RESUME_GRACE_MS: 30000, DIG_BOARD: 5, DIG_GOLD: 3, CHAT_ANNOUNCE_MS: 600000,
+};
 
 describe('web page in headless Chromium', () => {
   let server;
@@ -70,5 +72,65 @@ describe('web page in headless Chromium', () => {
     assert.equal(await bob.textContent('#round-no'), '2');
     assert.match(await alice.textContent('#seats'), /1 分/, "Alice's point from round 1 survived the restart");
     await alice.screenshot({ path: join(ARTIFACTS, 'web-after-restart.png'), fullPage: true });
+  });
+
+  /** A page in a fresh browser context (its own guest identity) at `path`. */
+  const openPage = async (path) => {
+    const context = await browser.newContext({ viewport: { width: 560, height: 760 } });
+    const page = await context.newPage();
+    page.on('pageerror', (err) => { throw err; });
+    await page.goto(`${server.url}${path}`);
+    return page;
+  };
+
+  test('dig gold in two tabs: turns, clicks, the game to its end', { timeout: 120_000 }, async () => {
+    const ann = await openPage('/dig.html?name=Ann');
+    await ann.waitForSelector('#connection[data-state="open"]');
+    const ben = await openPage('/dig.html?name=Ben');
+    for (const page of [ann, ben]) await page.waitForSelector('.cell');
+    assert.equal(await ann.locator('.cell').count(), 25);
+    // Whoever's turn it is clicks the first undug cell, until the game is over.
+    for (let moves = 0; moves < 25; moves++) {
+      if (await ann.isVisible('#result')) break;
+      const mover = (await ann.getAttribute('#turn', 'data-mine')) === 'true' ? ann : ben;
+      const before = await mover.locator('.cell.dug').count();
+      await mover.click('.cell:not(.dug)');
+      await mover.waitForFunction((n) => document.querySelectorAll('.cell.dug').length > n || !document.getElementById('result').hidden, before);
+    }
+    for (const page of [ann, ben]) await page.waitForSelector('#result:not([hidden])');
+    const gold = await ann.locator('.cell.gold').count();
+    assert.equal(gold, 3, 'all the gold was dug');
+    assert.match(await ann.textContent('#outcome'), /赢|Winner|win/);
+    await ann.screenshot({ path: join(ARTIFACTS, 'web-dig.png'), fullPage: true });
+  });
+
+  test('chat in two tabs, and a third watches a rock-paper-scissors room from /rooms.html', { timeout: 120_000 }, async () => {
+    const a = await openPage('/chat.html?name=小红');
+    await a.waitForSelector('#connection[data-state="open"]');
+    const b = await openPage('/chat.html?name=Bob');
+    await a.waitForFunction(() => document.getElementById('online').textContent.includes('2'));
+    await b.fill('#text', '你好 hello');
+    await b.press('#text', 'Enter');
+    for (const page of [a, b]) await page.waitForSelector('#log .said >> text=你好 hello');
+    assert.match(await a.textContent('#log'), /Bob 进入了房间/);
+    await a.screenshot({ path: join(ARTIFACTS, 'web-chat.png'), fullPage: true });
+
+    const p1 = await openPage('/?name=P1');
+    await p1.waitForSelector('#connection[data-state="open"]');
+    const p2 = await openPage('/?name=P2');
+    await p1.waitForSelector('body[data-phase="playing"]');
+    const room = await p1.evaluate(() => window.arena.room);
+    const lobby = await openPage('/rooms.html');
+    // The lobby lists every room (the first test's is still there): watch P1's.
+    const watchLink = lobby.locator(`a.watch[href$="watch=${room}"]`);
+    await watchLink.waitFor();
+    await watchLink.click();
+    await lobby.waitForSelector('body[data-watching]');
+    await lobby.waitForSelector('#connection[data-state="open"]');
+    await p1.click('.hand[data-choice="scissors"]');
+    await p2.click('.hand[data-choice="paper"]');
+    await lobby.waitForSelector('body[data-phase="result"]', { timeout: 15_000 });
+    assert.match(await lobby.textContent('#lines'), /✌️|✋/);
+    assert.equal(await lobby.locator('.hand').first().isVisible(), false, 'a spectator has no hands to play');
   });
 });

@@ -79,13 +79,17 @@ export class ArenaClient {
    * @param {string} [options.token] a session token
    * @param {(opts: {refresh: boolean}) => Promise<string>} [options.auth] gets a session
    *   token (e.g. wx.login + POST /api/login); `refresh` asks for a new one
+   * @param {'rps' | 'dig' | 'chat'} [options.game] the game to be matched into (default rps)
+   * @param {string} [options.watch] a room to watch as a spectator instead of playing
    * @param {string} [options.name]
    * @param {string} [options.avatar]
    * @param {Clock} [options.clock]
    * @param {() => number} [options.random]
    */
-  constructor({ url, transport, token, auth, name, avatar, clock = systemClock, random = Math.random, ...rest }) {
+  constructor({ url, transport, token, auth, game, watch, name, avatar, clock = systemClock, random = Math.random, ...rest }) {
     this.url = url;
+    this.game = game ?? 'rps';
+    this.watch = watch ?? null;
     this.transport = transport;
     this.session = token ?? null;
     this.auth = auth ?? null;
@@ -209,9 +213,11 @@ export class ArenaClient {
   socketUrl() {
     const query = [];
     if (this.token) query.push(`resume=${encodeURIComponent(this.token)}`);
+    else if (this.watch) query.push(`watch=${encodeURIComponent(this.watch)}`);
     else {
       if (this.profile.name) query.push(`name=${encodeURIComponent(this.profile.name)}`);
       if (this.profile.avatar) query.push(`avatar=${encodeURIComponent(this.profile.avatar)}`);
+      if (this.game && this.game !== 'rps') query.push(`game=${encodeURIComponent(this.game)}`);
     }
     return query.length ? `${this.url}${this.url.includes('?') ? '&' : '?'}${query.join('&')}` : this.url;
   }

@@ -1,10 +1,9 @@
 // Rock-paper-scissors page. All networking is in the SDK (utils/arena.js, bundled from
 // client/src by `npm run sdk`); this page only turns frames into data for the view.
 const {
-  ArenaClient, wxTransport, HANDS, FACES, describeResult, faceIcon, OUTCOME_TEXT,
-  sessionAuth, wechatSession, guestSession, wxPost, wxStore, apiBaseOf,
+  HANDS, FACES, describeResult, faceIcon, OUTCOME_TEXT,
 } = require('../../utils/arena.js');
-const config = require('../../config.js');
+const { makeClient, defaultName } = require('../../utils/session.js');
 
 const SPIN_MS = 800;
 
@@ -23,13 +22,8 @@ Page({
   },
 
   onLoad(query) {
-    const name = (query && query.name) || `玩家${Math.floor(Math.random() * 9000 + 1000)}`;
     this.timers = { spin: {} };
-    // Who we are: WeChat login (wx.login → POST /api/login) or, in development, a guest.
-    const apiBase = apiBaseOf(config.serverUrl);
-    const session = config.login === 'guest' ? guestSession(apiBase, wxPost(wx)) : wechatSession(wx, apiBase);
-    const auth = sessionAuth(session, { store: wxStore(wx) });
-    const client = new ArenaClient({ url: config.serverUrl, name, auth, transport: wxTransport(wx) });
+    const client = makeClient('rps', defaultName(query));
     this.client = client;
     client.on('connection', (connection) => this.setData({ connection }));
     client.on('hi', (f) => this.setData({ mySeat: f.seat }));
@@ -82,6 +76,10 @@ Page({
     const face = e.currentTarget.dataset.face;
     this.client.send({ type: 'face', face });
     this.spin(this.data.mySeat, face);
+  },
+
+  openGame(e) {
+    wx.navigateTo({ url: `/pages/${e.currentTarget.dataset.page}/${e.currentTarget.dataset.page}` });
   },
 
   playAgain() {
