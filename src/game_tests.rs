@@ -36,15 +36,7 @@ fn join(room: &mut Room, now: u64, conn: &str) -> Vec<Effect> {
     .expect("a seat")
 }
 
-fn to(effects: &[Effect], conn: &str) -> Vec<ServerFrame> {
-    effects
-        .iter()
-        .filter_map(|e| match e {
-            Effect::Send { to, frame } if to.iter().any(|c| c == conn) => Some(frame.clone()),
-            _ => None,
-        })
-        .collect()
-}
+use crate::room_tests::frames_to as to;
 
 fn send(room: &mut Room, now: u64, conn: &str, frame: &ClientFrame) -> Vec<Effect> {
     room.receive(now, conn, &serde_json::to_string(frame).unwrap())

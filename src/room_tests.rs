@@ -65,7 +65,7 @@ fn tick(room: &mut Room, now: u64) -> Vec<Effect> {
 }
 
 /// Frames among `effects` addressed to `conn`, in order.
-fn frames_to(effects: &[Effect], conn: &str) -> Vec<ServerFrame> {
+pub(crate) fn frames_to(effects: &[Effect], conn: &str) -> Vec<ServerFrame> {
     effects
         .iter()
         .filter_map(|e| match e {

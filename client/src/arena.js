@@ -288,29 +288,27 @@ export class ArenaClient {
 
   /** Stops for good after a final answer from the server. */
   finish(code, reason) {
-    const socket = this.socket;
-    this.socket = null;
-    this.stopTimers();
-    try {
-      socket?.close(1000, 'done');
-    } catch {
-      /* already closed */
-    }
+    this.dropSocket('done');
     this.setState('closed');
     this.emit('close', { code, reason });
   }
 
   /** Drops the current socket without waiting for its close and reconnects. */
   abandon(delay) {
+    this.dropSocket('reconnecting');
+    if (this.state !== 'closed') this.retry(delay);
+  }
+
+  /** Lets go of the current socket (closing it) and of every timer. */
+  dropSocket(reason) {
     const socket = this.socket;
     this.socket = null;
     this.stopTimers();
     try {
-      socket?.close(1000, 'reconnecting');
+      socket?.close(1000, reason);
     } catch {
       /* already closed */
     }
-    if (this.state !== 'closed') this.retry(delay);
   }
 
   retry(delay) {

@@ -6,12 +6,12 @@
 //! [`SUBPROTOCOL`] (`wx.connectSocket({protocols})`, `new WebSocket(url, protocols)`),
 //! or for plain HTTP as `Authorization: Bearer <token>`.
 
-use worker::{Request, Response, WebSocketPair};
+use worker::{Request, Response};
 
 use super::vars::AuthSettings;
-use super::{json_error, now_ms};
+use super::{json_error, now_ms, one_error_socket};
 use crate::auth::{AuthError, Claims};
-use crate::protocol::{CloseCode, ErrorCode, ServerFrame};
+use crate::protocol::{CloseCode, ErrorCode};
 
 /// The subprotocol name a client offers with its `bearer.<token>`; echoed back.
 pub const SUBPROTOCOL: &str = "edge-arena";
@@ -84,28 +84,17 @@ pub fn check_origin(req: &Request, settings: &AuthSettings) -> worker::Result<Op
     )?))
 }
 
-/// A WebSocket that says why the token was refused, then closes with 4003.
-///
-/// A refused handshake would tell a browser or mini-program nothing (both only see a
-/// failed connection, and would retry forever); an accepted socket carrying one error
-/// frame tells the client to log in. The socket belongs to no room.
+/// A WebSocket that says why the token was refused, then closes with 4003 (so the
+/// client logs in rather than retrying forever).
 pub fn refuse_socket(why: AuthError, protocol: Option<&str>) -> worker::Result<Response> {
-    let pair = WebSocketPair::new()?;
-    pair.server.accept()?;
     let code = match why {
         AuthError::Expired => ErrorCode::TokenExpired,
         _ => ErrorCode::Unauthorized,
     };
-    let frame = ServerFrame::Error {
+    one_error_socket(
         code,
-        message: why.message().into(),
-    };
-    let _ = pair.server.send_with_str(frame.to_json());
-    let close = CloseCode::Unauthorized;
-    let _ = pair.server.close(Some(close.code()), Some(close.reason()));
-    let mut resp = Response::from_websocket(pair.client)?;
-    if let Some(protocol) = protocol {
-        resp.headers_mut().set("sec-websocket-protocol", protocol)?;
-    }
-    Ok(resp)
+        why.message(),
+        CloseCode::Unauthorized,
+        protocol.unwrap_or_default(),
+    )
 }

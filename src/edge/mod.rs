@@ -59,6 +59,37 @@ fn now_ms() -> u64 {
     worker::Date::now().as_millis()
 }
 
+/// The 101 answer carrying `client`, naming the subprotocol the client offered (a
+/// browser drops a handshake whose answer names none of its offers).
+fn answer_socket(client: worker::WebSocket, protocol: &str) -> worker::Result<worker::Response> {
+    let mut resp = worker::Response::from_websocket(client)?;
+    if !protocol.is_empty() {
+        resp.headers_mut().set("sec-websocket-protocol", protocol)?;
+    }
+    Ok(resp)
+}
+
+/// A socket that belongs to no room: it carries one `error` frame, then closes with
+/// `close`. A refused handshake would tell a browser or mini-program nothing (both
+/// only see a failed connection); this tells the client what to do. Plain (not
+/// hibernatable) so the close is immediate.
+fn one_error_socket(
+    code: crate::protocol::ErrorCode,
+    message: &str,
+    close: crate::protocol::CloseCode,
+    protocol: &str,
+) -> worker::Result<worker::Response> {
+    let pair = worker::WebSocketPair::new()?;
+    pair.server.accept()?;
+    let frame = crate::protocol::ServerFrame::Error {
+        code,
+        message: message.into(),
+    };
+    let _ = pair.server.send_with_str(frame.to_json());
+    let _ = pair.server.close(Some(close.code()), Some(close.reason()));
+    answer_socket(pair.client, protocol)
+}
+
 /// A JSON error answer: `{"error": <stable code>, "message": <for people>}`.
 fn json_error(status: u16, error: &str, message: &str) -> worker::Result<worker::Response> {
     Ok(

@@ -21,10 +21,13 @@ use worker::{
     WebSocketIncomingMessage, WebSocketPair,
 };
 
-use super::{matchmaker, now_ms, post_json, random_u64, stats_shard, vars, STATS_RECORD_URL};
+use super::{
+    answer_socket, matchmaker, now_ms, one_error_socket, post_json, random_u64, stats_shard, vars,
+    STATS_RECORD_URL,
+};
 use crate::matchmaker::{owner_of_room, CapacityReport};
 use crate::protocol::GameKind;
-use crate::protocol::{CloseCode, ErrorCode, ServerFrame, PING_FRAME, PONG_FRAME};
+use crate::protocol::{CloseCode, ErrorCode, PING_FRAME, PONG_FRAME};
 use crate::room::{Effect, Profile, Room};
 use crate::stats::RoundRecord;
 
@@ -138,18 +141,14 @@ impl DurableObject for ArenaRoom {
                     .as_ref()
                     .is_some_and(|r| r.holds_seat(&resume, &player)));
         if !seat_held {
-            // The seat is gone (or the room is). Answer on a plain socket that is not
-            // attached to the room: one error frame, then close 4002.
-            pair.server.accept()?;
-            let gone = ServerFrame::Error {
-                code: ErrorCode::SeatGone,
-                message: "that seat was released; connect again without a resume token".into(),
-            };
-            let _ = pair.server.send_with_str(gone.to_json());
-            let code = CloseCode::SeatGone;
-            let _ = pair.server.close(Some(code.code()), Some(code.reason()));
+            // The seat is gone (or the room is): one error frame, then close 4002.
             self.finish(now, effects).await?;
-            return answer(pair.client, &protocol);
+            return one_error_socket(
+                ErrorCode::SeatGone,
+                "that seat was released; connect again without a resume token",
+                CloseCode::SeatGone,
+                &protocol,
+            );
         }
         self.state
             .accept_websocket_with_tags(&pair.server, &[&conn]);
@@ -169,7 +168,7 @@ impl DurableObject for ArenaRoom {
         };
         effects.extend(more);
         self.finish(now, effects).await?;
-        answer(pair.client, &protocol)
+        answer_socket(pair.client, &protocol)
     }
 
     async fn alarm(&self) -> worker::Result<Response> {
@@ -450,24 +449,21 @@ impl ArenaRoom {
     /// A spectator's socket: attached to the room (hibernatable, like players'), or, for
     /// a room that does not exist, a plain socket that says so and closes.
     async fn watch(&self, conn: String, protocol: &str) -> worker::Result<Response> {
-        let pair = WebSocketPair::new()?;
         if !self.load(None).await? {
-            pair.server.accept()?;
-            let frame = ServerFrame::Error {
-                code: ErrorCode::NoSuchRoom,
-                message: "no such room (it may have emptied); see GET /api/rooms".into(),
-            };
-            let _ = pair.server.send_with_str(frame.to_json());
-            let close = CloseCode::Normal;
-            let _ = pair.server.close(Some(close.code()), Some(close.reason()));
-            return answer(pair.client, protocol);
+            return one_error_socket(
+                ErrorCode::NoSuchRoom,
+                "no such room (it may have emptied); see GET /api/rooms",
+                CloseCode::Normal,
+                protocol,
+            );
         }
+        let pair = WebSocketPair::new()?;
         self.state
             .accept_websocket_with_tags(&pair.server, &[&conn]);
         let now = now_ms();
         let effects = self.with_room_at(now, |room| room.watch(now, conn));
         self.finish(now, effects).await?;
-        answer(pair.client, protocol)
+        answer_socket(pair.client, protocol)
     }
 
     /// When the runtime last auto-answered a heartbeat on `ws`, in ms since the epoch.
@@ -504,14 +500,4 @@ impl ArenaRoom {
         post_json(&stub, &url, report).await?;
         Ok(())
     }
-}
-
-/// The 101 answer carrying `client`, naming the subprotocol the client offered (a
-/// browser drops a handshake whose answer names none of its offers).
-fn answer(client: WebSocket, protocol: &str) -> worker::Result<Response> {
-    let mut resp = Response::from_websocket(client)?;
-    if !protocol.is_empty() {
-        resp.headers_mut().set("sec-websocket-protocol", protocol)?;
-    }
-    Ok(resp)
 }

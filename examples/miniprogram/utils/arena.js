@@ -317,26 +317,24 @@ var ArenaClient = class {
   }
   /** Stops for good after a final answer from the server. */
   finish(code, reason) {
-    const socket = this.socket;
-    this.socket = null;
-    this.stopTimers();
-    try {
-      socket == null ? void 0 : socket.close(1e3, "done");
-    } catch (e) {
-    }
+    this.dropSocket("done");
     this.setState("closed");
     this.emit("close", { code, reason });
   }
   /** Drops the current socket without waiting for its close and reconnects. */
   abandon(delay) {
+    this.dropSocket("reconnecting");
+    if (this.state !== "closed") this.retry(delay);
+  }
+  /** Lets go of the current socket (closing it) and of every timer. */
+  dropSocket(reason) {
     const socket = this.socket;
     this.socket = null;
     this.stopTimers();
     try {
-      socket == null ? void 0 : socket.close(1e3, "reconnecting");
+      socket == null ? void 0 : socket.close(1e3, reason);
     } catch (e) {
     }
-    if (this.state !== "closed") this.retry(delay);
   }
   retry(delay) {
     const wait = delay != null ? delay : backoffDelay(this.attempt, this.options.backoffBaseMs, this.options.backoffMaxMs, this.random);
