@@ -14,6 +14,8 @@
 #   BENCH_ROUND_MS  ROUND_MS for both servers (default 1000)
 #   BENCH_OUT       where reports and logs go (default bench/results/<time>)
 #   BENCH_LOG_LEVEL wrangler's --log-level (default warn; `log` or `debug` to see more)
+#   BENCH_OURS_VARS extra settings for Edge Arena only, space-separated KEY:VALUE
+#                   (e.g. "MATCHMAKER_SHARDS:4"; see bench/shards.sh)
 # Anything after `--` goes to the load generator as it is (see
 # `bench/loadgen/target/release/edge-arena-loadgen run --help`).
 #
@@ -168,6 +170,10 @@ stage_ours() {
 # start NAME CONFIG_DIR: starts `wrangler dev` in its own process group; sets PORT, PGID.
 start() {
   local name="$1" dir="$2" persist inspector log pid
+  local EXTRA=()
+  if [ "$name" = ours ]; then
+    for kv in ${BENCH_OURS_VARS:-}; do EXTRA+=(--var "$kv"); done
+  fi
   PORT="$(free_port)"
   inspector="$(free_port)"
   persist="$(mktemp -d "/tmp/edge-arena-bench-$name-state.XXXXXX")"
@@ -178,7 +184,7 @@ start() {
     exec setsid env WRANGLER_SEND_METRICS=false EDGE_ARENA_PREBUILT=1 NO_COLOR=1 \
       "$ROOT/node_modules/.bin/wrangler" dev --ip 127.0.0.1 --port "$PORT" \
       --inspector-port "$inspector" --persist-to "$persist" \
-      --show-interactive-dev-session=false --log-level "$LOG_LEVEL" "${VARS[@]}"
+      --show-interactive-dev-session=false --log-level "$LOG_LEVEL" "${VARS[@]}" "${EXTRA[@]}"
   ) >"$log" 2>&1 </dev/null &
   pid=$!
   # setsid makes the server its own process group leader (pgid = pid). Wait until it
