@@ -234,7 +234,23 @@ pub struct Room {
     /// When to send the unconfirmed records again.
     #[serde(default)]
     record_retry_at: Option<u64>,
+    /// The last frame changed nothing worth storing (see [`Room::last_frame_ephemeral`]).
+    #[serde(skip)]
+    ephemeral: Transient,
 }
+
+/// A note about the last event only: never stored, and not part of what a room *is*
+/// (two rooms that differ only here are equal).
+#[derive(Debug, Clone, Copy, Default)]
+struct Transient(bool);
+
+impl PartialEq for Transient {
+    fn eq(&self, _: &Transient) -> bool {
+        true
+    }
+}
+
+impl Eq for Transient {}
 
 impl Room {
     /// A new, empty room hosting `config.game`. `seed` feeds the room's RNG.
@@ -250,7 +266,16 @@ impl Room {
             incarnation: seed,
             unrecorded: Vec::new(),
             record_retry_at: None,
+            ephemeral: Transient(false),
         }
+    }
+
+    /// Did the last [`Room::receive`] / [`Room::receive_binary`] change only what need
+    /// not survive a restart (a relayed `face`, a `ping`, a refused frame: liveness and
+    /// rate-limit counters at most)? The shell then skips storing the room for it, which
+    /// keeps a storage write off the path of every relayed frame.
+    pub fn last_frame_ephemeral(&self) -> bool {
+        self.ephemeral.0
     }
 
     pub fn name(&self) -> &str {
@@ -494,8 +519,10 @@ impl Room {
 
     /// A text frame from `conn`. Any frame, even a bad one, proves the connection alive.
     pub fn receive(&mut self, now: u64, conn: &str, text: &str) -> Vec<Effect> {
+        self.ephemeral = Transient(false);
         self.note_ping(conn, now);
         if let Some(refusal) = self.rate_limit(now, conn) {
+            self.ephemeral = Transient(!refusal.iter().any(|e| matches!(e, Effect::Close { .. })));
             return refusal;
         }
         let frame = match parse_client_frame(text) {
@@ -514,10 +541,17 @@ impl Room {
                 return out;
             }
             Err(ProtocolError::Refused { code, message }) => {
+                self.ephemeral = Transient(true);
                 return vec![error(conn, code, message)];
             }
         };
+        // A face is relayed and forgotten; a ping only proves liveness.
+        self.ephemeral = Transient(matches!(
+            frame,
+            ClientFrame::Face { .. } | ClientFrame::Ping {}
+        ));
         if self.is_spectator(conn) {
+            self.ephemeral = Transient(!matches!(frame, ClientFrame::Leave {}));
             return self.spectator_frame(conn, frame);
         }
         let Some(slot) = self.slot_of(conn) else {
@@ -557,6 +591,7 @@ impl Room {
                     refused = game.frame(t, slot, frame).err();
                 });
                 if let Some(refusal) = refused {
+                    self.ephemeral = Transient(true);
                     return vec![error(conn, refusal.code, refusal.message)];
                 }
             }
@@ -566,10 +601,13 @@ impl Room {
 
     /// A binary frame from `conn`: not part of the protocol.
     pub fn receive_binary(&mut self, now: u64, conn: &str) -> Vec<Effect> {
+        self.ephemeral = Transient(false);
         self.note_ping(conn, now);
         if let Some(refusal) = self.rate_limit(now, conn) {
+            self.ephemeral = Transient(!refusal.iter().any(|e| matches!(e, Effect::Close { .. })));
             return refusal;
         }
+        self.ephemeral = Transient(true);
         vec![error(conn, ErrorCode::BinaryFrame, "frames are JSON text")]
     }
 

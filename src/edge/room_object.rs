@@ -205,10 +205,25 @@ impl DurableObject for ArenaRoom {
             return Ok(());
         }
         let now = now_ms();
-        let effects = self.with_room_at(now, |room| match &message {
+        let mut effects = self.note_pings_and_tick(now);
+        let due = effects.len();
+        effects.extend(self.with_room(|room| match &message {
             WebSocketIncomingMessage::String(text) => room.receive(now, &conn, text),
             WebSocketIncomingMessage::Binary(_) => room.receive_binary(now, &conn),
-        });
+        }));
+        // A relayed face or a ping changes nothing worth a storage write, unless time
+        // passing did something first: then the frames go out without one.
+        let ephemeral = due == 0
+            && effects.iter().all(|e| matches!(e, Effect::Send { .. }))
+            && self
+                .room
+                .borrow()
+                .as_ref()
+                .is_some_and(Room::last_frame_ephemeral);
+        if ephemeral {
+            self.send_frames(effects);
+            return Ok(());
+        }
         self.finish(now, effects).await
     }
 
@@ -293,6 +308,13 @@ impl ArenaRoom {
     /// life, so they are noted first: whatever event woke the room (an alarm, a frame
     /// from the other player, a close), a player who only sent heartbeats is alive.
     fn with_room_at(&self, now: u64, f: impl FnOnce(&mut Room) -> Vec<Effect>) -> Vec<Effect> {
+        let mut out = self.note_pings_and_tick(now);
+        out.extend(self.with_room(f));
+        out
+    }
+
+    /// Notes the auto-answered heartbeats, then lets time pass to `now`.
+    fn note_pings_and_tick(&self, now: u64) -> Vec<Effect> {
         let pings: Vec<(String, u64)> = self
             .state
             .get_websockets()
@@ -303,10 +325,22 @@ impl ArenaRoom {
             for (conn, at) in &pings {
                 room.note_ping(conn, *at);
             }
-            let mut out = room.tick(now);
-            out.extend(f(room));
-            out
+            room.tick(now)
         })
+    }
+
+    /// Sends the frames among `effects` (nothing is stored: see `websocket_message`).
+    fn send_frames(&self, effects: Vec<Effect>) {
+        for effect in effects {
+            if let Effect::Send { to, frame } = effect {
+                let text = frame.to_json();
+                for conn in to {
+                    for ws in self.state.get_websockets_with_tag(&conn) {
+                        let _ = ws.send_with_str(&text);
+                    }
+                }
+            }
+        }
     }
 
     fn conn_of(&self, ws: &WebSocket) -> Option<String> {
@@ -346,15 +380,7 @@ impl ArenaRoom {
         let mut records = Vec::new();
         for effect in effects {
             match effect {
-                Effect::Send { to, frame } => {
-                    let text = frame.to_json();
-                    for conn in to {
-                        for ws in self.state.get_websockets_with_tag(&conn) {
-                            // A socket closing under us is not an error worth failing for.
-                            let _ = ws.send_with_str(&text);
-                        }
-                    }
-                }
+                send @ Effect::Send { .. } => self.send_frames(vec![send]),
                 Effect::Close { conn, code } => {
                     for ws in self.state.get_websockets_with_tag(&conn) {
                         let _ = ws.close(Some(code.code()), Some(code.reason()));
