@@ -8,7 +8,7 @@
 #   BENCH_SCENARIO=relay,rounds bash bench/run.sh -- --relay-rooms 50
 #
 # Settings (environment):
-#   BENCH_SCENARIO  idle,burst,rounds,relay,mixed or all (default all = the first four)
+#   BENCH_SCENARIO  idle,burst,rounds,relay,fanout,mixed or all (default all = the first four)
 #   BENCH_PROFILE   default | full
 #   BENCH_TARGETS   which servers, in order (default "ours floor")
 #   BENCH_ROUND_MS  ROUND_MS for both servers (default 1000)

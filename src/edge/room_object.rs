@@ -313,8 +313,20 @@ impl ArenaRoom {
         out
     }
 
-    /// Notes the auto-answered heartbeats, then lets time pass to `now`.
+    /// Notes the auto-answered heartbeats, then lets time pass to `now`. When nothing
+    /// is due yet (the usual case for a frame) neither is needed: a tick does nothing
+    /// before [`Room::next_deadline`], and asking the runtime about every socket would
+    /// cost one call per socket on every frame.
     fn note_pings_and_tick(&self, now: u64) -> Vec<Effect> {
+        let due = self
+            .room
+            .borrow()
+            .as_ref()
+            .and_then(Room::next_deadline)
+            .is_some_and(|at| at <= now);
+        if !due {
+            return Vec::new();
+        }
         let pings: Vec<(String, u64)> = self
             .state
             .get_websockets()

@@ -5,7 +5,8 @@
 // hibernatable sockets (acceptWebSocket), the ping/pong heartbeat answered by the
 // platform (setWebSocketAutoResponse), rounds ended by the object's alarm, pairwise
 // streak scoring, and a per-connection rate limit (20-frame burst, 10/s).
-// What it leaves out: bots, heartbeat timeouts, away seats and resume, `hello`.
+// Spectators (`/ws?watch=<room>`) hear every broadcast. What it leaves out: bots,
+// heartbeat timeouts, away seats and resume, `hello`.
 import { DurableObject } from 'cloudflare:workers';
 
 const PING = '{"type":"ping"}';
@@ -96,6 +97,12 @@ export default {
     const token = url.searchParams.get('token');
     if (token !== null && !(await verify(env.TOKEN_SECRET, token))) {
       return refuse('unauthorized', 'bad or expired token', 4003);
+    }
+    const watch = url.searchParams.get('watch');
+    if (watch) {
+      // A spectator: straight to the room, read-only.
+      const stub = env.ROOMS.get(env.ROOMS.idFromName(watch));
+      return stub.fetch(`https://room/watch?room=${encodeURIComponent(watch)}`, { headers: { upgrade: 'websocket' } });
     }
     const name = url.searchParams.get('name') || 'Player';
     if ([...name].length > 32) return new Response('name too long', { status: 400 });
@@ -215,6 +222,7 @@ export class FloorRoom extends DurableObject {
 
   async fetch(req) {
     const url = new URL(req.url);
+    if (url.pathname === '/watch') return this.watch(url.searchParams.get('room'));
     if (url.pathname !== '/connect') return new Response('not found', { status: 404 });
     const room = url.searchParams.get('room');
     this.s ??= { name: room, round: 0, deadline: null, seats: Array(SIZE).fill(null) };
@@ -232,6 +240,15 @@ export class FloorRoom extends DurableObject {
     this.roomFrame();
     this.maybeStart();
     this.save();
+    return new Response(null, { status: 101, webSocket: pair[0] });
+  }
+
+  /** A spectator socket: it hears every broadcast (tag `spectator`, never a seat). */
+  watch(room) {
+    if (!this.s) return refuse('no_such_room', 'no such room', 1000);
+    const pair = new WebSocketPair();
+    this.ctx.acceptWebSocket(pair[1], ['spectator']);
+    pair[1].send(JSON.stringify({ type: 'watching', room, game: 'rps', size: SIZE }));
     return new Response(null, { status: 101, webSocket: pair[0] });
   }
 
@@ -260,6 +277,11 @@ export class FloorRoom extends DurableObject {
   }
 
   async webSocketMessage(ws, text) {
+    if (this.ctx.getTags(ws)[0] === 'spectator') {
+      // Spectators only leave (their pings are answered by the platform).
+      if (text.includes('"leave"')) ws.close(1000, 'left');
+      return;
+    }
     const seat = Number(this.ctx.getTags(ws)[0]);
     const p = this.s?.seats[seat];
     const error = (code, message) => ws.send(JSON.stringify({ type: 'error', code, message }));

@@ -265,12 +265,38 @@ impl Conn {
         heartbeat: Option<Duration>,
         stats: Arc<Stats>,
     ) -> Result<Conn, String> {
-        let started = Instant::now();
         let mut url = format!("ws://{}/ws?name={}", target.addr, encode(name));
         if let Some(token) = token {
             url.push_str("&token=");
             url.push_str(&encode(token));
         }
+        Conn::open_url(url, name, heartbeat, stats).await
+    }
+
+    /// A spectator of `room` (`/ws?watch=…`); its `hi` is made from the `watching`
+    /// welcome, with seat `usize::MAX`.
+    pub async fn watch(
+        target: &Target,
+        token: Option<&str>,
+        room: &str,
+        heartbeat: Option<Duration>,
+        stats: Arc<Stats>,
+    ) -> Result<Conn, String> {
+        let mut url = format!("ws://{}/ws?watch={}", target.addr, encode(room));
+        if let Some(token) = token {
+            url.push_str("&token=");
+            url.push_str(&encode(token));
+        }
+        Conn::open_url(url, room, heartbeat, stats).await
+    }
+
+    async fn open_url(
+        url: String,
+        name: &str,
+        heartbeat: Option<Duration>,
+        stats: Arc<Stats>,
+    ) -> Result<Conn, String> {
+        let started = Instant::now();
         let connect = tokio_tungstenite::connect_async_with_config(
             url.as_str(),
             None,
@@ -339,6 +365,15 @@ impl Conn {
             loop {
                 match events.recv().await {
                     Some(Event::Frame(at, Frame::Hi(hi))) => return Ok((at, hi)),
+                    Some(Event::Frame(at, Frame::Watching(w))) => {
+                        let hi = Hi {
+                            room: w.room,
+                            seat: usize::MAX,
+                            size: w.size,
+                            round_ms: 0,
+                        };
+                        return Ok((at, hi));
+                    }
                     Some(Event::Frame(_, Frame::Error(e))) => {
                         return Err(format!("refused: {}", e.code));
                     }

@@ -96,6 +96,13 @@ struct RunArgs {
     /// player under the 10 frames/s limit).
     #[arg(long, default_value_t = 200)]
     relay_interval_ms: u64,
+    /// fan-out: rooms of two players relaying faces to spectators (uses relay_s and
+    /// relay_interval_ms).
+    #[arg(long, default_value_t = 20)]
+    fanout_rooms: usize,
+    /// fan-out: spectators watching each room.
+    #[arg(long, default_value_t = 10)]
+    fanout_spectators: usize,
     /// mixed: seconds everything runs at once.
     #[arg(long, default_value_t = 15.0)]
     mixed_s: f64,
@@ -162,8 +169,8 @@ async fn run(args: RunArgs) -> ExitCode {
             .to_vec();
     }
     for w in &wanted {
-        if !["idle", "burst", "rounds", "relay", "mixed"].contains(&w.as_str()) {
-            eprintln!("unknown scenario {w:?} (idle, burst, rounds, relay, mixed, all)");
+        if !["idle", "burst", "rounds", "relay", "fanout", "mixed"].contains(&w.as_str()) {
+            eprintln!("unknown scenario {w:?} (idle, burst, rounds, relay, fanout, mixed, all)");
             return ExitCode::FAILURE;
         }
     }
@@ -178,6 +185,8 @@ async fn run(args: RunArgs) -> ExitCode {
         relay_rooms: args.relay_rooms,
         relay_for: secs(args.relay_s),
         relay_interval: Duration::from_millis(args.relay_interval_ms.max(1)),
+        fanout_rooms: args.fanout_rooms,
+        fanout_spectators: args.fanout_spectators,
         mixed_for: secs(args.mixed_s),
         connect_concurrency: args.connect_concurrency,
     };
@@ -203,6 +212,7 @@ async fn run(args: RunArgs) -> ExitCode {
             "burst" => scenarios::burst(&ctx).await,
             "rounds" => scenarios::rounds(&ctx).await,
             "relay" => scenarios::relay(&ctx).await,
+            "fanout" => scenarios::fanout(&ctx).await,
             _ => scenarios::mixed(&ctx).await,
         };
         report.sections.push(section);

@@ -54,6 +54,13 @@ pub struct Hi {
     pub round_ms: u64,
 }
 
+/// A spectator's welcome.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Watching {
+    pub room: String,
+    pub size: usize,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct Start {
     pub round: u64,
@@ -94,6 +101,7 @@ pub struct ErrorFrame {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Frame {
     Hi(Hi),
+    Watching(Watching),
     Start(Start),
     Movement(Movement),
     Result(RoundResult),

@@ -28,6 +28,8 @@ pub struct Sizes {
     pub relay_rooms: usize,
     pub relay_for: Duration,
     pub relay_interval: Duration,
+    pub fanout_rooms: usize,
+    pub fanout_spectators: usize,
     pub mixed_for: Duration,
     pub connect_concurrency: usize,
 }
@@ -783,23 +785,26 @@ impl RelayOut {
     }
 }
 
-/// One face at a time per room, senders taking turns: time from handing the frame to
-/// the socket until each other member's reader has the `movement`.
+/// One face at a time per room, senders (the first `senders` members: the players)
+/// taking turns: time from handing the frame to the socket until each other member's
+/// reader (players and spectators) has the `movement`.
 async fn drive_relay(
     mut conns: Vec<Conn>,
+    senders: usize,
     stop: Instant,
     interval: Duration,
 ) -> (Vec<Conn>, RelayOut) {
     let mut out = RelayOut::default();
     let mut rx = merge(&mut conns);
     let n = conns.len();
+    let senders = senders.clamp(1, n.max(1));
     let seats: Vec<usize> = conns.iter().map(|c| c.hi.seat).collect();
     let mut tick = tokio::time::interval(interval);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut k = 0usize;
     'relay: while Instant::now() < stop {
         tick.tick().await;
-        let from = k % n;
+        let from = k % senders;
         let face = FACES[k % FACES.len()];
         k += 1;
         let text = face_frame(face);
@@ -833,8 +838,10 @@ async fn drive_relay(
     (conns, out)
 }
 
+/// `rooms` relay at once; in each, the first `senders` members send.
 async fn run_relay(
     rooms: Vec<Vec<Conn>>,
+    senders: usize,
     run_for: Duration,
     interval: Duration,
 ) -> (Vec<Conn>, RelayOut) {
@@ -848,7 +855,7 @@ async fn run_relay(
                 let n = 97u64;
                 let offset = interval.mul_f64((k as u64 % n) as f64 / n as f64);
                 tokio::time::sleep(offset).await;
-                drive_relay(members, stop, interval).await
+                drive_relay(members, senders, stop, interval).await
             })
         })
         .collect();
@@ -891,7 +898,13 @@ pub async fn relay(ctx: &Arc<Ctx>) -> Section {
     let quiet = quiet.stop(ctx);
     let idle_rate = quiet.server_s.map(|c| c / quiet.wall_s);
     let cpu = Cpu::start(ctx);
-    let (conns, o) = run_relay(rooms, ctx.sizes.relay_for, ctx.sizes.relay_interval).await;
+    let (conns, o) = run_relay(
+        rooms,
+        usize::MAX,
+        ctx.sizes.relay_for,
+        ctx.sizes.relay_interval,
+    )
+    .await;
     let used = cpu.stop(ctx);
     ctx.leave_all(conns).await;
     put_relay(&mut s, n, ctx.sizes.relay_interval, &o);
@@ -931,6 +944,71 @@ pub async fn relay(ctx: &Arc<Ctx>) -> Section {
 }
 
 // ---------------------------------------------------------------------------------
+// fan-out
+
+/// R rooms of two players, each watched by S spectators (`/ws?watch=<room>`): the
+/// players take turns sending a `face`; measured is the time until every other member,
+/// spectators included, has the `movement`, and the server CPU per delivered copy.
+pub async fn fanout(ctx: &Arc<Ctx>) -> Section {
+    let mut s = Section::new("fanout");
+    let st0 = ctx.stats.snapshot();
+    let (rooms, rest) = connect_rooms(ctx, ctx.sizes.fanout_rooms, "fan-out: players").await;
+    ctx.leave_all(rest).await;
+    let per_room = ctx.sizes.fanout_spectators;
+    let watchers = ctx.players(rooms.len() * per_room).await;
+    let bar = ctx.bar(watchers.len() as u64, "fan-out: spectators");
+    let mut watchers = watchers.into_iter();
+    let mut groups = Vec::with_capacity(rooms.len());
+    let mut spectators = 0u64;
+    for mut members in rooms {
+        let room = members[0].hi.room.clone();
+        let mine: Vec<(String, Option<String>)> = watchers.by_ref().take(per_room).collect();
+        let opened: Vec<Option<Conn>> = stream::iter(mine)
+            .map(|(_, token)| {
+                let (room, stats, bar) = (room.clone(), ctx.stats.clone(), bar.clone());
+                async move {
+                    let c =
+                        Conn::watch(&ctx.target, token.as_deref(), &room, ctx.heartbeat(), stats)
+                            .await;
+                    bar.inc(1);
+                    c.map_err(|e| ctx.stats.error(format!("watch: {e}"))).ok()
+                }
+            })
+            .buffer_unordered(ctx.sizes.connect_concurrency.max(1))
+            .collect()
+            .await;
+        let opened: Vec<Conn> = opened.into_iter().flatten().collect();
+        spectators += opened.len() as u64;
+        members.extend(opened);
+        groups.push(members);
+    }
+    bar.finish_and_clear();
+    let n = groups.len();
+    if spectators == 0 {
+        s.notes
+            .push("no spectator could connect (does the server support /ws?watch=?)".into());
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let cpu = Cpu::start(ctx);
+    let (conns, o) = run_relay(groups, 2, ctx.sizes.relay_for, ctx.sizes.relay_interval).await;
+    let used = cpu.stop(ctx);
+    ctx.leave_all(conns).await;
+    s.count("spectators", "spectators watching", spectators);
+    put_relay(&mut s, n, ctx.sizes.relay_interval, &o);
+    Cpu::put(&used, &mut s);
+    if o.delivered > 0 {
+        s.put(
+            "server_cpu_us_per_copy",
+            "server CPU per delivered copy",
+            "µs",
+            used.server_s.map(|c| c * 1e6 / o.delivered as f64),
+        );
+    }
+    close_out(&mut s, &ctx.stats.snapshot().since(&st0));
+    s
+}
+
+// ---------------------------------------------------------------------------------
 // mixed
 
 /// Relay rooms, rounds rooms and idle connections at once for `mixed_for`, with a
@@ -963,7 +1041,7 @@ pub async fn mixed(ctx: &Arc<Ctx>) -> Section {
         run_burst(&burst_ctx, burst_players).await
     });
     let ((relay_conns, relay), (round_conns, rounds), ()) = tokio::join!(
-        run_relay(relay_rooms, sz.mixed_for, sz.relay_interval),
+        run_relay(relay_rooms, usize::MAX, sz.mixed_for, sz.relay_interval),
         run_rounds(round_rooms, sz.skip_choice_pct, sz.mixed_for),
         ctx.hold(sz.mixed_for, "mixed: running"),
     );
