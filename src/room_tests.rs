@@ -1052,13 +1052,22 @@ fn people_who_play_normally_never_hit_the_limit() {
 fn a_relayed_face_or_a_ping_is_ephemeral_a_choice_is_not() {
     let (mut room, _, _) = full_room(2);
     room.receive(10, "c0", r#"{"type":"face","face":"cry"}"#);
-    assert!(room.last_frame_ephemeral(), "a face is relayed and forgotten");
+    assert!(
+        room.last_frame_ephemeral(),
+        "a face is relayed and forgotten"
+    );
     room.receive(20, "c0", r#"{"type":"ping"}"#);
     assert!(room.last_frame_ephemeral());
     room.receive(30, "c0", "garbage");
-    assert!(room.last_frame_ephemeral(), "a refused frame changes nothing");
+    assert!(
+        room.last_frame_ephemeral(),
+        "a refused frame changes nothing"
+    );
     room.receive(40, "c0", r#"{"type":"choice","choice":"rock"}"#);
-    assert!(!room.last_frame_ephemeral(), "a hand must survive a restart");
+    assert!(
+        !room.last_frame_ephemeral(),
+        "a hand must survive a restart"
+    );
     room.receive(50, "c1", r#"{"type":"hello","name":"new name"}"#);
     assert!(!room.last_frame_ephemeral());
 }
