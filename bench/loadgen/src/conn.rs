@@ -243,6 +243,16 @@ impl Sender {
     }
 }
 
+/// `ws://addr/ws?<key>=<value>&token=<token>`, every value percent-encoded.
+fn ws_url(target: &Target, key: &str, value: &str, token: Option<&str>) -> String {
+    let mut url = format!("ws://{}/ws?{key}={}", target.addr, encode(value));
+    if let Some(token) = token {
+        url.push_str("&token=");
+        url.push_str(&encode(token));
+    }
+    url
+}
+
 pub struct Conn {
     pub hi: Hi,
     /// When the connection attempt began, and when `hi` arrived.
@@ -265,11 +275,7 @@ impl Conn {
         heartbeat: Option<Duration>,
         stats: Arc<Stats>,
     ) -> Result<Conn, String> {
-        let mut url = format!("ws://{}/ws?name={}", target.addr, encode(name));
-        if let Some(token) = token {
-            url.push_str("&token=");
-            url.push_str(&encode(token));
-        }
+        let url = ws_url(target, "name", name, token);
         Conn::open_url(url, name, heartbeat, stats).await
     }
 
@@ -282,11 +288,7 @@ impl Conn {
         heartbeat: Option<Duration>,
         stats: Arc<Stats>,
     ) -> Result<Conn, String> {
-        let mut url = format!("ws://{}/ws?watch={}", target.addr, encode(room));
-        if let Some(token) = token {
-            url.push_str("&token=");
-            url.push_str(&encode(token));
-        }
+        let url = ws_url(target, "watch", room, token);
         Conn::open_url(url, room, heartbeat, stats).await
     }
 
