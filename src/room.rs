@@ -296,7 +296,7 @@ impl Room {
 
     /// Seats nobody holds.
     pub fn free_seats(&self) -> usize {
-        self.seats.iter().filter(|s| s.is_none()).count()
+        free_seats(&self.seats)
     }
 
     /// Live connections seated here, in seat order (spectators not included).
@@ -428,12 +428,7 @@ impl Room {
 
     /// The people seated here (connected or away), in seat order.
     pub fn players(&self) -> Vec<PlayerId> {
-        self.seats
-            .iter()
-            .flatten()
-            .filter(|s| s.is_person())
-            .map(|s| s.player.clone())
-            .collect()
+        players(&self.seats)
     }
 
     /// A resume token only works for the player it was issued to: a leaked token is
@@ -929,7 +924,7 @@ impl Table<'_> {
     }
 
     pub fn free_seats(&self) -> usize {
-        self.seats.iter().filter(|s| s.is_none()).count()
+        free_seats(self.seats)
     }
 
     /// People seated (connected or away).
@@ -1075,13 +1070,7 @@ impl Table<'_> {
     /// Tells the matchmaker the free seats changed (see [`Effect::Capacity`]).
     pub fn capacity(&mut self) {
         *self.capacity_version += 1;
-        let players: Vec<PlayerId> = self
-            .seats
-            .iter()
-            .flatten()
-            .filter(|s| s.is_person())
-            .map(|s| s.player.clone())
-            .collect();
+        let players = players(self.seats);
         self.out.push(Effect::Capacity {
             free: self.free_seats(),
             humans: players.len() as u64,
@@ -1097,6 +1086,21 @@ impl Table<'_> {
             self.records.push((round, lines));
         }
     }
+}
+
+/// Seats nobody holds.
+fn free_seats(seats: &[Option<Seat>]) -> usize {
+    seats.iter().filter(|s| s.is_none()).count()
+}
+
+/// The people holding seats (connected or away), in seat order.
+fn players(seats: &[Option<Seat>]) -> Vec<PlayerId> {
+    seats
+        .iter()
+        .flatten()
+        .filter(|s| s.is_person())
+        .map(|s| s.player.clone())
+        .collect()
 }
 
 fn error(conn: &str, code: ErrorCode, message: impl Into<String>) -> Effect {

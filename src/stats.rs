@@ -12,8 +12,6 @@
 //! of each shard ([`merge_top`]), and a player's rank is one plus the number of players
 //! with a higher total, counted on every shard ([`Ranked`]).
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
 
 use crate::room::PlayerId;
@@ -166,12 +164,14 @@ pub fn rank_from_counts(higher: &[u64]) -> u64 {
 }
 
 /// Stats in memory: the reference store for tests (and a model of the SQLite one).
+#[cfg(test)]
 #[derive(Debug, Default)]
 pub struct MemoryStats {
     marks: std::collections::BTreeSet<(String, String)>,
-    players: BTreeMap<String, PlayerStats>,
+    players: std::collections::BTreeMap<String, PlayerStats>,
 }
 
+#[cfg(test)]
 impl StatsStore for MemoryStats {
     fn mark(&mut self, round_id: &str, player: &str) -> bool {
         self.marks
@@ -185,6 +185,7 @@ impl StatsStore for MemoryStats {
     }
 }
 
+#[cfg(test)]
 impl MemoryStats {
     /// Players with a higher total than `total`.
     pub fn higher_than(&self, total: i64) -> u64 {

@@ -21,13 +21,12 @@ pub struct LoginRequest {
     pub code: String,
 }
 
-/// What `jscode2session` answers: either `openid` + `session_key`, or `errcode`.
+/// What `jscode2session` answers: either `openid` (with a `session_key` we do not even
+/// read), or `errcode`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 pub struct SessionAnswer {
     #[serde(default)]
     pub openid: Option<String>,
-    #[serde(default)]
-    pub session_key: Option<String>,
     #[serde(default)]
     pub errcode: Option<i64>,
     #[serde(default)]

@@ -29,16 +29,27 @@ pub async fn me(req: worker::Request, ctx: RouteContext<()>) -> worker::Result<R
         Ok(claims) => claims,
         Err(why) => return json_error(401, "unauthorized", why.message()),
     };
-    let ranked = ranked_player(&ctx, &claims).await?;
-    Response::from_json(&ranked.map_or_else(
-        || {
-            serde_json::json!({
-                "rank": null, "player": claims.sub, "name": "",
-                "total": 0, "best_streak": 0, "rounds": 0, "wins": 0,
-            })
+    /// `Ranked`, with no rank before the first round.
+    #[derive(serde::Serialize)]
+    struct Me {
+        rank: Option<u64>,
+        #[serde(flatten)]
+        stats: PlayerStats,
+    }
+    let me = match ranked_player(&ctx, &claims).await? {
+        Some(Ranked { rank, stats }) => Me {
+            rank: Some(rank),
+            stats,
         },
-        |r| serde_json::to_value(r).unwrap_or_default(),
-    ))
+        None => Me {
+            rank: None,
+            stats: PlayerStats {
+                player: claims.sub,
+                ..PlayerStats::default()
+            },
+        },
+    };
+    Response::from_json(&me)
 }
 
 /// `GET /api/leaderboard?limit=N` (default 10, at most 100): the top players; with a

@@ -182,12 +182,7 @@ async fn watch(
     let stub = ctx.env.durable_object(ROOMS_BINDING)?.get_by_name(room)?;
     connect_to_room(
         &stub,
-        &[
-            ("watch", "1"),
-            ("conn", conn),
-            ("player", "spectator"),
-            ("protocol", protocol),
-        ],
+        &[("watch", "1"), ("conn", conn), ("protocol", protocol)],
     )
     .await
 }

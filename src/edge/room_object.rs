@@ -120,7 +120,7 @@ impl DurableObject for ArenaRoom {
         let loaded = self.load(create).await?;
         let now = now_ms();
         // Time passes first: whatever fell due while nobody was looking happens now.
-        let mut effects = self.with_room_at(now, |_| Vec::new());
+        let mut effects = self.note_pings_and_tick(now);
 
         if resume.is_empty()
             && self
@@ -174,7 +174,7 @@ impl DurableObject for ArenaRoom {
     async fn alarm(&self) -> worker::Result<Response> {
         if self.load(None).await? {
             let now = now_ms();
-            let effects = self.with_room_at(now, |_| Vec::new());
+            let effects = self.note_pings_and_tick(now);
             // The runtime cleared the alarm that just fired; forget it so it is re-set.
             self.armed.set(None);
             // Test hook (`DEBUG_FAIL_ALARM_ONCE=1`): the first alarm that settles a round

@@ -149,30 +149,14 @@ impl Section {
             &format!("{label}: samples"),
             v.len() as u64,
         );
-        self.put(
-            &format!("{key}_p50_ms"),
-            &format!("{label} p50"),
-            "ms",
-            Samples::ms(&v, 0.5),
-        );
-        self.put(
-            &format!("{key}_p99_ms"),
-            &format!("{label} p99"),
-            "ms",
-            Samples::ms(&v, 0.99),
-        );
-        self.put(
-            &format!("{key}_min_ms"),
-            &format!("{label} min"),
-            "ms",
-            Samples::ms(&v, 0.0),
-        );
-        self.put(
-            &format!("{key}_max_ms"),
-            &format!("{label} max"),
-            "ms",
-            Samples::ms(&v, 1.0),
-        );
+        for (name, q) in [("p50", 0.5), ("p99", 0.99), ("min", 0.0), ("max", 1.0)] {
+            self.put(
+                &format!("{key}_{name}_ms"),
+                &format!("{label} {name}"),
+                "ms",
+                Samples::ms(&v, q),
+            );
+        }
     }
 
     /// Runs `f`, then prefixes the keys and labels of the metrics it added (so parts of

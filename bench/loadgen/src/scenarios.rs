@@ -271,6 +271,22 @@ fn rooms_of(conns: Vec<Conn>) -> (Vec<Vec<Conn>>, Vec<Conn>) {
     (full, rest)
 }
 
+/// Waits for every room's task: all their connections, and their outcomes summed.
+async fn gather<O: Default>(
+    tasks: Vec<tokio::task::JoinHandle<(Vec<Conn>, O)>>,
+    add: fn(&mut O, O),
+) -> (Vec<Conn>, O) {
+    let mut all = O::default();
+    let mut conns = Vec::new();
+    for t in tasks {
+        if let Ok((c, o)) = t.await {
+            conns.extend(c);
+            add(&mut all, o);
+        }
+    }
+    (conns, all)
+}
+
 /// One stream of every member's events, tagged with the member's index.
 fn merge(conns: &mut [Conn]) -> mpsc::UnboundedReceiver<(usize, Event)> {
     let (tx, rx) = mpsc::unbounded_channel();
@@ -718,15 +734,7 @@ async fn run_rounds(
             tokio::spawn(drive_rounds(members, begin, stop, skip_pct, k as u64 + 1))
         })
         .collect();
-    let mut all = RoundsOut::default();
-    let mut conns = Vec::new();
-    for t in tasks {
-        if let Ok((c, o)) = t.await {
-            conns.extend(c);
-            all.add(o);
-        }
-    }
-    (conns, all)
+    gather(tasks, RoundsOut::add).await
 }
 
 fn put_rounds(s: &mut Section, rooms: usize, o: &RoundsOut) {
@@ -859,15 +867,7 @@ async fn run_relay(
             })
         })
         .collect();
-    let mut all = RelayOut::default();
-    let mut conns = Vec::new();
-    for t in tasks {
-        if let Ok((c, o)) = t.await {
-            conns.extend(c);
-            all.add(o);
-        }
-    }
-    (conns, all)
+    gather(tasks, RelayOut::add).await
 }
 
 fn put_relay(s: &mut Section, rooms: usize, interval: Duration, o: &RelayOut) {
