@@ -22,7 +22,7 @@
 //! room, so none can overfill another's, and a player's seat is always known to the one
 //! shard they ask.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -79,35 +79,63 @@ pub struct RoomListing {
 }
 
 /// Where a player sits, as far as the matchmaker knows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-struct Seating {
-    room: u64,
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Seating {
+    /// The room's number within this shard.
+    pub room: u64,
     /// Set while the seat is a reservation made here that no report has confirmed.
-    reserved_at: Option<u64>,
+    pub reserved_at: Option<u64>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-struct RoomEstimate {
-    free: usize,
-    humans: u64,
-    version: u64,
+/// What the matchmaker believes about one of its rooms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RoomEstimate {
+    pub free: usize,
+    pub humans: u64,
+    /// The version of the last report applied (see [`CapacityReport::version`]).
+    pub version: u64,
 }
 
-/// The matchmaker's whole state; persisted after each change.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+/// What changed since the last [`Matchmaker::take_changes`]: the rows the shell must
+/// write (`Some`) or delete (`None`). The state grows with the number of players, so
+/// storing it whole after every join would make a burst of N joins cost O(N²); only the
+/// rows a request touched are written instead.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Changes {
+    /// The next room number, when it moved.
+    pub next_room: Option<u64>,
+    pub rooms: Vec<(u64, Option<RoomEstimate>)>,
+    pub seats: Vec<(String, Option<Seating>)>,
+}
+
+impl Changes {
+    pub fn is_empty(&self) -> bool {
+        self.next_room.is_none() && self.rooms.is_empty() && self.seats.is_empty()
+    }
+}
+
+/// The matchmaker's whole state. The shell stores it row by row ([`Changes`]) and
+/// rebuilds it with [`Matchmaker::restore`].
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Matchmaker {
     /// The game whose rooms this matchmaker fills.
-    #[serde(default)]
     game: GameKind,
     /// Which shard this is; its rooms are named `<game>-<shard>-<n>`.
-    #[serde(default)]
     shard: u32,
     next_room: u64,
     /// Every room with people in it, oldest first.
     rooms: BTreeMap<u64, RoomEstimate>,
     /// Which room each seated player is in.
-    #[serde(default)]
     seated: BTreeMap<String, Seating>,
+    /// Rows touched since the last [`Matchmaker::take_changes`].
+    dirty: Dirty,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+struct Dirty {
+    next_room: bool,
+    rooms: BTreeSet<u64>,
+    seats: BTreeSet<String>,
 }
 
 impl Matchmaker {
@@ -117,6 +145,52 @@ impl Matchmaker {
             game,
             shard,
             ..Matchmaker::default()
+        }
+    }
+
+    /// The matchmaker of `game`'s shard `shard` as stored: the rows its [`Changes`]
+    /// wrote, read back.
+    pub fn restore(
+        game: GameKind,
+        shard: u32,
+        next_room: u64,
+        rooms: impl IntoIterator<Item = (u64, RoomEstimate)>,
+        seats: impl IntoIterator<Item = (String, Seating)>,
+    ) -> Matchmaker {
+        let rooms: BTreeMap<u64, RoomEstimate> = rooms.into_iter().collect();
+        // Never below a stored room's number + 1: no number is handed out twice.
+        let next_room = rooms
+            .keys()
+            .next_back()
+            .map_or(next_room, |&last| next_room.max(last + 1));
+        Matchmaker {
+            game,
+            shard,
+            next_room,
+            rooms,
+            seated: seats.into_iter().collect(),
+            dirty: Dirty::default(),
+        }
+    }
+
+    /// The rows changed since the last call, with their current values.
+    pub fn take_changes(&mut self) -> Changes {
+        let dirty = std::mem::take(&mut self.dirty);
+        Changes {
+            next_room: dirty.next_room.then_some(self.next_room),
+            rooms: dirty
+                .rooms
+                .into_iter()
+                .map(|n| (n, self.rooms.get(&n).copied()))
+                .collect(),
+            seats: dirty
+                .seats
+                .into_iter()
+                .map(|p| {
+                    let seating = self.seated.get(&p).copied();
+                    (p, seating)
+                })
+                .collect(),
         }
     }
 
@@ -133,8 +207,10 @@ impl Matchmaker {
         if let Some(number) = refused.and_then(|r| self.room_number(r)) {
             if self.seated.get(player).is_some_and(|s| s.room == number) {
                 self.seated.remove(player);
+                self.dirty.seats.insert(player.to_string());
             }
             if let Some(estimate) = self.rooms.get_mut(&number) {
+                self.dirty.rooms.insert(number);
                 // The room is full, and this player is not in it: neither the seat
                 // reserved for them nor the one a report said they held.
                 estimate.free = 0;
@@ -154,6 +230,7 @@ impl Matchmaker {
             None => {
                 let number = self.next_room;
                 self.next_room += 1;
+                self.dirty.next_room = true;
                 self.rooms.insert(
                     number,
                     RoomEstimate {
@@ -167,6 +244,7 @@ impl Matchmaker {
         if let Some(estimate) = self.rooms.get_mut(&number) {
             estimate.free -= 1;
             estimate.humans += 1;
+            self.dirty.rooms.insert(number);
         }
         if !player.is_empty() {
             let seating = Seating {
@@ -174,6 +252,7 @@ impl Matchmaker {
                 reserved_at: Some(now),
             };
             self.seated.insert(player.to_string(), seating);
+            self.dirty.seats.insert(player.to_string());
         }
         Assignment {
             room: self.room_name(number),
@@ -193,6 +272,12 @@ impl Matchmaker {
         let Some(number) = self.room_number(&report.room) else {
             return;
         };
+        if number >= self.next_room {
+            // A room this matchmaker has no record of opening (its state was lost, or
+            // the report outran it): never open another under the same number.
+            self.next_room = number + 1;
+            self.dirty.next_room = true;
+        }
         let estimate = self.rooms.entry(number).or_default();
         if version < estimate.version {
             return;
@@ -202,21 +287,27 @@ impl Matchmaker {
             humans,
             version,
         };
+        self.dirty.rooms.insert(number);
         // Players the room lists sit there; players it does not list have left,
         // unless their reservation is so fresh that they may not have arrived yet.
+        let dirty_seats = &mut self.dirty.seats;
         self.seated.retain(|player, s| {
-            s.room != number
+            let stays = s.room != number
                 || report.players.contains(player)
-                || s.reserved_at.is_some_and(|at| now < at + RESERVATION_MS)
+                || s.reserved_at.is_some_and(|at| now < at + RESERVATION_MS);
+            if !stays {
+                dirty_seats.insert(player.clone());
+            }
+            stays
         });
         for player in &report.players {
-            self.seated.insert(
-                player.clone(),
-                Seating {
-                    room: number,
-                    reserved_at: None,
-                },
-            );
+            let confirmed = Seating {
+                room: number,
+                reserved_at: None,
+            };
+            if self.seated.insert(player.clone(), confirmed) != Some(confirmed) {
+                self.dirty.seats.insert(player.clone());
+            }
         }
         if humans == 0 {
             self.rooms.remove(&number);
@@ -504,5 +595,138 @@ mod tests {
             assert_eq!(&mms[shard].assign(2, player, None, 1).room, room);
         }
         assert_eq!(mms.iter().map(Matchmaker::online).sum::<u64>(), 400);
+    }
+
+    /// The rows a run of [`Changes`] left in storage.
+    #[derive(Default)]
+    struct Stored {
+        next_room: u64,
+        rooms: BTreeMap<u64, RoomEstimate>,
+        seats: BTreeMap<String, Seating>,
+    }
+
+    impl Stored {
+        fn apply(&mut self, changes: Changes) {
+            if let Some(next) = changes.next_room {
+                self.next_room = next;
+            }
+            for (n, row) in changes.rooms {
+                match row {
+                    Some(e) => self.rooms.insert(n, e),
+                    None => self.rooms.remove(&n),
+                };
+            }
+            for (p, row) in changes.seats {
+                match row {
+                    Some(s) => self.seats.insert(p, s),
+                    None => self.seats.remove(&p),
+                };
+            }
+        }
+
+        fn restore(&self) -> Matchmaker {
+            Matchmaker::restore(
+                GameKind::Rps,
+                0,
+                self.next_room,
+                self.rooms.clone(),
+                self.seats.clone(),
+            )
+        }
+    }
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Assign {
+            player: u8,
+            refused: Option<u8>,
+        },
+        Report {
+            room: u8,
+            players: Vec<u8>,
+            version: u8,
+        },
+    }
+
+    fn op() -> impl proptest::strategy::Strategy<Value = Op> {
+        use proptest::prelude::*;
+        prop_oneof![
+            (0u8..12, proptest::option::of(0u8..6))
+                .prop_map(|(player, refused)| Op::Assign { player, refused }),
+            (0u8..6, proptest::collection::vec(0u8..12, 0..3), 0u8..8).prop_map(
+                |(room, players, version)| Op::Report {
+                    room,
+                    players,
+                    version
+                }
+            ),
+        ]
+    }
+
+    proptest::proptest! {
+        /// Storing only the rows each request touched loses nothing: after any run of
+        /// joins, refusals and reports, what storage holds restores the same matchmaker,
+        /// which then answers the next join the same way.
+        #[test]
+        fn stored_changes_restore_the_same_matchmaker(
+            ops in proptest::collection::vec(op(), 1..60),
+        ) {
+            let mut live = Matchmaker::default();
+            let mut stored = Stored::default();
+            for (t, op) in ops.into_iter().enumerate() {
+                let now = t as u64 * 1_000;
+                match op {
+                    Op::Assign { player, refused } => {
+                        let refused = refused.map(|r| format!("rps-0-{r}"));
+                        live.assign(2, &format!("guest:{player}"), refused.as_deref(), now);
+                    }
+                    Op::Report { room, players, version } => {
+                        let players: Vec<String> =
+                            players.iter().map(|p| format!("guest:{p}")).collect();
+                        let report = CapacityReport {
+                            room: format!("rps-0-{room}"),
+                            free: 2usize.saturating_sub(players.len()),
+                            humans: players.len() as u64,
+                            version: u64::from(version),
+                            players,
+                        };
+                        live.report(&report, now);
+                    }
+                }
+                stored.apply(live.take_changes());
+                proptest::prop_assert_eq!(&stored.restore(), &live);
+            }
+            let mut restored = stored.restore();
+            proptest::prop_assert_eq!(
+                restored.assign(2, "guest:new", None, u64::MAX / 2),
+                live.assign(2, "guest:new", None, u64::MAX / 2)
+            );
+        }
+    }
+
+    #[test]
+    fn a_room_reported_before_it_was_known_is_never_opened_again() {
+        // E.g. the matchmaker lost its state while rooms kept playing.
+        let mut mm = Matchmaker::default();
+        report(&mut mm, "rps-0-0", 0, 2, 4);
+        report(&mut mm, "rps-0-1", 1, 1, 2);
+        assert_eq!(assign(&mut mm, None).room, "rps-0-1");
+        assert_eq!(assign(&mut mm, None).room, "rps-0-2");
+        assert_eq!(mm.online(), 5);
+    }
+
+    #[test]
+    fn a_join_into_a_full_shard_changes_only_its_own_rows() {
+        let mut mm = Matchmaker::default();
+        for i in 0..100 {
+            mm.assign(2, &format!("guest:{i}"), None, 0);
+        }
+        mm.take_changes();
+        mm.assign(2, "guest:late", None, 0);
+        let changes = mm.take_changes();
+        assert_eq!(changes.next_room, Some(51));
+        assert_eq!(changes.rooms.len(), 1, "one room written, not fifty");
+        assert_eq!(changes.seats.len(), 1, "one seat written, not a hundred");
+        assert!(mm.take_changes().is_empty());
     }
 }

@@ -2,19 +2,36 @@
 //!
 //! One instance per shard (named `matchmaker-<n>`, `MATCHMAKER_SHARDS` of them) serves
 //! the joins of the players that hash to it. Its input gate runs one request at a time,
-//! which is what makes "first room that is not full" race-free. Its state is
-//! small (one entry per room with people in it) and is stored after every change, so a
-//! restart of the runtime loses no reservations.
+//! which is what makes "first room that is not full" race-free. Its state (one row per
+//! room with people in it, one per seated player) lives in SQLite; each request writes
+//! only the rows it changed ([`Changes`]), in the same synchronous stretch as the change,
+//! so the runtime commits them together and a restart loses no reservation.
 
 use std::cell::RefCell;
 
-use worker::{durable_object, DurableObject, Env, Request, Response, State};
+use serde::Deserialize;
+use worker::{durable_object, DurableObject, Env, Request, Response, SqlStorage, State};
 
 use super::{now_ms, vars};
-use crate::matchmaker::{AssignRequest, CapacityReport, Matchmaker};
+use crate::matchmaker::{
+    AssignRequest, CapacityReport, Changes, Matchmaker, RoomEstimate, Seating,
+};
 use crate::protocol::GameKind;
 
-const MATCHMAKER_KEY: &str = "matchmaker";
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS mm_meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS mm_rooms (
+  number INTEGER PRIMARY KEY,
+  free INTEGER NOT NULL,
+  humans INTEGER NOT NULL,
+  version INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS mm_seats (
+  player TEXT PRIMARY KEY,
+  room INTEGER NOT NULL,
+  reserved_at INTEGER
+);
+";
 
 #[durable_object]
 pub struct ArenaMatchmaker {
@@ -80,11 +97,12 @@ impl DurableObject for ArenaMatchmaker {
         let Some(answer) = answer else {
             return Response::error("not found", 404);
         };
-        let json = match self.matchmaker.borrow().as_ref() {
-            Some(mm) => serde_json::to_string(mm)?,
-            None => return Ok(answer),
-        };
-        self.state.storage().put(MATCHMAKER_KEY, json).await?;
+        let changes = self.with(Matchmaker::take_changes);
+        if let Err(err) = store(&self.state.storage().sql(), &changes) {
+            // Memory is ahead of storage now: forget it, the next request reloads.
+            self.matchmaker.borrow_mut().take();
+            return Err(err);
+        }
         Ok(answer)
     }
 }
@@ -95,10 +113,36 @@ impl ArenaMatchmaker {
         if self.matchmaker.borrow().is_some() {
             return Ok(());
         }
-        let stored: Option<String> = self.state.storage().get(MATCHMAKER_KEY).await?;
-        let loaded = stored
-            .and_then(|json| serde_json::from_str(&json).ok())
-            .unwrap_or_else(|| Matchmaker::new(game, shard));
+        let sql = self.state.storage().sql();
+        sql.exec(SCHEMA, None)?;
+        let next_room: Vec<Number> = sql
+            .exec(
+                "SELECT value AS n FROM mm_meta WHERE name = 'next_room'",
+                None,
+            )?
+            .to_array()?;
+        let rooms: Vec<RoomRow> = sql.exec("SELECT * FROM mm_rooms", None)?.to_array()?;
+        let seats: Vec<SeatRow> = sql.exec("SELECT * FROM mm_seats", None)?.to_array()?;
+        let loaded = Matchmaker::restore(
+            game,
+            shard,
+            next_room.first().map_or(0, |n| n.n as u64),
+            rooms.into_iter().map(|r| {
+                let estimate = RoomEstimate {
+                    free: r.free as usize,
+                    humans: r.humans as u64,
+                    version: r.version as u64,
+                };
+                (r.number as u64, estimate)
+            }),
+            seats.into_iter().map(|s| {
+                let seating = Seating {
+                    room: s.room as u64,
+                    reserved_at: s.reserved_at.map(|at| at as u64),
+                };
+                (s.player, seating)
+            }),
+        );
         self.matchmaker.borrow_mut().get_or_insert(loaded);
         Ok(())
     }
@@ -109,4 +153,66 @@ impl ArenaMatchmaker {
             .borrow_mut()
             .get_or_insert_with(Matchmaker::default))
     }
+}
+
+/// Writes the rows `changes` names (no `.await` in between: one implicit transaction).
+fn store(sql: &SqlStorage, changes: &Changes) -> worker::Result<()> {
+    if let Some(next) = changes.next_room {
+        sql.exec(
+            "INSERT OR REPLACE INTO mm_meta (name, value) VALUES ('next_room', ?)",
+            vec![(next as i64).into()],
+        )?;
+    }
+    for (number, row) in &changes.rooms {
+        let number = (*number as i64).into();
+        match row {
+            Some(e) => sql.exec(
+                "INSERT OR REPLACE INTO mm_rooms (number, free, humans, version) VALUES (?, ?, ?, ?)",
+                vec![
+                    number,
+                    (e.free as i64).into(),
+                    (e.humans as i64).into(),
+                    (e.version as i64).into(),
+                ],
+            )?,
+            None => sql.exec("DELETE FROM mm_rooms WHERE number = ?", vec![number])?,
+        };
+    }
+    for (player, row) in &changes.seats {
+        let player = player.as_str().into();
+        match row {
+            Some(s) => sql.exec(
+                "INSERT OR REPLACE INTO mm_seats (player, room, reserved_at) VALUES (?, ?, ?)",
+                vec![
+                    player,
+                    (s.room as i64).into(),
+                    s.reserved_at.map(|at| at as i64).into(),
+                ],
+            )?,
+            None => sql.exec("DELETE FROM mm_seats WHERE player = ?", vec![player])?,
+        };
+    }
+    Ok(())
+}
+
+// Rows as SQLite hands them over (its integers arrive as JS numbers).
+
+#[derive(Deserialize)]
+struct Number {
+    n: f64,
+}
+
+#[derive(Deserialize)]
+struct RoomRow {
+    number: f64,
+    free: f64,
+    humans: f64,
+    version: f64,
+}
+
+#[derive(Deserialize)]
+struct SeatRow {
+    player: String,
+    room: f64,
+    reserved_at: Option<f64>,
 }
