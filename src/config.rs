@@ -49,6 +49,11 @@ pub struct RoomConfig {
     /// 1000..=3600000, default 60000).
     #[serde(default = "defaults::chat_announce_ms")]
     pub chat_announce_ms: u64,
+    /// A settled round's record waits up to this long to go to the stats shards in one
+    /// batch with the room's next ones (`STATS_FLUSH_MS`, 0..=60000, default 10000; 0
+    /// sends each at once). Fewer, larger deliveries keep busy rooms' alarms short.
+    #[serde(default = "defaults::stats_flush_ms")]
+    pub stats_flush_ms: u64,
 }
 
 /// Defaults of the fields added after rooms were first stored.
@@ -71,6 +76,9 @@ mod defaults {
     pub fn chat_announce_ms() -> u64 {
         60_000
     }
+    pub fn stats_flush_ms() -> u64 {
+        10_000
+    }
 }
 
 impl Default for RoomConfig {
@@ -88,6 +96,7 @@ impl Default for RoomConfig {
             dig_turn_ms: defaults::dig_turn_ms(),
             chat_room_size: defaults::chat_room_size(),
             chat_announce_ms: defaults::chat_announce_ms(),
+            stats_flush_ms: defaults::stats_flush_ms(),
         }
     }
 }
@@ -153,6 +162,7 @@ impl RoomConfig {
                 3_600_000,
                 defaults.chat_announce_ms,
             ),
+            stats_flush_ms: read("STATS_FLUSH_MS", 0, 60_000, defaults.stats_flush_ms),
         };
         // Gold on at most half the board, so numbers mean something.
         let cells = u32::from(config.dig_board) * u32::from(config.dig_board);
@@ -181,8 +191,13 @@ mod tests {
             "ROOM_SIZE" => Some("3".into()),
             "ROUND_MS" => Some("fast".into()),
             "BOT_WAIT_MS" => Some(" 250 ".into()),
+            "STATS_FLUSH_MS" => Some("0".into()),
             _ => None,
         });
+        assert_eq!(
+            config.stats_flush_ms, 0,
+            "0 is allowed: every record at once"
+        );
         assert_eq!(config.size, 3);
         assert_eq!(config.round_ms, RoomConfig::default().round_ms);
         assert_eq!(config.bot_wait_ms, 250);

@@ -33,8 +33,9 @@ use crate::protocol::{
 };
 use crate::stats::{RecordLine, RoundRecord};
 
-/// How long a settled round's record waits for the stats shards to confirm it before
-/// it is sent again.
+/// How long records sent to the stats shards wait for their confirmation before they
+/// are sent again, at least (the batching window, [`RoomConfig::stats_flush_ms`], if
+/// longer).
 pub const RECORD_RETRY_MS: u64 = 2_000;
 /// Records kept for delivery at most (a stats outage longer than this many rounds
 /// loses the oldest).
@@ -74,9 +75,10 @@ pub enum Effect {
         /// player's next connection back to their seat.
         players: Vec<PlayerId>,
     },
-    /// Deliver this settled round to the stats shards, then call [`Room::recorded`].
-    /// Until then it is sent again every [`RECORD_RETRY_MS`]; the shards ignore repeats.
-    Record(RoundRecord),
+    /// Deliver these settled rounds to the stats shards, then call [`Room::recorded`]
+    /// for each. Until then they are sent again (after [`RECORD_RETRY_MS`] at least);
+    /// the shards ignore repeats.
+    Records(Vec<RoundRecord>),
 }
 
 /// A connection could not be seated: every seat is taken.
@@ -231,9 +233,10 @@ pub struct Room {
     /// Settled rounds the stats shards have not confirmed yet.
     #[serde(default)]
     unrecorded: Vec<RoundRecord>,
-    /// When to send the unconfirmed records again.
-    #[serde(default)]
-    record_retry_at: Option<u64>,
+    /// When the unconfirmed records must be sent (again), at the latest; see
+    /// [`Room::send_records_if_due`].
+    #[serde(default, alias = "record_retry_at")]
+    records_due_at: Option<u64>,
     /// The last frame changed nothing worth storing (see [`Room::last_frame_ephemeral`]).
     #[serde(skip)]
     ephemeral: Transient,
@@ -265,7 +268,7 @@ impl Room {
             rng_state: seed,
             incarnation: seed,
             unrecorded: Vec::new(),
-            record_retry_at: None,
+            records_due_at: None,
             ephemeral: Transient(false),
         }
     }
@@ -290,7 +293,7 @@ impl Room {
     pub fn recorded(&mut self, round_id: &str) {
         self.unrecorded.retain(|r| r.round_id != round_id);
         if self.unrecorded.is_empty() {
-            self.record_retry_at = None;
+            self.records_due_at = None;
         }
     }
 
@@ -330,7 +333,7 @@ impl Room {
         per_seat
             .chain(watchers)
             .chain(self.game.get().next_deadline())
-            .chain(self.record_retry_at)
+            .chain(self.records_due_at)
             .min()
     }
 
@@ -753,11 +756,8 @@ impl Room {
                 code: CloseCode::HeartbeatTimeout,
             });
         }
+        // (Sends records that are due, too: see the end of `with_game`.)
         self.with_game(now, &mut out, |game, t| game.tick(t));
-        if self.record_retry_at.is_some_and(|at| at <= now) {
-            out.extend(self.unrecorded.iter().cloned().map(Effect::Record));
-            self.record_retry_at = Some(now + RECORD_RETRY_MS);
-        }
         out
     }
 
@@ -831,10 +831,31 @@ impl Room {
             if self.unrecorded.len() == MAX_UNRECORDED {
                 self.unrecorded.remove(0);
             }
-            self.unrecorded.push(record.clone());
-            self.record_retry_at = Some(now + RECORD_RETRY_MS);
-            out.push(Effect::Record(record));
+            self.unrecorded.push(record);
+            let due = now + self.config.stats_flush_ms;
+            self.records_due_at = Some(self.records_due_at.map_or(due, |at| at.min(due)));
         }
+        self.send_records_if_due(now, out);
+    }
+
+    /// Hands the unconfirmed records to the shell in one batch when they are due, or
+    /// early when the room is awake anyway and the oldest has waited half the batching
+    /// window: deliveries ride on the alarms and frames the room handles regardless,
+    /// instead of waking it on their own.
+    fn send_records_if_due(&mut self, now: u64, out: &mut Vec<Effect>) {
+        let Some(due) = self.records_due_at else {
+            return;
+        };
+        if now + self.config.stats_flush_ms / 2 < due {
+            return;
+        }
+        if self.unrecorded.is_empty() {
+            self.records_due_at = None;
+            return;
+        }
+        out.push(Effect::Records(self.unrecorded.clone()));
+        let retry = RECORD_RETRY_MS.max(self.config.stats_flush_ms);
+        self.records_due_at = Some(now + retry);
     }
 
     /// The seat's connection is gone; hold the seat for the grace window.

@@ -19,6 +19,8 @@ fn config(size: usize) -> RoomConfig {
         bot_wait_ms: BOT_WAIT,
         heartbeat_timeout_ms: HEARTBEAT,
         resume_grace_ms: GRACE,
+        // Records go out the moment a round settles; batching has tests of its own.
+        stats_flush_ms: 0,
         ..RoomConfig::default()
     }
 }
@@ -56,10 +58,8 @@ fn profile(name: &str) -> Profile {
 /// record the room hands out is delivered and confirmed at once.
 fn tick(room: &mut Room, now: u64) -> Vec<Effect> {
     let out = room.tick(now);
-    for effect in &out {
-        if let Effect::Record(record) = effect {
-            room.recorded(&record.round_id);
-        }
+    for record in records(&out) {
+        room.recorded(&record.round_id);
     }
     out
 }
@@ -748,9 +748,10 @@ fn records(effects: &[Effect]) -> Vec<crate::stats::RoundRecord> {
     effects
         .iter()
         .filter_map(|e| match e {
-            Effect::Record(r) => Some(r.clone()),
+            Effect::Records(batch) => Some(batch.clone()),
             _ => None,
         })
+        .flatten()
         .collect()
 }
 
@@ -804,6 +805,95 @@ fn a_record_survives_storage_and_outlives_its_players() {
     let mut room: Room = serde_json::from_str(&serde_json::to_string(&room).unwrap()).unwrap();
     assert_eq!(room.next_deadline(), Some(ROUND + RECORD_RETRY_MS));
     assert_eq!(records(&room.tick(ROUND + RECORD_RETRY_MS)), first);
+}
+
+/// Plays rounds back to back in a full room of 2 (both join again right after each
+/// result, as clients do), confirming nothing. Returns the effects of each wake-up with
+/// its time.
+fn rounds_back_to_back(room: &mut Room, rounds: usize) -> Vec<(u64, Vec<Effect>)> {
+    let mut wakes = Vec::new();
+    for _ in 0..rounds {
+        let deadline = room.next_deadline().expect("a round is running");
+        for c in ["c0", "c1"] {
+            room.note_ping(c, deadline);
+        }
+        let mut out = room.tick(deadline);
+        for c in ["c0", "c1"] {
+            out.extend(room.receive(deadline + 10, c, r#"{"type":"join"}"#));
+        }
+        wakes.push((deadline, out));
+    }
+    wakes
+}
+
+#[test]
+fn records_of_busy_rooms_go_out_in_batches_on_wake_ups_the_room_has_anyway() {
+    let flush = 4 * ROUND;
+    let mut room = Room::new(
+        "rps-0",
+        RoomConfig {
+            stats_flush_ms: flush,
+            ..config(2)
+        },
+        7,
+    );
+    join(&mut room, 0, "c0");
+    join(&mut room, 0, "c1");
+    let wakes = rounds_back_to_back(&mut room, 6);
+    // Round 1 settles at ROUND; its record may wait until ROUND + flush, and goes out
+    // at the first wake-up after half of that: round 3's settlement, with rounds 2 and 3.
+    let batches: Vec<(u64, Vec<String>)> = wakes
+        .iter()
+        .filter(|(_, out)| !records(out).is_empty())
+        .map(|(at, out)| (*at, records(out).into_iter().map(|r| r.round_id).collect()))
+        .collect();
+    let first_settled = wakes[0].0;
+    let (at, ids) = &batches[0];
+    assert!(*at >= first_settled + flush / 2 && *at <= first_settled + flush);
+    assert_eq!(ids, &["rps-0:7:1", "rps-0:7:2", "rps-0:7:3"]);
+    // Unconfirmed, they are sent again (with the newer ones) no sooner than the retry
+    // wait allows.
+    let (again_at, again) = &batches[1];
+    assert!(*again_at >= at + RECORD_RETRY_MS.max(flush) / 2);
+    assert!(again.starts_with(ids));
+    // The room never woke up just for the records: every wake-up was a round's end.
+    for (at, _) in &wakes {
+        assert_eq!(
+            (at - ROUND) % (ROUND + 10),
+            0,
+            "a wake-up at {at} for records only"
+        );
+    }
+}
+
+#[test]
+fn a_quiet_room_still_sends_its_records_by_the_deadline() {
+    let flush = 2 * ROUND; // sooner than the heartbeat deadline
+    let mut room = Room::new(
+        "rps-0",
+        RoomConfig {
+            stats_flush_ms: flush,
+            ..config(2)
+        },
+        7,
+    );
+    join(&mut room, 0, "c0");
+    join(&mut room, 0, "c1");
+    room.note_ping("c0", ROUND);
+    room.note_ping("c1", ROUND);
+    assert!(
+        records(&tick(&mut room, ROUND)).is_empty(),
+        "held for a batch"
+    );
+    // Nobody plays on: the room's next wake-up is the records' deadline.
+    assert_eq!(room.next_deadline(), Some(ROUND + flush));
+    let out = tick(&mut room, ROUND + flush);
+    assert_eq!(records(&out).len(), 1);
+    assert_eq!(
+        room.next_deadline(),
+        Some(ROUND + HEARTBEAT),
+        "confirmed: nothing owed"
+    );
 }
 
 // ---- identity: one seat per player ----

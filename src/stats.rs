@@ -67,6 +67,24 @@ impl RoundRecord {
     }
 }
 
+/// A batch of records split by stats shard: each shard touched, once, in order, with
+/// the parts of the records that concern its players (one request per shard).
+pub fn batch_by_shard(records: &[RoundRecord], shards: u32) -> Vec<(u32, Vec<RoundRecord>)> {
+    let mut touched: Vec<u32> = records.iter().flat_map(|r| r.shards(shards)).collect();
+    touched.sort_unstable();
+    touched.dedup();
+    touched
+        .into_iter()
+        .map(|shard| {
+            let parts = records
+                .iter()
+                .filter_map(|r| r.for_shard(shard, shards))
+                .collect();
+            (shard, parts)
+        })
+        .collect()
+}
+
 /// Everything we keep about a player.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlayerStats {
@@ -221,6 +239,47 @@ mod tests {
             round_id: id.into(),
             lines,
         }
+    }
+
+    #[test]
+    fn a_batch_reaches_each_shard_once_with_exactly_its_players_lines() {
+        let shards = 4;
+        let players: Vec<String> = (0..12).map(|i| format!("guest:{i}")).collect();
+        let batch: Vec<RoundRecord> = (0..5)
+            .map(|r| {
+                let lines = (0..3)
+                    .map(|k| line(&players[(r * 3 + k) % players.len()], 1, 1))
+                    .collect();
+                round(&format!("rps-0-0:a:{r}"), lines)
+            })
+            .collect();
+        let split = batch_by_shard(&batch, shards);
+        let touched: Vec<u32> = split.iter().map(|(s, _)| *s).collect();
+        let mut expected: Vec<u32> = players.iter().map(|p| shard_of(p, shards)).collect();
+        expected.sort_unstable();
+        expected.dedup();
+        assert_eq!(touched, expected, "each touched shard once, in order");
+        // Every line lands exactly once, at its player's shard, under its round id.
+        let mut delivered: Vec<(String, String)> = Vec::new();
+        for (shard, parts) in &split {
+            for part in parts {
+                for l in &part.lines {
+                    assert_eq!(shard_of(&l.player, shards), *shard);
+                    delivered.push((part.round_id.clone(), l.player.clone()));
+                }
+            }
+        }
+        let mut sent: Vec<(String, String)> = batch
+            .iter()
+            .flat_map(|r| {
+                r.lines
+                    .iter()
+                    .map(|l| (r.round_id.clone(), l.player.clone()))
+            })
+            .collect();
+        delivered.sort();
+        sent.sort();
+        assert_eq!(delivered, sent);
     }
 
     #[test]

@@ -12,6 +12,8 @@ import { startServer } from './support/server.mjs';
 const VARS = {
   ROUND_MS: 1200, BOT_WAIT_MS: 600000, RESUME_GRACE_MS: 30000,
   STATS_SHARDS: 4, DEBUG_ROUTES: 1, DEBUG_FAIL_ALARM_ONCE: 1,
+  // Rounds of 1.2 s within a 3 s window: records reach the shards in batches.
+  STATS_FLUSH_MS: 3000,
 };
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 

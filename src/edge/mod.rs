@@ -22,7 +22,7 @@ const STATS_BINDING: &str = "STATS";
 /// Internal URLs between the Worker and its Durable Objects. The host is never
 /// resolved: a stub's `fetch` delivers the request to the object whatever it says.
 const ROOM_CONNECT_URL: &str = "https://room.internal/connect";
-const STATS_RECORD_URL: &str = "https://stats.internal/record";
+const STATS_RECORD_URL: &str = "https://stats.internal/records";
 
 /// The name of stats shard `n`.
 fn stats_shard(n: u32) -> String {

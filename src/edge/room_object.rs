@@ -29,7 +29,7 @@ use crate::matchmaker::{owner_of_room, CapacityReport};
 use crate::protocol::GameKind;
 use crate::protocol::{CloseCode, ErrorCode, PING_FRAME, PONG_FRAME};
 use crate::room::{Effect, Profile, Room};
-use crate::stats::RoundRecord;
+use crate::stats::{batch_by_shard, RoundRecord};
 
 /// Storage key of the serialised [`Room`].
 const ROOM_KEY: &str = "room";
@@ -180,7 +180,7 @@ impl DurableObject for ArenaRoom {
             // Test hook (`DEBUG_FAIL_ALARM_ONCE=1`): the first alarm that settles a round
             // delivers its record, "crashes" before noting the confirmation and fails,
             // so the platform retries the alarm and the record is delivered again.
-            let settles = effects.iter().any(|e| matches!(e, Effect::Record(_)));
+            let settles = effects.iter().any(|e| matches!(e, Effect::Records(_)));
             if settles && vars::flag(&self.env, "DEBUG_FAIL_ALARM_ONCE") && !self.failed_alarm.get()
             {
                 self.failed_alarm.set(true);
@@ -410,7 +410,7 @@ impl ArenaRoom {
                     version,
                     players,
                 }),
-                Effect::Record(record) => records.push(record),
+                Effect::Records(batch) => records = batch,
             }
         }
         for report in reports {
@@ -419,19 +419,17 @@ impl ArenaRoom {
                 worker::console_warn!("capacity report for {} failed: {err}", report.room);
             }
         }
-        let mut confirmed = Vec::new();
-        for record in records {
-            match self.deliver(&record).await {
-                Ok(()) => confirmed.push(record.round_id),
-                // The room keeps the record and sends it again (see `Room::tick`).
-                Err(err) => {
-                    worker::console_warn!("record {} not delivered: {err}", record.round_id)
-                }
-            }
+        if records.is_empty() {
+            return Ok(());
         }
-        if note_confirmations && !confirmed.is_empty() {
+        if let Err(err) = self.deliver(&records).await {
+            // The room keeps the records and sends them again (see `Room::tick`).
+            worker::console_warn!("{} round records not delivered: {err}", records.len());
+            return Ok(());
+        }
+        if note_confirmations {
             self.with_room(|room| {
-                confirmed.iter().for_each(|id| room.recorded(id));
+                records.iter().for_each(|r| room.recorded(&r.round_id));
                 Vec::new()
             });
             self.persist(now).await?;
@@ -467,21 +465,25 @@ impl ArenaRoom {
         Ok(Some(name))
     }
 
-    /// Sends each stats shard its part of `record`; Ok when every shard confirmed.
-    async fn deliver(&self, record: &RoundRecord) -> worker::Result<()> {
-        let shards = vars::stats_shards(&self.env);
+    /// Sends each stats shard its part of `records`, all shards at once; Ok when every
+    /// shard confirmed.
+    async fn deliver(&self, records: &[RoundRecord]) -> worker::Result<()> {
         let namespace = self.env.durable_object(super::STATS_BINDING)?;
-        for shard in record.shards(shards) {
-            let Some(part) = record.for_shard(shard, shards) else {
-                continue;
-            };
-            let stub = namespace.get_by_name(&stats_shard(shard))?;
-            let resp = post_json(&stub, STATS_RECORD_URL, &part).await?;
-            if resp.status_code() != 200 {
-                return Err(format!("stats shard {shard} answered {}", resp.status_code()).into());
-            }
-        }
-        Ok(())
+        let namespace = &namespace;
+        let sends = batch_by_shard(records, vars::stats_shards(&self.env))
+            .into_iter()
+            .map(|(shard, parts)| async move {
+                let stub = namespace.get_by_name(&stats_shard(shard))?;
+                let resp = post_json(&stub, STATS_RECORD_URL, &parts).await?;
+                match resp.status_code() {
+                    200 => Ok(()),
+                    status => Err(format!("stats shard {shard} answered {status}").into()),
+                }
+            });
+        futures_util::future::join_all(sends)
+            .await
+            .into_iter()
+            .collect()
     }
 
     /// A spectator's socket: attached to the room (hibernatable, like players'), or, for

@@ -6,8 +6,8 @@
 //! writes, so the runtime commits it as one transaction: a record is applied whole or
 //! not at all.
 //!
-//! - `POST /record` (from rooms): a [`RoundRecord`], applied idempotently →
-//!   [`crate::stats::Recorded`].
+//! - `POST /records` (from rooms): a batch of [`RoundRecord`]s, each applied
+//!   idempotently → [`crate::stats::Recorded`] (summed over the batch).
 //! - `GET /player?id=…`: one player's [`PlayerStats`] (404 if none).
 //! - `GET /top?limit=…`: this shard's best players, in leaderboard order.
 //! - `GET /higher?total=…`: how many players here have a higher total.
@@ -19,7 +19,7 @@ use serde::Deserialize;
 use worker::{durable_object, DurableObject, Env, Request, Response, SqlStorage, State};
 
 use super::now_ms;
-use crate::stats::{record, PlayerStats, RoundRecord, StatsStore};
+use crate::stats::{record, PlayerStats, Recorded, RoundRecord, StatsStore};
 
 /// Applied-round marks older than this are pruned: retries happen within minutes.
 const MARK_TTL_MS: u64 = 24 * 3600 * 1000;
@@ -74,11 +74,16 @@ impl DurableObject for ArenaStats {
                 .map(|(_, v)| v.into_owned())
         };
         match url.path() {
-            "/record" => {
-                let rec: RoundRecord = req.json().await?;
+            "/records" => {
+                let batch: Vec<RoundRecord> = req.json().await?;
                 let now = now_ms();
                 let mut store = SqlStats { sql: &sql, now };
-                let done = record(&mut store, &rec);
+                let mut done = Recorded::default();
+                for rec in &batch {
+                    let one = record(&mut store, rec);
+                    done.applied += one.applied;
+                    done.duplicates += one.duplicates;
+                }
                 if done.duplicates > 0 {
                     sql.exec(
                         "INSERT INTO counters (name, value) VALUES ('duplicates', ?)
