@@ -14,6 +14,9 @@
 #   BENCH_ROUND_MS  ROUND_MS for both servers (default 1000)
 #   BENCH_OUT       where reports and logs go (default bench/results/<time>)
 #   BENCH_LOG_LEVEL wrangler's --log-level (default warn; `log` or `debug` to see more)
+#   BENCH_CPU_PROFILE  seconds of CPU profile to record from each server's isolate at the
+#                   start of the load (bench/cpuprofile.mjs; <target>.profile.txt lists the
+#                   hottest functions; wasm names need a build that keeps them, see there)
 #   BENCH_OURS_VARS extra settings for Edge Arena only, space-separated KEY:VALUE
 #                   (e.g. "MATCHMAKER_SHARDS:4"; see bench/shards.sh)
 # Anything after `--` goes to the load generator as it is (see
@@ -176,6 +179,7 @@ start() {
   fi
   PORT="$(free_port)"
   inspector="$(free_port)"
+  INSPECTOR="$inspector"
   persist="$(mktemp -d "/tmp/edge-arena-bench-$name-state.XXXXXX")"
   TMPDIRS+=("$persist")
   log="$OUT/$name.wrangler.log"
@@ -225,9 +229,18 @@ for target in $TARGETS; do
   esac
   start "$target" "$dir"
   say "$target: scenarios $SCENARIO (profile $PROFILE)"
+  profiler=""
+  if [ -n "${BENCH_CPU_PROFILE:-}" ]; then
+    node "$BENCH/cpuprofile.mjs" "$INSPECTOR" "$BENCH_CPU_PROFILE" "$OUT/$target.cpuprofile" \
+      >"$OUT/$target.profile.txt" 2>&1 &
+    profiler=$!
+  fi
   nice -n 5 "$LOADGEN" run --url "http://127.0.0.1:$PORT" --label "$target" \
     --scenario "$SCENARIO" --server-pgid "$PGID" --json "$OUT/$target.json" \
     "${SIZES[@]}" "${EXTRA[@]}" | tee "$OUT/$target.txt"
+  if [ -n "$profiler" ]; then
+    wait "$profiler" || say "$target: the CPU profile failed (see $OUT/$target.profile.txt)"
+  fi
   stop_all
   # Each server on a quiet machine: let the last one's processes finish exiting.
   sleep 1

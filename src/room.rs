@@ -230,8 +230,11 @@ pub struct Room {
     /// lost), so round ids stay unique: `<name>:<incarnation>:<round>`.
     #[serde(default)]
     incarnation: u64,
-    /// Settled rounds the stats shards have not confirmed yet.
-    #[serde(default)]
+    /// Settled rounds the stats shards have not confirmed yet. Stored apart from the
+    /// room ([`Room::outbox`], [`Room::with_outbox`]): it changes once per round, the
+    /// rest of the room several times, and keeping it out keeps those writes small.
+    /// (Read here from rooms stored before that.)
+    #[serde(default, skip_serializing)]
     unrecorded: Vec<RoundRecord>,
     /// When the unconfirmed records must be sent (again), at the latest; see
     /// [`Room::send_records_if_due`].
@@ -287,6 +290,19 @@ impl Room {
 
     pub fn game(&self) -> GameKind {
         self.game.kind()
+    }
+
+    /// The records the stats shards have not confirmed yet, for storage.
+    pub fn outbox(&self) -> &[RoundRecord] {
+        &self.unrecorded
+    }
+
+    /// This room, read back from storage, with its stored [`Room::outbox`].
+    pub fn with_outbox(mut self, outbox: Vec<RoundRecord>) -> Room {
+        if !outbox.is_empty() {
+            self.unrecorded = outbox;
+        }
+        self
     }
 
     /// The stats shards confirmed the record of `round_id`: stop sending it.
@@ -839,14 +855,18 @@ impl Room {
     }
 
     /// Hands the unconfirmed records to the shell in one batch when they are due, or
-    /// early when the room is awake anyway and the oldest has waited half the batching
-    /// window: deliveries ride on the alarms and frames the room handles regardless,
-    /// instead of waking it on their own.
+    /// early when the room is awake anyway and they have waited long enough: between
+    /// half the batching window and all of it, at a point of the room's own (from its
+    /// incarnation), so rooms whose rounds run in step do not all deliver at once.
+    /// Deliveries ride on the alarms and frames the room handles regardless, instead
+    /// of waking it on their own.
     fn send_records_if_due(&mut self, now: u64, out: &mut Vec<Effect>) {
         let Some(due) = self.records_due_at else {
             return;
         };
-        if now + self.config.stats_flush_ms / 2 < due {
+        let half = self.config.stats_flush_ms / 2;
+        let early = half - self.incarnation % (half + 1);
+        if now + early < due {
             return;
         }
         if self.unrecorded.is_empty() {

@@ -64,6 +64,17 @@ fn tick(room: &mut Room, now: u64) -> Vec<Effect> {
     out
 }
 
+/// `room` written to storage as the shell writes it (the room and its outbox of
+/// records under separate keys, both JSON) and read back.
+fn stored_and_loaded(room: &Room) -> Room {
+    let json = serde_json::to_string(room).unwrap();
+    let outbox = serde_json::to_string(room.outbox()).unwrap();
+    assert!(!json.contains("unrecorded"), "the outbox is stored apart");
+    serde_json::from_str::<Room>(&json)
+        .unwrap()
+        .with_outbox(serde_json::from_str(&outbox).unwrap())
+}
+
 /// Frames among `effects` addressed to `conn`, in order.
 pub(crate) fn frames_to(effects: &[Effect], conn: &str) -> Vec<ServerFrame> {
     effects
@@ -496,8 +507,7 @@ fn the_room_survives_a_round_trip_through_storage() {
     // hibernation; the reloaded room must behave exactly like the original.
     let (mut room, _, _) = full_room(2);
     choose(&mut room, 10, "c0", "paper");
-    let json = serde_json::to_string(&room).unwrap();
-    let mut reloaded: Room = serde_json::from_str(&json).unwrap();
+    let mut reloaded = stored_and_loaded(&room);
     assert_eq!(reloaded, room);
     assert_eq!(reloaded.tick(ROUND), tick(&mut room, ROUND));
 }
@@ -802,7 +812,7 @@ fn a_record_survives_storage_and_outlives_its_players() {
         room.receive(ROUND + 1, c, r#"{"type":"leave"}"#);
     }
     // Stored and loaded again (hibernation), the empty room still owes the record.
-    let mut room: Room = serde_json::from_str(&serde_json::to_string(&room).unwrap()).unwrap();
+    let mut room = stored_and_loaded(&room);
     assert_eq!(room.next_deadline(), Some(ROUND + RECORD_RETRY_MS));
     assert_eq!(records(&room.tick(ROUND + RECORD_RETRY_MS)), first);
 }
@@ -864,6 +874,39 @@ fn records_of_busy_rooms_go_out_in_batches_on_wake_ups_the_room_has_anyway() {
             "a wake-up at {at} for records only"
         );
     }
+}
+
+#[test]
+fn rooms_playing_in_step_deliver_their_batches_at_different_times() {
+    let flush = 8 * ROUND;
+    let first_batch_at = |seed: u64| {
+        let mut room = Room::new(
+            "rps-0",
+            RoomConfig {
+                stats_flush_ms: flush,
+                ..config(2)
+            },
+            seed,
+        );
+        join(&mut room, 0, "c0");
+        join(&mut room, 0, "c1");
+        let wakes = rounds_back_to_back(&mut room, 12);
+        let settled = wakes[0].0;
+        let at = wakes
+            .iter()
+            .find(|(_, out)| !records(out).is_empty())
+            .map(|(at, _)| *at)
+            .expect("a batch within 12 rounds");
+        assert!(at >= settled + flush / 2 && at <= settled + flush, "{at}");
+        at
+    };
+    let mut times: Vec<u64> = (0..16).map(|seed| first_batch_at(seed * 997)).collect();
+    times.sort_unstable();
+    times.dedup();
+    assert!(
+        times.len() >= 3,
+        "16 rooms in step, batches at only {times:?}"
+    );
 }
 
 #[test]
@@ -1078,9 +1121,7 @@ mod properties {
                     prop_assert!(probe.next_deadline().is_none_or(|next| next > at), "tick({}) left work due", at);
                 }
                 // Serialised and back, the room is the same room (hibernation safety).
-                let json = serde_json::to_string(&room).unwrap();
-                let back: Room = serde_json::from_str(&json).unwrap();
-                prop_assert_eq!(&back, &room);
+                prop_assert_eq!(&stored_and_loaded(&room), &room);
             }
         }
     }

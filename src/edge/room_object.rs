@@ -12,8 +12,15 @@
 //! out the effects (send, close, report capacity), store the room, and point the one
 //! alarm at the room's next deadline. No handler holds a `RefCell` borrow across an
 //! `.await`, so events that interleave at an await see a consistent room.
+//!
+//! Round records go to the stats shards in the background (`waitUntil`): an alarm
+//! handler that waited for them would hold back the room's next alarm, since the
+//! runtime runs one alarm at a time per object. Undelivered records stay in the room's
+//! outbox and are sent again.
 
 use std::cell::{Cell, RefCell};
+use std::ops::Deref;
+use std::rc::Rc;
 
 use wasm_bindgen::{prelude::*, JsCast};
 use worker::{
@@ -33,6 +40,8 @@ use crate::stats::{batch_by_shard, RoundRecord};
 
 /// Storage key of the serialised [`Room`].
 const ROOM_KEY: &str = "room";
+/// Storage key of the room's [`Room::outbox`] (JSON), written only when it changes.
+const OUTBOX_KEY: &str = "records";
 
 #[wasm_bindgen]
 extern "C" {
@@ -51,12 +60,28 @@ extern "C" {
 
 #[durable_object]
 pub struct ArenaRoom {
+    /// Shared with background work (record deliveries) that outlives a handler.
+    shell: Rc<RoomShell>,
+}
+
+impl Deref for ArenaRoom {
+    type Target = Rc<RoomShell>;
+
+    fn deref(&self) -> &Rc<RoomShell> {
+        &self.shell
+    }
+}
+
+/// Everything the object holds; the handlers live on [`ArenaRoom`], the work on this.
+pub struct RoomShell {
     state: State,
     env: Env,
     /// Cache of the stored room; `None` until the first event after a wake-up.
     room: RefCell<Option<Room>>,
     /// The alarm time last set by this instance, to skip redundant `set_alarm` calls.
     armed: Cell<Option<u64>>,
+    /// Round ids of the outbox as last stored, to skip redundant writes of it.
+    stored_outbox: RefCell<Vec<String>>,
     /// Identifies this in-memory instance. A new value after an idle spell proves the
     /// room was hibernated or evicted and rebuilt from storage (see `/status`).
     instance: u64,
@@ -73,14 +98,18 @@ impl DurableObject for ArenaRoom {
             Ok(pair) => state.set_websocket_auto_response(&pair),
             Err(err) => worker::console_error!("auto-response not set: {err:?}"),
         }
-        ArenaRoom {
+        let shell = RoomShell {
             state,
             env,
             room: RefCell::new(None),
             armed: Cell::new(None),
+            stored_outbox: RefCell::new(Vec::new()),
             instance: random_u64(),
             constructed_at: now_ms(),
             failed_alarm: Cell::new(false),
+        };
+        ArenaRoom {
+            shell: Rc::new(shell),
         }
     }
 
@@ -246,18 +275,22 @@ impl DurableObject for ArenaRoom {
     }
 }
 
-impl ArenaRoom {
+impl RoomShell {
     /// Fills the cache from storage. With `create`, a room that was never stored is
     /// created under that name. Returns whether a room is loaded.
     ///
     /// A room read back from storage is reconciled with the sockets the runtime still
     /// holds: after hibernation they are all there, after a restart of the runtime
     /// none are, and the seats whose socket is gone become away (held for a resume).
-    async fn load(&self, create: Option<&str>) -> worker::Result<bool> {
+    async fn load(self: &Rc<Self>, create: Option<&str>) -> worker::Result<bool> {
         if self.room.borrow().is_some() {
             return Ok(true);
         }
         let stored: Option<String> = self.state.storage().get(ROOM_KEY).await?;
+        let outbox: Option<String> = self.state.storage().get(OUTBOX_KEY).await?;
+        let outbox: Vec<RoundRecord> = outbox
+            .and_then(|json| serde_json::from_str(&json).ok())
+            .unwrap_or_default();
         let fresh = || {
             create.map(|name| {
                 let game = GameKind::of_room(name).unwrap_or_default();
@@ -266,7 +299,7 @@ impl ArenaRoom {
             })
         };
         let (loaded, from_storage) = match stored.map(|json| serde_json::from_str::<Room>(&json)) {
-            Some(Ok(room)) => (Some(room), true),
+            Some(Ok(room)) => (Some(room.with_outbox(outbox)), true),
             Some(Err(err)) => {
                 worker::console_error!("stored room unreadable, starting afresh: {err}");
                 (fresh(), false)
@@ -279,6 +312,7 @@ impl ArenaRoom {
             if cache.is_some() {
                 return Ok(true);
             }
+            *self.stored_outbox.borrow_mut() = ids(loaded.as_ref().map_or(&[], Room::outbox));
             *cache = loaded;
         }
         if from_storage {
@@ -359,7 +393,7 @@ impl ArenaRoom {
         self.state.get_tags(ws).into_iter().next()
     }
 
-    async fn drop_connection(&self, ws: &WebSocket) -> worker::Result<()> {
+    async fn drop_connection(self: &Rc<Self>, ws: &WebSocket) -> worker::Result<()> {
         let Some(conn) = self.conn_of(ws) else {
             return Ok(());
         };
@@ -373,14 +407,14 @@ impl ArenaRoom {
 
     /// Stores the room, sets the alarm, then carries out `effects`. Storing first means
     /// nothing a player has seen can be lost to a crash between sending and storing.
-    async fn finish(&self, now: u64, effects: Vec<Effect>) -> worker::Result<()> {
+    async fn finish(self: &Rc<Self>, now: u64, effects: Vec<Effect>) -> worker::Result<()> {
         self.finish_with(now, effects, true).await
     }
 
-    /// [`Self::finish`]; `note_confirmations` false leaves delivered records unconfirmed
-    /// (the alarm test hook).
+    /// [`Self::finish`]; `note_confirmations` false delivers records while the caller
+    /// waits and leaves them unconfirmed (the alarm test hook).
     async fn finish_with(
-        &self,
+        self: &Rc<Self>,
         now: u64,
         effects: Vec<Effect>,
         note_confirmations: bool,
@@ -422,44 +456,80 @@ impl ArenaRoom {
         if records.is_empty() {
             return Ok(());
         }
-        if let Err(err) = self.deliver(&records).await {
-            // The room keeps the records and sends them again (see `Room::tick`).
-            worker::console_warn!("{} round records not delivered: {err}", records.len());
-            return Ok(());
-        }
         if note_confirmations {
-            self.with_room(|room| {
-                records.iter().for_each(|r| room.recorded(&r.round_id));
-                Vec::new()
-            });
-            self.persist(now).await?;
+            let shell = Rc::clone(self);
+            self.state.wait_until(shell.deliver_and_confirm(records));
+        } else if let Err(err) = self.deliver(&records).await {
+            worker::console_warn!("{} round records not delivered: {err}", records.len());
         }
         Ok(())
+    }
+
+    /// Delivers `records` and, once every shard confirmed, drops them from the outbox.
+    /// On failure they stay there and go out again (see `Room::tick`).
+    async fn deliver_and_confirm(self: Rc<Self>, records: Vec<RoundRecord>) {
+        if let Err(err) = self.deliver(&records).await {
+            worker::console_warn!("{} round records not delivered: {err}", records.len());
+            return;
+        }
+        self.with_room(|room| {
+            records.iter().for_each(|r| room.recorded(&r.round_id));
+            Vec::new()
+        });
+        if let Err(err) = self.persist(now_ms()).await {
+            worker::console_warn!("confirmed records not stored: {err}");
+        }
     }
 
     /// Stores the room and points the alarm at its next deadline. Returns the room's
     /// name, or `None` when no room is loaded.
     async fn persist(&self, now: u64) -> worker::Result<Option<String>> {
-        let (json, next, name) = {
+        let (json, outbox, next, name) = {
             let cache = self.room.borrow();
             let Some(room) = cache.as_ref() else {
                 return Ok(None);
             };
+            let stored = self.stored_outbox.borrow();
+            let changed = !room.outbox().iter().map(|r| &r.round_id).eq(stored.iter());
+            let outbox = if changed {
+                Some((ids(room.outbox()), serde_json::to_string(room.outbox())?))
+            } else {
+                None
+            };
             (
                 serde_json::to_string(room)?,
+                outbox,
                 room.next_deadline(),
                 room.name().to_string(),
             )
         };
-        self.state.storage().put(ROOM_KEY, json).await?;
-        if next != self.armed.get() {
-            match next {
-                Some(at) => {
-                    let offset = at.saturating_sub(now) as i64;
-                    self.state.storage().set_alarm(offset).await?;
-                }
-                None => self.state.storage().delete_alarm().await?,
+        // Issued together (one synchronous stretch), so the runtime writes them as one
+        // batch; the outbox first, so a record is never lost between the two.
+        let storage = self.state.storage();
+        let (outbox_ids, outbox_json) = outbox.unzip();
+        let write_outbox = async {
+            match outbox_json {
+                Some(json) => storage.put(OUTBOX_KEY, json).await,
+                None => Ok(()),
             }
+        };
+        let write_room = storage.put(ROOM_KEY, json);
+        let rearm = next != self.armed.get();
+        let set_alarm = async {
+            match next {
+                _ if !rearm => Ok(()),
+                Some(at) => storage.set_alarm(at.saturating_sub(now) as i64).await,
+                None => storage.delete_alarm().await,
+            }
+        };
+        let (outbox, room, alarm) = futures_util::join!(write_outbox, write_room, set_alarm);
+        outbox?;
+        room?;
+        alarm?;
+        if let Some(ids) = outbox_ids {
+            *self.stored_outbox.borrow_mut() = ids;
+        }
+        if rearm {
             self.armed.set(next);
         }
         Ok(Some(name))
@@ -488,7 +558,7 @@ impl ArenaRoom {
 
     /// A spectator's socket: attached to the room (hibernatable, like players'), or, for
     /// a room that does not exist, a plain socket that says so and closes.
-    async fn watch(&self, conn: String, protocol: &str) -> worker::Result<Response> {
+    async fn watch(self: &Rc<Self>, conn: String, protocol: &str) -> worker::Result<Response> {
         if !self.load(None).await? {
             return one_error_socket(
                 ErrorCode::NoSuchRoom,
@@ -517,7 +587,7 @@ impl ArenaRoom {
     }
 
     /// `GET /status`: which instance this is and what it holds.
-    async fn status(&self) -> worker::Result<Response> {
+    async fn status(self: &Rc<Self>) -> worker::Result<Response> {
         let loaded_before = self.room.borrow().is_some();
         self.load(None).await?;
         let room = self.room.borrow();
@@ -540,4 +610,9 @@ impl ArenaRoom {
         post_json(&stub, &url, report).await?;
         Ok(())
     }
+}
+
+/// The round ids of `records`, in order.
+fn ids(records: &[RoundRecord]) -> Vec<String> {
+    records.iter().map(|r| r.round_id.clone()).collect()
 }
