@@ -81,6 +81,20 @@ pub enum Effect {
     Records(Vec<RoundRecord>),
 }
 
+/// Where to point the room's one alarm, given the time it is `armed` for and the
+/// room's `next` deadline: `Some(at)` to set it, `None` to leave it as it is.
+///
+/// An alarm earlier than needed is kept: it wakes the room, which finds nothing due and
+/// points the alarm further. Moving it on every event instead would cost a runtime call
+/// per frame, since each frame pushes its player's heartbeat deadline a little later.
+pub fn alarm_to_set(armed: Option<u64>, next: Option<u64>) -> Option<u64> {
+    match (armed, next) {
+        (None, Some(at)) => Some(at),
+        (Some(armed), Some(at)) if at < armed => Some(at),
+        _ => None,
+    }
+}
+
 /// A connection could not be seated: every seat is taken.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RoomFull;

@@ -4,7 +4,7 @@ use crate::config::RoomConfig;
 use crate::protocol::{
     Choice, CloseCode, ErrorCode, MovementKind, RoomPhase, SeatResult, ServerFrame,
 };
-use crate::room::{Effect, Profile, Room, RoomFull, RECORD_RETRY_MS};
+use crate::room::{alarm_to_set, Effect, Profile, Room, RoomFull, RECORD_RETRY_MS};
 
 const ROUND: u64 = 3_000;
 const BOT_WAIT: u64 = 1_000;
@@ -1201,4 +1201,43 @@ fn a_relayed_face_or_a_ping_is_ephemeral_a_choice_is_not() {
     );
     room.receive(50, "c1", r#"{"type":"hello","name":"new name"}"#);
     assert!(!room.last_frame_ephemeral());
+}
+
+#[test]
+fn the_alarm_moves_only_earlier_and_a_room_woken_early_finds_nothing_due() {
+    assert_eq!(alarm_to_set(None, Some(5)), Some(5));
+    assert_eq!(alarm_to_set(Some(9), Some(5)), Some(5));
+    assert_eq!(
+        alarm_to_set(Some(5), Some(9)),
+        None,
+        "an earlier alarm is kept"
+    );
+    assert_eq!(alarm_to_set(Some(5), Some(5)), None);
+    assert_eq!(
+        alarm_to_set(Some(5), None),
+        None,
+        "it fires, finds nothing, is gone"
+    );
+    assert_eq!(alarm_to_set(None, None), None);
+    // The kept alarm fires before anything is due: the tick changes nothing.
+    let lone = RoomConfig {
+        bot_wait_ms: 600_000, // no bot timer: the heartbeat deadline is the next one
+        ..config(2)
+    };
+    let mut room = Room::new("rps-0", lone, 7);
+    join(&mut room, 0, "c0");
+    let armed = room.next_deadline().expect("a heartbeat deadline");
+    assert_eq!(armed, HEARTBEAT);
+    room.receive(armed - 1, "c0", r#"{"type":"ping"}"#);
+    let next = room.next_deadline().expect("still one");
+    assert!(next > armed, "the frame pushed the deadline out");
+    assert_eq!(alarm_to_set(Some(armed), Some(next)), None);
+    let before = serde_json::to_string(&room).unwrap();
+    assert!(room.tick(armed).is_empty());
+    assert_eq!(
+        serde_json::to_string(&room).unwrap(),
+        before,
+        "woken early: no change"
+    );
+    assert_eq!(alarm_to_set(None, room.next_deadline()), Some(next));
 }

@@ -35,7 +35,7 @@ use super::{
 use crate::matchmaker::{owner_of_room, CapacityReport};
 use crate::protocol::GameKind;
 use crate::protocol::{CloseCode, ErrorCode, PING_FRAME, PONG_FRAME};
-use crate::room::{Effect, Profile, Room};
+use crate::room::{alarm_to_set, Effect, Profile, Room};
 use crate::stats::{batch_by_shard, RoundRecord};
 
 /// Storage key of the serialised [`Room`].
@@ -82,6 +82,8 @@ pub struct RoomShell {
     armed: Cell<Option<u64>>,
     /// Round ids of the outbox as last stored, to skip redundant writes of it.
     stored_outbox: RefCell<Vec<String>>,
+    /// The room's JSON as last stored, to skip writes that would change nothing.
+    stored_room: RefCell<Option<String>>,
     /// Identifies this in-memory instance. A new value after an idle spell proves the
     /// room was hibernated or evicted and rebuilt from storage (see `/status`).
     instance: u64,
@@ -104,6 +106,7 @@ impl DurableObject for ArenaRoom {
             room: RefCell::new(None),
             armed: Cell::new(None),
             stored_outbox: RefCell::new(Vec::new()),
+            stored_room: RefCell::new(None),
             instance: random_u64(),
             constructed_at: now_ms(),
             failed_alarm: Cell::new(false),
@@ -298,7 +301,7 @@ impl RoomShell {
                 Room::new(name, config, random_u64())
             })
         };
-        let (loaded, from_storage) = match stored.map(|json| serde_json::from_str::<Room>(&json)) {
+        let (loaded, from_storage) = match stored.as_deref().map(serde_json::from_str::<Room>) {
             Some(Ok(room)) => (Some(room.with_outbox(outbox)), true),
             Some(Err(err)) => {
                 worker::console_error!("stored room unreadable, starting afresh: {err}");
@@ -314,6 +317,7 @@ impl RoomShell {
             }
             *self.stored_outbox.borrow_mut() = ids(loaded.as_ref().map_or(&[], Room::outbox));
             *cache = loaded;
+            *self.stored_room.borrow_mut() = stored.filter(|_| from_storage);
         }
         if from_storage {
             let live: Vec<String> = self
@@ -513,13 +517,18 @@ impl RoomShell {
                 None => Ok(()),
             }
         };
-        let write_room = storage.put(ROOM_KEY, json);
-        let rearm = next != self.armed.get();
+        let unchanged = self.stored_room.borrow().as_deref() == Some(json.as_str());
+        let write_room = async {
+            match unchanged {
+                true => Ok(()),
+                false => storage.put(ROOM_KEY, json.as_str()).await,
+            }
+        };
+        let alarm_at = alarm_to_set(self.armed.get(), next);
         let set_alarm = async {
-            match next {
-                _ if !rearm => Ok(()),
+            match alarm_at {
                 Some(at) => storage.set_alarm(at.saturating_sub(now) as i64).await,
-                None => storage.delete_alarm().await,
+                None => Ok(()),
             }
         };
         let (outbox, room, alarm) = futures_util::join!(write_outbox, write_room, set_alarm);
@@ -529,8 +538,11 @@ impl RoomShell {
         if let Some(ids) = outbox_ids {
             *self.stored_outbox.borrow_mut() = ids;
         }
-        if rearm {
-            self.armed.set(next);
+        if !unchanged {
+            *self.stored_room.borrow_mut() = Some(json);
+        }
+        if alarm_at.is_some() {
+            self.armed.set(alarm_at);
         }
         Ok(Some(name))
     }
