@@ -183,7 +183,11 @@ pub struct SeatResult {
 }
 
 /// Frames the server sends.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// The Worker only ever writes these, so only host builds (tests, tools) can read them:
+/// reading an internally tagged enum of this size costs tens of KB of wasm.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(Deserialize))]
 #[serde(tag = "type", rename_all = "snake_case")]
 #[cfg_attr(test, derive(ts_rs::TS))]
 pub enum ServerFrame {

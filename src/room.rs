@@ -62,6 +62,8 @@ pub struct Profile {
 pub enum Effect {
     /// Send `frame` to each of these connections.
     Send { to: Vec<ConnId>, frame: ServerFrame },
+    /// Send a frame already in its JSON text (one kept for replay) to these connections.
+    SendText { to: Vec<ConnId>, text: String },
     /// Close this connection with `code`.
     Close { conn: ConnId, code: CloseCode },
     /// The number of free seats changed for a reason the matchmaker cannot know
@@ -188,8 +190,9 @@ struct Seat {
     profile: Profile,
     /// The secret that takes this seat back (empty for bots).
     token: String,
-    /// Frames the game keeps for an away seat, replayed on resume.
-    missed: Vec<ServerFrame>,
+    /// Frames the game keeps for an away seat, replayed on resume, as the JSON text
+    /// that goes on the wire (the room never reads them back).
+    missed: Vec<String>,
 }
 
 impl Seat {
@@ -529,9 +532,9 @@ impl Room {
         };
         let missed = std::mem::take(&mut seat.missed);
         out.push(self.hi(slot, conn.clone(), online, true));
-        out.extend(missed.into_iter().map(|frame| Effect::Send {
+        out.extend(missed.into_iter().map(|text| Effect::SendText {
             to: vec![conn.clone()],
-            frame,
+            text,
         }));
         let mut catch_up = Vec::new();
         self.with_game(now, &mut out, |game, t| {
@@ -1057,7 +1060,7 @@ impl Table<'_> {
                     if seat.missed.len() == MAX_MISSED_FRAMES {
                         seat.missed.remove(0);
                     }
-                    seat.missed.push(frame.clone());
+                    seat.missed.push(frame.to_json());
                 }
             }
         }

@@ -81,6 +81,9 @@ pub(crate) fn frames_to(effects: &[Effect], conn: &str) -> Vec<ServerFrame> {
         .iter()
         .filter_map(|e| match e {
             Effect::Send { to, frame } if to.iter().any(|c| c == conn) => Some(frame.clone()),
+            Effect::SendText { to, text } if to.iter().any(|c| c == conn) => {
+                Some(serde_json::from_str(text).expect("a kept frame reads back"))
+            }
             _ => None,
         })
         .collect()

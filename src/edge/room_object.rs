@@ -382,12 +382,14 @@ impl RoomShell {
     /// Sends the frames among `effects` (nothing is stored: see `websocket_message`).
     fn send_frames(&self, effects: Vec<Effect>) {
         for effect in effects {
-            if let Effect::Send { to, frame } = effect {
-                let text = frame.to_json();
-                for conn in to {
-                    for ws in self.state.get_websockets_with_tag(&conn) {
-                        let _ = ws.send_with_str(&text);
-                    }
+            let (to, text) = match effect {
+                Effect::Send { to, frame } => (to, frame.to_json()),
+                Effect::SendText { to, text } => (to, text),
+                _ => continue,
+            };
+            for conn in to {
+                for ws in self.state.get_websockets_with_tag(&conn) {
+                    let _ = ws.send_with_str(&text);
                 }
             }
         }
@@ -430,7 +432,9 @@ impl RoomShell {
         let mut records = Vec::new();
         for effect in effects {
             match effect {
-                send @ Effect::Send { .. } => self.send_frames(vec![send]),
+                send @ (Effect::Send { .. } | Effect::SendText { .. }) => {
+                    self.send_frames(vec![send])
+                }
                 Effect::Close { conn, code } => {
                     for ws in self.state.get_websockets_with_tag(&conn) {
                         let _ = ws.close(Some(code.code()), Some(code.reason()));
