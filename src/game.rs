@@ -72,9 +72,12 @@ pub trait Game {
     fn catch_up(&self, t: &Table<'_>, viewer: Option<usize>) -> Vec<ServerFrame>;
 }
 
-/// The game a room hosts, stored with the room.
+/// The game a room hosts, stored with the room (`{"rps": {…}}`).
+///
+/// Externally tagged on purpose: an internally tagged enum is read through serde's
+/// buffered `Content`, which would be in the wasm for this one type.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum GameState {
     Rps(Rps),
     Dig(Dig),

@@ -8,6 +8,7 @@
 //! Core (pure Rust, no `worker` types; `cargo test` runs it on the host with a virtual
 //! clock):
 //! - [`protocol`]: every frame on the wire, limits, error and close codes, the parser.
+//! - [`frame_decode`]: reads a client frame in one pass (no serde `Content` in the wasm).
 //! - [`scoring`]: settlement of a rock-paper-scissors round (pairwise ±1, streaks).
 //! - [`room`]: one room as a state machine: seats, connections, resume, spectators,
 //!   rate limits, timers → effects; the game it hosts sits behind [`game::Game`].
@@ -41,6 +42,7 @@
 
 pub mod auth;
 pub mod config;
+pub mod frame_decode;
 pub mod game;
 pub mod games;
 pub mod matchmaker;

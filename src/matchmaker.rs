@@ -157,7 +157,17 @@ impl Matchmaker {
         rooms: impl IntoIterator<Item = (u64, RoomEstimate)>,
         seats: impl IntoIterator<Item = (String, Seating)>,
     ) -> Matchmaker {
-        let rooms: BTreeMap<u64, RoomEstimate> = rooms.into_iter().collect();
+        // Inserted one by one rather than collected: `collect` into a BTreeMap sorts
+        // first, and that sort would be one more monomorphised copy in the wasm.
+        let mut room_map = BTreeMap::new();
+        for (n, estimate) in rooms {
+            room_map.insert(n, estimate);
+        }
+        let rooms = room_map;
+        let mut seated = BTreeMap::new();
+        for (player, seating) in seats {
+            seated.insert(player, seating);
+        }
         // Never below a stored room's number + 1: no number is handed out twice.
         let next_room = rooms
             .keys()
@@ -168,7 +178,7 @@ impl Matchmaker {
             shard,
             next_room,
             rooms,
-            seated: seats.into_iter().collect(),
+            seated,
             dirty: Dirty::default(),
         }
     }

@@ -100,7 +100,11 @@ pub enum Face {
 }
 
 /// Frames a client sends.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+///
+/// The Worker reads them with [`crate::frame_decode`], which needs no derived reader;
+/// host builds keep serde's derived one as the reference that reader is tested against.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(Deserialize))]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 #[cfg_attr(test, derive(ts_rs::TS))]
 pub enum ClientFrame {
@@ -465,13 +469,13 @@ pub fn parse_client_frame(text: &str) -> Result<ClientFrame, ProtocolError> {
     if text.len() > MAX_FRAME_BYTES {
         return Err(ProtocolError::TooBig { bytes: text.len() });
     }
-    let frame: ClientFrame = serde_json::from_str(text).map_err(|err| {
+    let frame = crate::frame_decode::decode_client_frame(text).map_err(|message| {
         let code = if is_unknown_type(text) {
             ErrorCode::UnknownType
         } else {
             ErrorCode::BadFrame
         };
-        ProtocolError::refused(code, err.to_string())
+        ProtocolError::refused(code, message)
     })?;
     validate(&frame)?;
     Ok(frame)
