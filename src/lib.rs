@@ -35,6 +35,8 @@
 //! - `edge::stats_object`: the `ArenaStats` Durable Object: one SQLite shard of player
 //!   stats, applying [`stats::record`].
 //! - `edge::vars`: reading vars and secrets from the Worker environment.
+//! - `edge::hop`: requests from the Worker to its objects, built and read with the
+//!   runtime's own `Request`/`Response` (one call each, no stream copies).
 //!
 //! The shell holds everything that knows about hibernation, alarms and storage; the
 //! core holds every rule. A rule change never touches the shell, and a platform change

@@ -42,15 +42,6 @@ pub struct Assignment {
     pub online: u64,
 }
 
-/// Body of the Worker's `POST /assign` to the matchmaker.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AssignRequest {
-    /// Who is asking (the token's subject).
-    pub player: String,
-    /// The room that just refused this player because it was full, if any.
-    pub refused: Option<String>,
-}
-
 /// Body of a room's `POST /report` to the matchmaker (see [`crate::room::Effect::Capacity`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CapacityReport {

@@ -9,6 +9,7 @@ use futures_util::future::try_join_all;
 use worker::{Response, RouteContext};
 
 use super::access::{check_origin, Credentials};
+use super::hop::Hop;
 use super::vars::{self, AuthSettings};
 use super::{json_error, matchmaker, stats_shard, STATS_BINDING};
 use crate::auth::Claims;
@@ -103,8 +104,7 @@ pub async fn rooms(req: worker::Request, ctx: RouteContext<()>) -> worker::Resul
         .flat_map(|game| (0..shards).map(move |n| (game, n)));
     let listings = try_join_all(owners.map(|(game, n)| async move {
         let (stub, url) = matchmaker(env, game, n, "/rooms")?;
-        let mut resp = stub.fetch_with_str(&url).await?;
-        resp.json::<Listing>().await
+        stub.get(&url).await?.json::<Listing>()
     }))
     .await?;
     let online: u64 = listings.iter().map(|l| l.online).sum();
@@ -146,13 +146,10 @@ async fn shard_get<T: serde::de::DeserializeOwned>(
     n: u32,
     url: String,
 ) -> worker::Result<Option<T>> {
-    let stub = ctx
-        .env
-        .durable_object(STATS_BINDING)?
-        .get_by_name(&stats_shard(n))?;
-    let mut resp = stub.fetch_with_str(&url).await?;
-    match resp.status_code() {
-        200 => Ok(Some(resp.json().await?)),
+    let stub = Hop::to(&ctx.env.durable_object(STATS_BINDING)?, &stats_shard(n))?;
+    let answer = stub.get(&url).await?;
+    match answer.status {
+        200 => Ok(Some(answer.json()?)),
         404 => Ok(None),
         other => Err(format!("stats shard {n} answered {other}").into()),
     }

@@ -4,14 +4,19 @@
 //! The Worker itself holds no state. A WebSocket request is forwarded (upgrade and all)
 //! to a Room Durable Object, which accepts the socket with the hibernation API; from
 //! then on frames go straight to the room and the Worker is out of the path.
+//!
+//! `/ws` is answered before the [`Router`] is built, with the runtime's own request and
+//! response objects, because it is the one route a burst of players all take at once
+//! (see [`super::hop`]); every other route goes through the `Router`.
 
-use worker::{event, Context, Env, Headers, Request, RequestInit, Response, RouteContext, Router};
+use worker::{event, web_sys, Context, Env, Request, Response, RouteContext, Router, Url};
 
 use super::access::{check_origin, refuse_socket, Credentials};
+use super::hop::Hop;
 use super::vars::{self, AuthSettings};
 use super::{api, board};
-use super::{matchmaker, post_json, random_u64, ROOMS_BINDING, ROOM_CONNECT_URL, STATS_BINDING};
-use crate::matchmaker::{AssignRequest, Assignment};
+use super::{matchmaker, random_u64, with_query, ROOMS_BINDING, ROOM_CONNECT_URL, STATS_BINDING};
+use crate::matchmaker::Assignment;
 use crate::protocol::{check_avatar, check_name, GameKind, ProtocolError};
 
 /// How often a connection may be turned away by a room that filled up meanwhile
@@ -20,8 +25,16 @@ use crate::protocol::{check_avatar, check_name, GameKind, ProtocolError};
 const MAX_SEAT_ATTEMPTS: usize = 4;
 
 #[event(fetch)]
-async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
-    Router::new()
+async fn fetch(
+    req: web_sys::Request,
+    env: Env,
+    _ctx: Context,
+) -> worker::Result<web_sys::Response> {
+    let url: Url = req.url().parse()?;
+    if url.path() == "/ws" && req.method() == "GET" {
+        return play(Request::from(req), url, &env).await;
+    }
+    let answer = Router::new()
         .get("/health", |_, _| {
             Response::from_json(&serde_json::json!({
                 "ok": true,
@@ -35,18 +48,18 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
         .get_async("/api/me", board::me)
         .get_async("/api/leaderboard", board::leaderboard)
         .get_async("/api/rooms", board::rooms)
-        .get_async("/ws", play)
         .get_async("/debug/rooms/:room", room_status)
         .get_async("/debug/stats/:shard", stats_status)
-        .run(req, env)
-        .await
+        .run(req.into(), env)
+        .await?;
+    Ok(answer.into())
 }
 
 /// `GET /ws?token=…&name=…&avatar=…&game=rps|dig|chat`: a WebSocket into a room of that
 /// game (rock-paper-scissors by default). The token may instead come as the
 /// subprotocol `bearer.<token>`. `?resume=<token from hi>` takes a held seat back;
 /// `?watch=<room>` watches a room.
-async fn play(req: Request, ctx: RouteContext<()>) -> worker::Result<Response> {
+async fn play(req: Request, url: Url, env: &Env) -> worker::Result<web_sys::Response> {
     let upgrade = req.headers().get("upgrade")?.unwrap_or_default();
     if !upgrade.eq_ignore_ascii_case("websocket") {
         let mut resp = Response::error(
@@ -55,28 +68,27 @@ async fn play(req: Request, ctx: RouteContext<()>) -> worker::Result<Response> {
             426,
         )?;
         resp.headers_mut().set("upgrade", "websocket")?;
-        return Ok(resp);
+        return Ok(resp.into());
     }
 
     // A page on a foreign site gets no socket at all (cross-site WebSocket hijacking).
-    let settings = AuthSettings::read(&ctx.env);
+    let settings = AuthSettings::read(env);
     if let Some(refused) = check_origin(&req, &settings)? {
-        return Ok(refused);
+        return Ok(refused.into());
     }
     let credentials = Credentials::of(&req);
     let protocol = credentials.protocol.clone().unwrap_or_default();
     let player = match credentials.verify(&settings) {
         Ok(claims) => claims.sub,
-        Err(why) => return refuse_socket(why, credentials.protocol.as_deref()),
+        Err(why) => return Ok(refuse_socket(why, credentials.protocol.as_deref())?.into()),
     };
 
     let conn = format!("{:016x}", random_u64());
-    let url = req.url()?;
     if let Some((_, token)) = url.query_pairs().find(|(k, _)| k == "resume") {
-        return resume(&ctx, &conn, &player, &protocol, &token).await;
+        return resume(env, &conn, &player, &protocol, &token).await;
     }
     if let Some((_, room)) = url.query_pairs().find(|(k, _)| k == "watch") {
-        return watch(&ctx, &conn, &protocol, &room).await;
+        return watch(env, &conn, &protocol, &room).await;
     }
     let mut name = format!("Player-{}", &conn[..4]);
     let mut avatar = String::new();
@@ -87,7 +99,7 @@ async fn play(req: Request, ctx: RouteContext<()>) -> worker::Result<Response> {
             "avatar" => avatar = value.into_owned(),
             "game" => match GameKind::from_name(&value) {
                 Some(kind) => game = kind,
-                None => return Response::error("game must be rps, dig or chat", 400),
+                None => return Ok(Response::error("game must be rps, dig or chat", 400)?.into()),
             },
             _ => {}
         }
@@ -95,31 +107,26 @@ async fn play(req: Request, ctx: RouteContext<()>) -> worker::Result<Response> {
     if let Err(ProtocolError::Refused { message, .. }) =
         check_name(&name).and_then(|_| check_avatar(&avatar))
     {
-        return Response::error(message, 400);
+        return Ok(Response::error(message, 400)?.into());
     }
 
     // The player's own matchmaker shard: it knows whether they already have a seat.
-    let shard = crate::shard::shard_of(&player, vars::matchmaker_shards(&ctx.env));
-    let (matchmaker, assign_url) = matchmaker(&ctx.env, game, shard, "/assign")?;
-    let rooms = ctx.env.durable_object(ROOMS_BINDING)?;
-    let mut refused = None;
+    let shard = crate::shard::shard_of(&player, vars::matchmaker_shards(env));
+    let (matchmaker, assign_url) = matchmaker(env, game, shard, "/assign")?;
+    let rooms = env.durable_object(ROOMS_BINDING)?;
+    let mut refused = String::new();
     for _ in 0..MAX_SEAT_ATTEMPTS {
-        let mut answer = post_json(
-            &matchmaker,
-            &assign_url,
-            &AssignRequest {
-                player: player.clone(),
-                refused,
-            },
-        )
-        .await?;
-        if answer.status_code() != 200 {
-            return Response::error("matchmaker unavailable", 503);
+        // `player` (and the room that just refused them, if any) in the query: a GET
+        // has no body to write or read.
+        let url = with_query(&assign_url, &[("player", &player), ("refused", &refused)]);
+        let answer = matchmaker.get(&url).await?;
+        if answer.status != 200 {
+            return Ok(Response::error("matchmaker unavailable", 503)?.into());
         }
-        let assignment: Assignment = answer.json().await?;
+        let assignment: Assignment = answer.json()?;
 
         let online = assignment.online.to_string();
-        let room = rooms.get_by_name(&assignment.room)?;
+        let room = Hop::to(&rooms, &assignment.room)?;
         let resp = connect_to_room(
             &room,
             &[
@@ -133,24 +140,24 @@ async fn play(req: Request, ctx: RouteContext<()>) -> worker::Result<Response> {
             ],
         )
         .await?;
-        if resp.status_code() != 409 {
+        if resp.status() != 409 {
             // 101 with the socket, or an error worth showing as it is.
             return Ok(resp);
         }
-        refused = Some(assignment.room);
+        refused = assignment.room;
     }
-    Response::error("every room we tried was full; try again", 503)
+    Ok(Response::error("every room we tried was full; try again", 503)?.into())
 }
 
 /// `GET /ws?resume=<token>`: back to the seat the token names. The token starts with
 /// the room's name, so the Worker goes straight to that room, no matchmaking.
 async fn resume(
-    ctx: &RouteContext<()>,
+    env: &Env,
     conn: &str,
     player: &str,
     protocol: &str,
     token: &str,
-) -> worker::Result<Response> {
+) -> worker::Result<web_sys::Response> {
     let room = token.rsplit_once('.').map(|(room, _)| room).unwrap_or("");
     let plausible = !room.is_empty()
         && room.len() <= 64
@@ -158,7 +165,7 @@ async fn resume(
     // An implausible token still gets a socket that says "seat gone", from a room that
     // does not exist, so the client sees one clear answer whatever was wrong.
     let room = if plausible { room } else { "no-such-room" };
-    let stub = ctx.env.durable_object(ROOMS_BINDING)?.get_by_name(room)?;
+    let stub = Hop::to(&env.durable_object(ROOMS_BINDING)?, room)?;
     let query = [
         ("resume", token),
         ("conn", conn),
@@ -171,15 +178,15 @@ async fn resume(
 /// `GET /ws?watch=<room>`: watch a room as a spectator (read-only; a token is still
 /// needed). A room that does not exist answers with `error` `no_such_room`.
 async fn watch(
-    ctx: &RouteContext<()>,
+    env: &Env,
     conn: &str,
     protocol: &str,
     room: &str,
-) -> worker::Result<Response> {
+) -> worker::Result<web_sys::Response> {
     if GameKind::of_room(room).is_none() || room.len() > 64 {
-        return Response::error("no such room", 404);
+        return Ok(Response::error("no such room", 404)?.into());
     }
-    let stub = ctx.env.durable_object(ROOMS_BINDING)?.get_by_name(room)?;
+    let stub = Hop::to(&env.durable_object(ROOMS_BINDING)?, room)?;
     connect_to_room(
         &stub,
         &[("watch", "1"), ("conn", conn), ("protocol", protocol)],
@@ -189,14 +196,8 @@ async fn watch(
 
 /// Forwards a WebSocket upgrade to a room object's `/connect` with these query pairs;
 /// the room answers 101 with the socket (or 409 when it is full).
-async fn connect_to_room(room: &worker::Stub, query: &[(&str, &str)]) -> worker::Result<Response> {
-    let mut target = worker::Url::parse(ROOM_CONNECT_URL)?;
-    target.query_pairs_mut().extend_pairs(query);
-    let headers = Headers::new();
-    headers.set("upgrade", "websocket")?;
-    let forward =
-        Request::new_with_init(target.as_str(), RequestInit::new().with_headers(headers))?;
-    room.fetch_with_request(forward).await
+async fn connect_to_room(room: &Hop, query: &[(&str, &str)]) -> worker::Result<web_sys::Response> {
+    room.upgrade(&with_query(ROOM_CONNECT_URL, query)).await
 }
 
 /// `GET /debug/rooms/:room`: the room object's own view of itself (instance id, sockets,

@@ -13,9 +13,8 @@ use serde::Deserialize;
 use worker::{durable_object, DurableObject, Env, Request, Response, SqlStorage, State};
 
 use super::{now_ms, vars};
-use crate::matchmaker::{
-    AssignRequest, CapacityReport, Changes, Matchmaker, RoomEstimate, Seating,
-};
+use crate::config::RoomConfig;
+use crate::matchmaker::{CapacityReport, Changes, Matchmaker, RoomEstimate, Seating};
 use crate::protocol::GameKind;
 
 const SCHEMA: &str = "
@@ -36,7 +35,9 @@ CREATE TABLE IF NOT EXISTS mm_seats (
 #[durable_object]
 pub struct ArenaMatchmaker {
     state: State,
-    env: Env,
+    /// Read once: vars do not change while an instance lives, and every join needs
+    /// the room size.
+    config: RoomConfig,
     matchmaker: RefCell<Option<Matchmaker>>,
 }
 
@@ -44,7 +45,7 @@ impl DurableObject for ArenaMatchmaker {
     fn new(state: State, env: Env) -> Self {
         ArenaMatchmaker {
             state,
-            env,
+            config: vars::room_config(&env),
             matchmaker: RefCell::new(None),
         }
     }
@@ -62,14 +63,18 @@ impl DurableObject for ArenaMatchmaker {
             .and_then(|g| GameKind::from_name(&g))
             .unwrap_or_default();
         self.load(game, shard).await?;
-        let size = vars::room_config(&self.env).for_game(game).size;
+        let size = self.config.for_game(game).size;
         let path = req.path();
         let answer = match path.as_str() {
             "/assign" => {
-                let body: AssignRequest = req.json().await?;
+                // `player`, and `refused` when a room just turned them away.
+                let player = param("player").unwrap_or_default();
+                let refused = param("refused").filter(|r| !r.is_empty());
+                if player.is_empty() {
+                    return Response::error("player is required", 400);
+                }
                 let now = now_ms();
-                let assignment =
-                    self.with(|mm| mm.assign(size, &body.player, body.refused.as_deref(), now));
+                let assignment = self.with(|mm| mm.assign(size, &player, refused.as_deref(), now));
                 Some(Response::from_json(&assignment)?)
             }
             "/rooms" => {
@@ -87,7 +92,7 @@ impl DurableObject for ArenaMatchmaker {
                 );
             }
             "/report" => {
-                let r: CapacityReport = req.json().await?;
+                let r: CapacityReport = serde_json::from_str(&req.text().await?)?;
                 let now = now_ms();
                 self.with(|mm| mm.report(&r, now));
                 Some(Response::empty()?.with_status(204))

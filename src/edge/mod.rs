@@ -9,6 +9,7 @@ mod access;
 mod api;
 mod board;
 mod entry;
+mod hop;
 mod matchmaker_object;
 mod room_object;
 mod stats_object;
@@ -36,15 +37,25 @@ fn matchmaker(
     game: crate::protocol::GameKind,
     n: u32,
     path: &str,
-) -> worker::Result<(worker::Stub, String)> {
+) -> worker::Result<(hop::Hop, String)> {
     let game = game.name();
-    let stub = env
-        .durable_object(MATCHMAKER_BINDING)?
-        .get_by_name(&format!("matchmaker-{game}-{n}"))?;
+    let stub = hop::Hop::to(
+        &env.durable_object(MATCHMAKER_BINDING)?,
+        &format!("matchmaker-{game}-{n}"),
+    )?;
     Ok((
         stub,
         format!("https://matchmaker.internal{path}?game={game}&shard={n}"),
     ))
+}
+
+/// `url` (which may have a query already) with `pairs` added to its query.
+fn with_query(url: &str, pairs: &[(&str, &str)]) -> String {
+    let mut out = String::from(url);
+    out.push(if url.contains('?') { '&' } else { '?' });
+    worker::url::form_urlencoded::Serializer::for_suffix(out, url.len() + 1)
+        .extend_pairs(pairs)
+        .finish()
 }
 
 /// A random u64 from the platform's CSPRNG (`crypto.getRandomValues`).
@@ -96,23 +107,4 @@ fn json_error(status: u16, error: &str, message: &str) -> worker::Result<worker:
         worker::Response::from_json(&serde_json::json!({ "error": error, "message": message }))?
             .with_status(status),
     )
-}
-
-/// POSTs `body` as JSON to a Durable Object stub.
-async fn post_json<B: serde::Serialize>(
-    stub: &worker::Stub,
-    url: &str,
-    body: &B,
-) -> worker::Result<worker::Response> {
-    let text = serde_json::to_string(body)?;
-    let headers = worker::Headers::new();
-    headers.set("content-type", "application/json")?;
-    let req = worker::Request::new_with_init(
-        url,
-        worker::RequestInit::new()
-            .with_method(worker::Method::Post)
-            .with_headers(headers)
-            .with_body(Some(text.into())),
-    )?;
-    stub.fetch_with_request(req).await
 }

@@ -29,7 +29,7 @@ use worker::{
 };
 
 use super::{
-    answer_socket, matchmaker, now_ms, one_error_socket, post_json, random_u64, stats_shard, vars,
+    answer_socket, hop::Hop, matchmaker, now_ms, one_error_socket, random_u64, stats_shard, vars,
     STATS_RECORD_URL,
 };
 use crate::matchmaker::{owner_of_room, CapacityReport};
@@ -559,9 +559,9 @@ impl RoomShell {
         let sends = batch_by_shard(records, vars::stats_shards(&self.env))
             .into_iter()
             .map(|(shard, parts)| async move {
-                let stub = namespace.get_by_name(&stats_shard(shard))?;
-                let resp = post_json(&stub, STATS_RECORD_URL, &parts).await?;
-                match resp.status_code() {
+                let stub = Hop::to(namespace, &stats_shard(shard))?;
+                let answer = stub.post_json(STATS_RECORD_URL, &parts).await?;
+                match answer.status {
                     200 => Ok(()),
                     status => Err(format!("stats shard {shard} answered {status}").into()),
                 }
@@ -623,7 +623,7 @@ impl RoomShell {
             return Ok(());
         };
         let (stub, url) = matchmaker(&self.env, game, shard, "/report")?;
-        post_json(&stub, &url, report).await?;
+        stub.post_json(&url, report).await?;
         Ok(())
     }
 }

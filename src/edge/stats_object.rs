@@ -75,7 +75,7 @@ impl DurableObject for ArenaStats {
         };
         match url.path() {
             "/records" => {
-                let batch: Vec<RoundRecord> = req.json().await?;
+                let batch: Vec<RoundRecord> = serde_json::from_str(&req.text().await?)?;
                 let now = now_ms();
                 let mut store = SqlStats { sql: &sql, now };
                 let mut done = Recorded::default();
