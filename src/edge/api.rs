@@ -184,11 +184,17 @@ async fn read_body(req: &mut Request) -> worker::Result<Result<String, Response>
 }
 
 fn issue(key: &TokenKey, claims: Claims) -> worker::Result<Response> {
-    Response::from_json(&serde_json::json!({
-        "token": key.issue(&claims),
-        "player": claims.sub,
-        "expires_at": claims.expires_at_ms(),
-    }))
+    #[derive(serde::Serialize)]
+    struct Issued {
+        token: String,
+        player: String,
+        expires_at: u64,
+    }
+    Response::from_json(&Issued {
+        token: key.issue(&claims),
+        expires_at: claims.expires_at_ms(),
+        player: claims.sub,
+    })
 }
 
 fn api_error(err: &ApiError) -> worker::Result<Response> {

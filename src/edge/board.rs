@@ -6,6 +6,7 @@
 //! reading it costs `STATS_SHARDS` small requests and writes never wait for it.
 
 use futures_util::future::try_join_all;
+use serde_json::value::RawValue;
 use worker::{Response, RouteContext};
 
 use super::access::{check_origin, Credentials};
@@ -81,7 +82,12 @@ pub async fn leaderboard(req: worker::Request, ctx: RouteContext<()>) -> worker:
     }))
     .await?;
     let top = merge_top(tops.into_iter().flatten().collect(), limit);
-    Response::from_json(&serde_json::json!({ "top": top, "me": me }))
+    #[derive(serde::Serialize)]
+    struct Leaderboard {
+        top: Vec<Ranked>,
+        me: Option<Ranked>,
+    }
+    Response::from_json(&Leaderboard { top, me })
 }
 
 /// `GET /api/rooms`: rooms with people in them (game, seats taken and free, open or
@@ -92,10 +98,12 @@ pub async fn rooms(req: worker::Request, ctx: RouteContext<()>) -> worker::Resul
     if let Some(refused) = check_origin(&req, &settings)? {
         return Ok(refused);
     }
-    #[derive(serde::Deserialize)]
+    /// A matchmaker shard's `/rooms` answer (and ours: the sum of them). The rooms
+    /// pass through as the JSON text the shard wrote; nothing here reads them.
+    #[derive(serde::Deserialize, serde::Serialize)]
     struct Listing {
         online: u64,
-        rooms: Vec<serde_json::Value>,
+        rooms: Vec<Box<RawValue>>,
     }
     let shards = vars::matchmaker_shards(&ctx.env);
     let env = &ctx.env;
@@ -108,8 +116,8 @@ pub async fn rooms(req: worker::Request, ctx: RouteContext<()>) -> worker::Resul
     }))
     .await?;
     let online: u64 = listings.iter().map(|l| l.online).sum();
-    let rooms: Vec<serde_json::Value> = listings.into_iter().flat_map(|l| l.rooms).collect();
-    Response::from_json(&serde_json::json!({ "online": online, "rooms": rooms }))
+    let rooms = listings.into_iter().flat_map(|l| l.rooms).collect();
+    Response::from_json(&Listing { online, rooms })
 }
 
 /// The caller's stats with their rank, or `None` before their first round.

@@ -36,11 +36,17 @@ async fn fetch(
     }
     let answer = Router::new()
         .get("/health", |_, _| {
-            Response::from_json(&serde_json::json!({
-                "ok": true,
-                "service": "edge-arena",
-                "version": env!("CARGO_PKG_VERSION"),
-            }))
+            #[derive(serde::Serialize)]
+            struct Health {
+                ok: bool,
+                service: &'static str,
+                version: &'static str,
+            }
+            Response::from_json(&Health {
+                ok: true,
+                service: "edge-arena",
+                version: env!("CARGO_PKG_VERSION"),
+            })
         })
         .post_async("/api/login", api::login)
         .post_async("/api/guest", api::guest)

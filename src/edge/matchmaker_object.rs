@@ -14,7 +14,7 @@ use worker::{durable_object, DurableObject, Env, Request, Response, SqlStorage, 
 
 use super::{now_ms, vars};
 use crate::config::RoomConfig;
-use crate::matchmaker::{CapacityReport, Changes, Matchmaker, RoomEstimate, Seating};
+use crate::matchmaker::{CapacityReport, Changes, Matchmaker, RoomEstimate, RoomListing, Seating};
 use crate::protocol::GameKind;
 
 const SCHEMA: &str = "
@@ -87,9 +87,7 @@ impl DurableObject for ArenaMatchmaker {
                     )
                 };
                 // A read: nothing to store.
-                return Response::from_json(
-                    &serde_json::json!({ "online": online, "rooms": rooms }),
-                );
+                return Response::from_json(&Listing { online, rooms });
             }
             "/report" => {
                 let r: CapacityReport = serde_json::from_str(&req.text().await?)?;
@@ -220,4 +218,11 @@ struct SeatRow {
     player: String,
     room: f64,
     reserved_at: Option<f64>,
+}
+
+/// The answer to `GET /rooms`: people seated in this shard and its rooms with people.
+#[derive(serde::Serialize)]
+struct Listing {
+    online: u64,
+    rooms: Vec<RoomListing>,
 }

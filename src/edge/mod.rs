@@ -103,8 +103,10 @@ fn one_error_socket(
 
 /// A JSON error answer: `{"error": <stable code>, "message": <for people>}`.
 fn json_error(status: u16, error: &str, message: &str) -> worker::Result<worker::Response> {
-    Ok(
-        worker::Response::from_json(&serde_json::json!({ "error": error, "message": message }))?
-            .with_status(status),
-    )
+    #[derive(serde::Serialize)]
+    struct ErrorBody<'a> {
+        error: &'a str,
+        message: &'a str,
+    }
+    Ok(worker::Response::from_json(&ErrorBody { error, message })?.with_status(status))
 }

@@ -607,14 +607,23 @@ impl RoomShell {
         let loaded_before = self.room.borrow().is_some();
         self.load(None).await?;
         let room = self.room.borrow();
-        Response::from_json(&serde_json::json!({
-            "instance": format!("{:016x}", self.instance),
-            "constructed_at": self.constructed_at,
-            "was_loaded": loaded_before,
-            "sockets": self.state.get_websockets().len(),
-            "room": room.as_ref().map(|r| r.name()),
-            "connections": room.as_ref().map(|r| r.connections()).unwrap_or_default(),
-        }))
+        #[derive(serde::Serialize)]
+        struct Status<'a> {
+            instance: String,
+            constructed_at: u64,
+            was_loaded: bool,
+            sockets: usize,
+            room: Option<&'a str>,
+            connections: Vec<crate::room::ConnId>,
+        }
+        Response::from_json(&Status {
+            instance: format!("{:016x}", self.instance),
+            constructed_at: self.constructed_at,
+            was_loaded: loaded_before,
+            sockets: self.state.get_websockets().len(),
+            room: room.as_ref().map(|r| r.name()),
+            connections: room.as_ref().map(|r| r.connections()).unwrap_or_default(),
+        })
     }
 
     async fn report(&self, report: &CapacityReport) -> worker::Result<()> {

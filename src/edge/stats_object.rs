@@ -128,7 +128,13 @@ impl DurableObject for ArenaStats {
                         vec![total.into()],
                     )?
                     .one()?;
-                Response::from_json(&serde_json::json!({ "count": count.n as u64 }))
+                #[derive(serde::Serialize)]
+                struct Above {
+                    count: u64,
+                }
+                Response::from_json(&Above {
+                    count: count.n as u64,
+                })
             }
             "/status" => {
                 let players: Count = sql.exec("SELECT COUNT(*) AS n FROM players", None)?.one()?;
@@ -138,10 +144,15 @@ impl DurableObject for ArenaStats {
                         None,
                     )?
                     .to_array()?;
-                Response::from_json(&serde_json::json!({
-                    "players": players.n as u64,
-                    "duplicates_ignored": dups.first().map_or(0, |c| c.n as u64),
-                }))
+                #[derive(serde::Serialize)]
+                struct Status {
+                    players: u64,
+                    duplicates_ignored: u64,
+                }
+                Response::from_json(&Status {
+                    players: players.n as u64,
+                    duplicates_ignored: dups.first().map_or(0, |c| c.n as u64),
+                })
             }
             _ => Response::error("not found", 404),
         }
