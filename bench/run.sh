@@ -10,7 +10,8 @@
 # Settings (environment):
 #   BENCH_SCENARIO  idle,burst,rounds,relay,fanout,mixed or all (default all = the first four)
 #   BENCH_PROFILE   default | full
-#   BENCH_TARGETS   which servers, in order (default "ours floor")
+#   BENCH_TARGETS   which servers, in order (default "ours floor"; add floor-rs for the
+#                   Rust floor, bench/floor-rs)
 #   BENCH_ROUND_MS  ROUND_MS for both servers (default 1000)
 #   BENCH_OUT       where reports and logs go (default bench/results/<time>)
 #   BENCH_LOG_LEVEL wrangler's --log-level (default warn; `log` or `debug` to see more)
@@ -120,24 +121,37 @@ case "$SERVER" in
     ;;
   *) say "BENCH_SERVER must be head or worktree"; exit 2 ;;
 esac
+# The Rust floor (bench/floor-rs), built only when a run asks for it.
+if [[ " $TARGETS " == *" floor-rs "* ]] && [ ! -f "$BENCH/floor-rs/build/worker/shim.mjs" ]; then
+  say "building the Rust floor (bench/floor-rs)"
+  (cd "$BENCH/floor-rs" && source "$ROOT/scripts/env.sh" &&
+    CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-2}" nice worker-build --release) \
+    >"$OUT/floor-rs-build.log" 2>&1 || { cat "$OUT/floor-rs-build.log" >&2; exit 1; }
+fi
 say "building the load generator (release)"
 CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-2}" nice cargo build --release --quiet \
   --manifest-path "$BENCH/loadgen/Cargo.toml"
 LOADGEN="$BENCH/loadgen/target/release/edge-arena-loadgen"
 
 # ---- 2. the wasm size ----------------------------------------------------------------
+# wasm_report [DIR]: the size of DIR's build (default: Edge Arena's).
 wasm_report() {
-  local f raw gz
-  for f in "$SERVER_DIR"/build/*.wasm "$SERVER_DIR"/build/worker/*.wasm; do
+  local f raw gz label dir="${1:-$SERVER_DIR}"
+  for f in "$dir"/build/*.wasm "$dir"/build/worker/*.wasm; do
     [ -f "$f" ] || continue
     raw=$(stat -c %s "$f")
     gz=$(gzip -9 -c "$f" | wc -c)
-    awk -v f="${f#"$SERVER_DIR"/}" -v raw="$raw" -v gz="$gz" 'BEGIN {
+    label="${f#"$dir"/}"
+    [ "$dir" = "$SERVER_DIR" ] || label="${f#"$ROOT"/}"
+    awk -v f="$label" -v raw="$raw" -v gz="$gz" 'BEGIN {
       printf "wasm %s: %d bytes raw (%.1f KB), %d bytes gzip -9 (%.1f KB); target <=150 KB gzip: %s\n",
         f, raw, raw / 1024, gz, gz / 1024, (gz <= 150 * 1024 ? "met" : "NOT met") }'
   done
 }
-wasm_report | tee "$OUT/wasm.txt" >&2
+{
+  wasm_report
+  [[ " $TARGETS " == *" floor-rs "* ]] && wasm_report "$BENCH/floor-rs"
+} | tee "$OUT/wasm.txt" >&2
 # What was measured: the commit, whether src/ had uncommitted changes, when build/ was made.
 {
   echo "server: $SERVER (${rev:-$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)})"
@@ -225,7 +239,8 @@ for target in $TARGETS; do
   case "$target" in
     ours) stage_ours; dir="$STAGED" ;;
     floor) dir="$BENCH/floor" ;;
-    *) say "unknown target $target (ours, floor)"; exit 2 ;;
+    floor-rs) dir="$BENCH/floor-rs" ;;
+    *) say "unknown target $target (ours, floor, floor-rs)"; exit 2 ;;
   esac
   start "$target" "$dir"
   say "$target: scenarios $SCENARIO (profile $PROFILE)"
@@ -247,10 +262,20 @@ for target in $TARGETS; do
 done
 
 # ---- 4. side by side -----------------------------------------------------------------
+# Every pair, first named against later named; the first pair also as compare.txt.
 set -- $TARGETS
 if [ $# -ge 2 ]; then
   "$LOADGEN" compare "$OUT/$1.json" "$OUT/$2.json" | tee "$OUT/compare.txt"
   "$LOADGEN" compare --markdown "$OUT/$1.json" "$OUT/$2.json" >"$OUT/compare.md"
 fi
+targets=($TARGETS)
+for ((a = 0; a < ${#targets[@]}; a++)); do
+  for ((b = a + 1; b < ${#targets[@]}; b++)); do
+    [ $a -eq 0 ] && [ $b -eq 1 ] && continue
+    x="${targets[a]}" y="${targets[b]}"
+    "$LOADGEN" compare "$OUT/$x.json" "$OUT/$y.json" | tee "$OUT/compare-$x-$y.txt"
+    "$LOADGEN" compare --markdown "$OUT/$x.json" "$OUT/$y.json" >"$OUT/compare-$x-$y.md"
+  done
+done
 cat "$OUT/wasm.txt"
 say "reports in ${OUT#"$ROOT"/}"
