@@ -615,8 +615,12 @@ impl RoomShell {
             sockets: usize,
             room: Option<&'a str>,
             connections: Vec<crate::room::ConnId>,
+            /// The isolate's wasm memory (every object of this Worker in it shares it),
+            /// which grows and never shrinks.
+            wasm_memory_bytes: usize,
         }
         Response::from_json(&Status {
+            wasm_memory_bytes: core::arch::wasm32::memory_size(0) * 65536,
             instance: format!("{:016x}", self.instance),
             constructed_at: self.constructed_at,
             was_loaded: loaded_before,

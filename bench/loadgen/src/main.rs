@@ -77,6 +77,10 @@ struct RunArgs {
     /// burst: clients connecting at once (rounded up to even).
     #[arg(long, default_value_t = 200)]
     burst_clients: usize,
+    /// burst: clients in an unmeasured burst first (they connect, get matched and leave),
+    /// so the measured burst runs on code the JavaScript engine has already optimised.
+    #[arg(long, default_value_t = 0)]
+    burst_warmup: usize,
     /// rounds: rooms playing.
     #[arg(long, default_value_t = 20)]
     rounds_rooms: usize,
@@ -179,6 +183,7 @@ async fn run(args: RunArgs) -> ExitCode {
         heartbeat: secs(args.heartbeat_s),
         idle_hold: secs(args.idle_hold_s),
         burst_clients: args.burst_clients,
+        burst_warmup: args.burst_warmup,
         rounds_rooms: args.rounds_rooms,
         rounds_for: secs(args.rounds_s),
         skip_choice_pct: args.skip_choice_pct.min(100),

@@ -22,6 +22,7 @@ pub struct Sizes {
     pub heartbeat: Duration,
     pub idle_hold: Duration,
     pub burst_clients: usize,
+    pub burst_warmup: usize,
     pub rounds_rooms: usize,
     pub rounds_for: Duration,
     pub skip_choice_pct: u64,
@@ -524,6 +525,17 @@ pub async fn burst(ctx: &Arc<Ctx>) -> Section {
     let mut s = Section::new("burst");
     let st0 = ctx.stats.snapshot();
     let n = ctx.sizes.burst_clients.div_ceil(2) * 2;
+    let warmup = ctx.sizes.burst_warmup.div_ceil(2) * 2;
+    s.count(
+        "warmup_clients",
+        "unmeasured warm-up burst before it",
+        warmup as u64,
+    );
+    if warmup > 0 {
+        let players = ctx.players(warmup).await;
+        let b = run_burst(ctx, players).await;
+        ctx.leave_all(b.conns).await;
+    }
     let players = ctx.players(n).await;
     let cpu = Cpu::start(ctx);
     let b = run_burst(ctx, players).await;
