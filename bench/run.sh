@@ -26,6 +26,9 @@
 # Every server this script starts runs in its own process group and is stopped on exit,
 # whatever happens; its storage lives in a fresh temporary directory, removed too.
 set -euo pipefail
+# The whole script is one block, read before any of it runs: bash otherwise reads a
+# script as it goes, and an edit to this file during a run would break that run.
+{
 
 BENCH="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$BENCH/.." && pwd)"
@@ -279,3 +282,5 @@ for ((a = 0; a < ${#targets[@]}; a++)); do
 done
 cat "$OUT/wasm.txt"
 say "reports in ${OUT#"$ROOT"/}"
+exit
+}
