@@ -153,7 +153,7 @@ wasm_report() {
 }
 {
   wasm_report
-  [[ " $TARGETS " == *" floor-rs "* ]] && wasm_report "$BENCH/floor-rs"
+  if [[ " $TARGETS " == *" floor-rs "* ]]; then wasm_report "$BENCH/floor-rs"; fi
 } | tee "$OUT/wasm.txt" >&2
 # What was measured: the commit, whether src/ had uncommitted changes, when build/ was made.
 {
