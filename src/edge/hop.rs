@@ -22,7 +22,7 @@ use worker::{web_sys, ObjectNamespace};
 /// One Durable Object, as the runtime's stub for it.
 pub struct Hop(RuntimeStub);
 
-/// An object's answer to [`Hop::get`] or [`Hop::post`].
+/// An object's answer to [`Hop::get`] or [`Hop::post_json`].
 pub struct Answer {
     pub status: u16,
     pub text: String,
@@ -46,22 +46,17 @@ impl Hop {
         read(self.0.fetch_with_str(url)?).await
     }
 
-    /// `POST url` with `body` (JSON text).
-    pub async fn post(&self, url: &str, body: &str) -> worker::Result<Answer> {
-        let init = web_sys::RequestInit::new();
-        init.set_method("POST");
-        init.set_body(&JsValue::from_str(body));
-        let req = web_sys::Request::new_with_str_and_init(url, &init)?;
-        read(self.0.fetch_with_request(&req)?).await
-    }
-
     /// `POST url` with `body` serialised as JSON.
     pub async fn post_json<B: serde::Serialize>(
         &self,
         url: &str,
         body: &B,
     ) -> worker::Result<Answer> {
-        self.post(url, &serde_json::to_string(body)?).await
+        let init = web_sys::RequestInit::new();
+        init.set_method("POST");
+        init.set_body(&JsValue::from_str(&serde_json::to_string(body)?));
+        let req = web_sys::Request::new_with_str_and_init(url, &init)?;
+        read(self.0.fetch_with_request(&req)?).await
     }
 
     /// A WebSocket upgrade to `url`: the object's answer as it is (101 with the socket,

@@ -145,7 +145,7 @@ async fn play(req: Request, env: &Env) -> Result<Response> {
     if name.chars().count() > 32 {
         return Response::error("name too long", 400);
     }
-    let matchmaker = env.durable_object("MATCHMAKER")?.get_by_name("global")?;
+    let matchmaker = matchmaker(env)?;
     let rooms = env.durable_object("ROOMS")?;
     let mut refused = String::new();
     for _ in 0..4 {
