@@ -11,6 +11,7 @@ use worker::{Request, Response};
 use super::vars::AuthSettings;
 use super::{json_error, now_ms, one_error_socket};
 use crate::auth::{AuthError, Claims};
+use crate::origin::Verdict;
 use crate::protocol::{CloseCode, ErrorCode};
 
 /// The subprotocol name a client offers with its `bearer.<token>`; echoed back.
@@ -70,14 +71,29 @@ impl Credentials {
     }
 }
 
-/// Is this request's `Origin` (if any) allowed? Answers 403 when it is not.
-pub fn check_origin(req: &Request, settings: &AuthSettings) -> worker::Result<Option<Response>> {
+/// What the Origin check made of a request: let through (and whether a CORS answer may
+/// name its origin), or the 403 to answer with.
+pub enum Door {
+    Open { cors: Option<String> },
+    Refused(Response),
+}
+
+/// Is this request's `Origin` (if any) allowed? A refusal is logged with the value and
+/// the reason, so an operator can tell a real device from an attack (README, Deploy).
+pub fn check_origin(req: &Request, settings: &AuthSettings) -> worker::Result<Door> {
     let origin = req.headers().get("origin")?;
     let own = req.url()?.origin().ascii_serialization();
-    if settings.origins.allows(origin.as_deref(), &own) {
-        return Ok(None);
-    }
-    Ok(Some(json_error(
+    let why = match settings.origins.judge(origin.as_deref(), &own) {
+        Verdict::Page => return Ok(Door::Open { cors: origin }),
+        Verdict::NoOrigin | Verdict::WechatClient => return Ok(Door::Open { cors: None }),
+        Verdict::Refused(why) => why,
+    };
+    worker::console_warn!(
+        "origin_not_allowed: {:?} ({})",
+        origin.unwrap_or_default(),
+        why.describe()
+    );
+    Ok(Door::Refused(json_error(
         403,
         "origin_not_allowed",
         "this page's origin may not use the service (see ALLOWED_ORIGINS)",

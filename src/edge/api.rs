@@ -6,7 +6,7 @@
 use serde::Deserialize;
 use worker::{Fetch, Request, Response, RouteContext};
 
-use super::access::check_origin;
+use super::access::{check_origin, Door};
 use super::vars::{AuthSettings, WechatSettings};
 use super::{json_error, now_ms, random_u64};
 use crate::auth::{guest_subject, wechat_subject, Claims, Kind, TokenKey};
@@ -18,21 +18,27 @@ const MAX_BODY_BYTES: usize = 1024;
 
 /// `POST /api/login {"code": "<from wx.login()>"}`.
 pub async fn login(req: Request, ctx: RouteContext<()>) -> worker::Result<Response> {
-    let origin = req.headers().get("origin")?;
-    with_cors(origin, login_answer(req, ctx).await?)
+    let settings = AuthSettings::read(&ctx.env);
+    match check_origin(&req, &settings)? {
+        Door::Open { cors } => with_cors(cors, login_answer(req, ctx, settings).await?),
+        Door::Refused(refused) => with_cors(req.headers().get("origin")?, refused),
+    }
 }
 
 /// `POST /api/guest`: a token for a new guest identity, when `ALLOW_GUESTS` is `1`.
 pub async fn guest(req: Request, ctx: RouteContext<()>) -> worker::Result<Response> {
-    let origin = req.headers().get("origin")?;
-    with_cors(origin, guest_answer(req, ctx).await?)
+    let settings = AuthSettings::read(&ctx.env);
+    match check_origin(&req, &settings)? {
+        Door::Open { cors } => with_cors(cors, guest_answer(req, settings).await?),
+        Door::Refused(refused) => with_cors(req.headers().get("origin")?, refused),
+    }
 }
 
-async fn login_answer(mut req: Request, ctx: RouteContext<()>) -> worker::Result<Response> {
-    let settings = AuthSettings::read(&ctx.env);
-    if let Some(refused) = check_origin(&req, &settings)? {
-        return Ok(refused);
-    }
+async fn login_answer(
+    mut req: Request,
+    ctx: RouteContext<()>,
+    settings: AuthSettings,
+) -> worker::Result<Response> {
     let Some(key) = settings.key.as_ref() else {
         return not_configured("TOKEN_SECRET");
     };
@@ -89,11 +95,7 @@ struct GuestRequest {
     name: Option<String>,
 }
 
-async fn guest_answer(mut req: Request, ctx: RouteContext<()>) -> worker::Result<Response> {
-    let settings = AuthSettings::read(&ctx.env);
-    if let Some(refused) = check_origin(&req, &settings)? {
-        return Ok(refused);
-    }
+async fn guest_answer(mut req: Request, settings: AuthSettings) -> worker::Result<Response> {
     if !settings.guests {
         return json_error(
             403,
@@ -140,9 +142,10 @@ async fn guest_answer(mut req: Request, ctx: RouteContext<()>) -> worker::Result
 /// `OPTIONS /api/…`: CORS preflight for pages on other allowed origins.
 pub async fn preflight(req: Request, ctx: RouteContext<()>) -> worker::Result<Response> {
     let settings = AuthSettings::read(&ctx.env);
-    if let Some(refused) = check_origin(&req, &settings)? {
-        return Ok(refused);
-    }
+    let cors = match check_origin(&req, &settings)? {
+        Door::Open { cors } => cors,
+        Door::Refused(refused) => return Ok(refused),
+    };
     let mut resp = Response::empty()?.with_status(204);
     let headers = resp.headers_mut();
     headers.set("access-control-allow-methods", "GET, POST, OPTIONS")?;
@@ -151,12 +154,12 @@ pub async fn preflight(req: Request, ctx: RouteContext<()>) -> worker::Result<Re
         "content-type, authorization",
     )?;
     headers.set("access-control-max-age", "86400")?;
-    with_cors(req.headers().get("origin")?, resp)
+    with_cors(cors, resp)
 }
 
-/// Echoes the request's origin in `Access-Control-Allow-Origin`, so pages on allowed
-/// origins can read the answer. A refused origin only ever gets a 403 with no token in
-/// it, so echoing its origin too gives nothing away.
+/// Echoes a page's origin in `Access-Control-Allow-Origin`, so it can read the answer.
+/// WeChat clients get none: they are not pages and do not apply CORS. A refused page's
+/// origin is echoed on its 403 too, which holds no token, so that page learns why.
 fn with_cors(origin: Option<String>, mut resp: Response) -> worker::Result<Response> {
     if let Some(origin) = origin {
         resp.headers_mut()

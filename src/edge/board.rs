@@ -9,7 +9,7 @@ use futures_util::future::try_join_all;
 use serde_json::value::RawValue;
 use worker::{Response, RouteContext};
 
-use super::access::{check_origin, Credentials};
+use super::access::{check_origin, Credentials, Door};
 use super::hop::Hop;
 use super::vars::{self, AuthSettings};
 use super::{json_error, matchmaker, stats_shard, STATS_BINDING};
@@ -24,7 +24,7 @@ const MAX_LIMIT: usize = 100;
 /// caller's stats and rank. A player with no rounds yet gets zeros and no rank.
 pub async fn me(req: worker::Request, ctx: RouteContext<()>) -> worker::Result<Response> {
     let settings = AuthSettings::read(&ctx.env);
-    if let Some(refused) = check_origin(&req, &settings)? {
+    if let Door::Refused(refused) = check_origin(&req, &settings)? {
         return Ok(refused);
     }
     let claims = match Credentials::of(&req).verify(&settings) {
@@ -58,7 +58,7 @@ pub async fn me(req: worker::Request, ctx: RouteContext<()>) -> worker::Result<R
 /// token, also `me`, the caller's own line.
 pub async fn leaderboard(req: worker::Request, ctx: RouteContext<()>) -> worker::Result<Response> {
     let settings = AuthSettings::read(&ctx.env);
-    if let Some(refused) = check_origin(&req, &settings)? {
+    if let Door::Refused(refused) = check_origin(&req, &settings)? {
         return Ok(refused);
     }
     let limit = req
@@ -95,7 +95,7 @@ pub async fn leaderboard(req: worker::Request, ctx: RouteContext<()>) -> worker:
 /// every game.
 pub async fn rooms(req: worker::Request, ctx: RouteContext<()>) -> worker::Result<Response> {
     let settings = AuthSettings::read(&ctx.env);
-    if let Some(refused) = check_origin(&req, &settings)? {
+    if let Door::Refused(refused) = check_origin(&req, &settings)? {
         return Ok(refused);
     }
     /// A matchmaker shard's `/rooms` answer (and ours: the sum of them). The rooms

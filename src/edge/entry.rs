@@ -11,7 +11,7 @@
 
 use worker::{event, web_sys, Context, Env, Request, Response, RouteContext, Router, Url};
 
-use super::access::{check_origin, refuse_socket, Credentials};
+use super::access::{check_origin, refuse_socket, Credentials, Door};
 use super::hop::Hop;
 use super::vars::{self, AuthSettings};
 use super::{api, board};
@@ -79,7 +79,7 @@ async fn play(req: Request, url: Url, env: &Env) -> worker::Result<web_sys::Resp
 
     // A page on a foreign site gets no socket at all (cross-site WebSocket hijacking).
     let settings = AuthSettings::read(env);
-    if let Some(refused) = check_origin(&req, &settings)? {
+    if let Door::Refused(refused) = check_origin(&req, &settings)? {
         return Ok(refused.into());
     }
     let credentials = Credentials::of(&req);

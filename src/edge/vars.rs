@@ -51,7 +51,8 @@ pub struct AuthSettings {
     pub guests: bool,
     /// `TOKEN_TTL_S`: how long a token lasts, 60 s to 30 days.
     pub ttl_s: u64,
-    /// `ALLOWED_ORIGINS`: which web pages may connect (see [`OriginPolicy`]).
+    /// `ALLOWED_ORIGINS` and `ALLOW_WECHAT_ORIGINS`: which pages and clients may
+    /// connect (see [`OriginPolicy`]).
     pub origins: OriginPolicy,
 }
 
@@ -72,7 +73,10 @@ impl AuthSettings {
             key,
             guests: flag(env, "ALLOW_GUESTS"),
             ttl_s,
-            origins: OriginPolicy::parse(text(env, "ALLOWED_ORIGINS").as_deref()),
+            origins: OriginPolicy::parse(
+                text(env, "ALLOWED_ORIGINS").as_deref(),
+                text(env, "ALLOW_WECHAT_ORIGINS").as_deref(),
+            ),
         }
     }
 }

@@ -4,8 +4,10 @@
 // Only what WeChat itself provides is stood in for; the SDK and the page run as they are.
 
 /** A SocketTask (https://developers.weixin.qq.com/miniprogram/dev/api/network/websocket/SocketTask.html) over a real socket. */
-function socketTask(url, protocols) {
-  const ws = protocols ? new WebSocket(url, protocols) : new WebSocket(url);
+function socketTask(url, protocols, headers) {
+  // Node's WebSocket (undici) takes extra handshake headers; WeChat adds its own
+  // (see wechat-headers.mjs), which the page can neither set nor remove.
+  const ws = new WebSocket(url, { protocols: protocols ?? [], headers });
   const handlers = { open: [], message: [], close: [], error: [] };
   ws.onopen = () => handlers.open.forEach((f) => f({ header: {} }));
   ws.onmessage = (e) => handlers.message.forEach((f) => f({ data: e.data }));
@@ -30,9 +32,11 @@ function socketTask(url, protocols) {
 
 /**
  * Installs `wx` and `Page` on globalThis; returns the captured page definitions, the
- * sockets and requests made. `loginCode` is what wx.login() hands out.
+ * sockets and requests made. `loginCode` is what wx.login() hands out. `headers`
+ * (`{socket, request}`, one of wechat-headers.mjs's sets) are what this WeChat client
+ * adds to every handshake and request.
  */
-export function installWx({ loginCode = 'code-from-wx-login' } = {}) {
+export function installWx({ loginCode = 'code-from-wx-login', headers = { socket: {}, request: {} } } = {}) {
   const sockets = [];
   const pages = [];
   const requests = [];
@@ -42,7 +46,7 @@ export function installWx({ loginCode = 'code-from-wx-login' } = {}) {
       if (sockets.filter((t) => t.ws.readyState <= 1).length >= 5) {
         throw new Error('wx.connectSocket: at most 5 sockets may be open at once');
       }
-      const task = socketTask(url, protocols);
+      const task = socketTask(url, protocols, headers.socket);
       sockets.push(task);
       return task;
     },
@@ -52,7 +56,9 @@ export function installWx({ loginCode = 'code-from-wx-login' } = {}) {
     // wx.request over real HTTP (fetch): JSON bodies, data parsed as WeChat does.
     request({ url, method = 'GET', data, header = {}, success, fail }) {
       requests.push({ url, method, data });
-      fetch(url, { method, headers: header, body: method === 'GET' ? undefined : JSON.stringify(data) })
+      // WeChat's own headers win: a page cannot set Referer or Origin.
+      const sent = { ...header, ...headers.request };
+      fetch(url, { method, headers: sent, body: method === 'GET' ? undefined : JSON.stringify(data) })
         .then(async (res) => {
           const text = await res.text();
           let body = text;
