@@ -2,19 +2,57 @@
 //!
 //! Every setting has a default and a sane range; a value that does not parse or is out
 //! of range falls back to the default rather than failing a request, and the shell logs
-//! it once. Reading is a pure function over a lookup so the host tests can drive it.
+//! it once. Reading goes through [`Vars`], a pure function over a lookup, so the host
+//! tests can drive it. The settings every room shares are here ([`RoomConfig`]); each
+//! game reads its own (`crate::games`).
+
+use std::ops::RangeInclusive;
 
 use serde::{Deserialize, Serialize};
 
-use crate::protocol::GameKind;
+/// A var that was set but refused, for the shell to log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejected {
+    pub key: &'static str,
+    pub value: String,
+}
 
-/// How one room plays. Frozen into the room when it is created, so changing a var
-/// never changes the rules of a game already running.
+/// Reads settings by name through a lookup, noting the values it had to refuse.
+pub struct Vars<'a> {
+    get: &'a dyn Fn(&str) -> Option<String>,
+    /// Vars that were set but refused (their defaults were used).
+    pub rejected: Vec<Rejected>,
+}
+
+impl<'a> Vars<'a> {
+    pub fn new(get: &'a dyn Fn(&str) -> Option<String>) -> Vars<'a> {
+        Vars {
+            get,
+            rejected: Vec::new(),
+        }
+    }
+
+    /// The whole number `key`, if set and in `range`; else `default` (and, if it was
+    /// set, a note in [`Vars::rejected`]).
+    pub fn number(&mut self, key: &'static str, range: RangeInclusive<u64>, default: u64) -> u64 {
+        match (self.get)(key) {
+            None => default,
+            Some(value) => match value.trim().parse::<u64>() {
+                Ok(n) if range.contains(&n) => n,
+                _ => {
+                    self.rejected.push(Rejected { key, value });
+                    default
+                }
+            },
+        }
+    }
+}
+
+/// How every room plays, whatever its game. Frozen into the room when it is created,
+/// so changing a var never changes the rules of a game already running.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoomConfig {
-    /// Seats per room (`ROOM_SIZE`, 2..=8, default 2).
-    pub size: usize,
-    /// Round length in ms (`ROUND_MS`, 500..=120000, default 5000).
+    /// Round length in ms (`ROUND_MS`, 500..=120000, default 5000), announced in `hi`.
     pub round_ms: u64,
     /// How long a lone player waits before bots fill the room (`BOT_WAIT_MS`,
     /// 0..=600000, default 1000; the demo used about 1 s).
@@ -25,152 +63,44 @@ pub struct RoomConfig {
     /// How long a seat whose connection dropped is held for its player to resume
     /// (`RESUME_GRACE_MS`, 0..=600000, default 30000).
     pub resume_grace_ms: u64,
-    /// The game this room hosts (from its name; see [`RoomConfig::for_game`]).
-    #[serde(default)]
-    pub game: GameKind,
-    /// Dig gold: players per room (`DIG_ROOM_SIZE`, 2..=4, default 2).
-    #[serde(default = "defaults::dig_room_size")]
-    pub dig_room_size: usize,
-    /// Dig gold: the board is this many cells square (`DIG_BOARD`, 4..=16, default 8).
-    #[serde(default = "defaults::dig_board")]
-    pub dig_board: u8,
-    /// Dig gold: gold cells on the board (`DIG_GOLD`, 1..=64, at most half the board;
-    /// default 10).
-    #[serde(default = "defaults::dig_gold")]
-    pub dig_gold: u32,
-    /// Dig gold: a turn not taken in this long is skipped (`DIG_TURN_MS`,
-    /// 1000..=120000, default 15000).
-    #[serde(default = "defaults::dig_turn_ms")]
-    pub dig_turn_ms: u64,
-    /// Chat: people per room (`CHAT_ROOM_SIZE`, 2..=100, default 20).
-    #[serde(default = "defaults::chat_room_size")]
-    pub chat_room_size: usize,
-    /// Chat: the server pushes an announcement this often (`CHAT_ANNOUNCE_MS`,
-    /// 1000..=3600000, default 60000).
-    #[serde(default = "defaults::chat_announce_ms")]
-    pub chat_announce_ms: u64,
     /// A settled round's record waits up to this long to go to the stats shards in one
     /// batch with the room's next ones (`STATS_FLUSH_MS`, 0..=60000, default 10000; 0
     /// sends each at once). Fewer, larger deliveries keep busy rooms' alarms short.
-    #[serde(default = "defaults::stats_flush_ms")]
+    #[serde(default = "default_stats_flush_ms")]
     pub stats_flush_ms: u64,
 }
 
-/// Defaults of the fields added after rooms were first stored.
-mod defaults {
-    pub fn dig_room_size() -> usize {
-        2
-    }
-    pub fn dig_board() -> u8 {
-        8
-    }
-    pub fn dig_gold() -> u32 {
-        10
-    }
-    pub fn dig_turn_ms() -> u64 {
-        15_000
-    }
-    pub fn chat_room_size() -> usize {
-        20
-    }
-    pub fn chat_announce_ms() -> u64 {
-        60_000
-    }
-    pub fn stats_flush_ms() -> u64 {
-        10_000
-    }
+fn default_stats_flush_ms() -> u64 {
+    RoomConfig::default().stats_flush_ms
 }
 
 impl Default for RoomConfig {
     fn default() -> Self {
         RoomConfig {
-            size: 2,
             round_ms: 5_000,
             bot_wait_ms: 1_000,
             heartbeat_timeout_ms: 45_000,
             resume_grace_ms: 30_000,
-            game: GameKind::Rps,
-            dig_room_size: defaults::dig_room_size(),
-            dig_board: defaults::dig_board(),
-            dig_gold: defaults::dig_gold(),
-            dig_turn_ms: defaults::dig_turn_ms(),
-            chat_room_size: defaults::chat_room_size(),
-            chat_announce_ms: defaults::chat_announce_ms(),
-            stats_flush_ms: defaults::stats_flush_ms(),
+            stats_flush_ms: 10_000,
         }
     }
 }
 
 impl RoomConfig {
-    /// This config for a room of `game`: `size` becomes that game's room size.
-    pub fn for_game(mut self, game: GameKind) -> RoomConfig {
-        self.game = game;
-        self.size = match game {
-            GameKind::Rps => self.size,
-            GameKind::Dig => self.dig_room_size,
-            GameKind::Chat => self.chat_room_size,
-        };
-        self
-    }
-}
-
-/// A var that was set but refused, for the shell to log.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rejected {
-    pub key: &'static str,
-    pub value: String,
-}
-
-impl RoomConfig {
-    /// Reads the config through `var` (name → value). Returns the config and the vars
-    /// it had to ignore.
-    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> (RoomConfig, Vec<Rejected>) {
-        let defaults = RoomConfig::default();
-        let mut rejected = Vec::new();
-        let mut read = |key: &'static str, min: u64, max: u64, default: u64| -> u64 {
-            match var(key) {
-                None => default,
-                Some(value) => match value.trim().parse::<u64>() {
-                    Ok(n) if (min..=max).contains(&n) => n,
-                    _ => {
-                        rejected.push(Rejected { key, value });
-                        default
-                    }
-                },
-            }
-        };
-        let config = RoomConfig {
-            size: read("ROOM_SIZE", 2, 8, defaults.size as u64) as usize,
-            round_ms: read("ROUND_MS", 500, 120_000, defaults.round_ms),
-            bot_wait_ms: read("BOT_WAIT_MS", 0, 600_000, defaults.bot_wait_ms),
-            heartbeat_timeout_ms: read(
+    /// The shared settings, read through `vars`.
+    pub fn read(vars: &mut Vars<'_>) -> RoomConfig {
+        let d = RoomConfig::default();
+        RoomConfig {
+            round_ms: vars.number("ROUND_MS", 500..=120_000, d.round_ms),
+            bot_wait_ms: vars.number("BOT_WAIT_MS", 0..=600_000, d.bot_wait_ms),
+            heartbeat_timeout_ms: vars.number(
                 "HEARTBEAT_TIMEOUT_MS",
-                1_000,
-                600_000,
-                defaults.heartbeat_timeout_ms,
+                1_000..=600_000,
+                d.heartbeat_timeout_ms,
             ),
-            resume_grace_ms: read("RESUME_GRACE_MS", 0, 600_000, defaults.resume_grace_ms),
-            game: GameKind::Rps,
-            dig_room_size: read("DIG_ROOM_SIZE", 2, 4, defaults.dig_room_size as u64) as usize,
-            dig_board: read("DIG_BOARD", 4, 16, u64::from(defaults.dig_board)) as u8,
-            dig_gold: read("DIG_GOLD", 1, 64, u64::from(defaults.dig_gold)) as u32,
-            dig_turn_ms: read("DIG_TURN_MS", 1_000, 120_000, defaults.dig_turn_ms),
-            chat_room_size: read("CHAT_ROOM_SIZE", 2, 100, defaults.chat_room_size as u64) as usize,
-            chat_announce_ms: read(
-                "CHAT_ANNOUNCE_MS",
-                1_000,
-                3_600_000,
-                defaults.chat_announce_ms,
-            ),
-            stats_flush_ms: read("STATS_FLUSH_MS", 0, 60_000, defaults.stats_flush_ms),
-        };
-        // Gold on at most half the board, so numbers mean something.
-        let cells = u32::from(config.dig_board) * u32::from(config.dig_board);
-        let config = RoomConfig {
-            dig_gold: config.dig_gold.min(cells / 2),
-            ..config
-        };
-        (config, rejected)
+            resume_grace_ms: vars.number("RESUME_GRACE_MS", 0..=600_000, d.resume_grace_ms),
+            stats_flush_ms: vars.number("STATS_FLUSH_MS", 0..=60_000, d.stats_flush_ms),
+        }
     }
 }
 
@@ -178,43 +108,49 @@ impl RoomConfig {
 mod tests {
     use super::*;
 
+    fn read(get: impl Fn(&str) -> Option<String>) -> (RoomConfig, Vec<Rejected>) {
+        let mut vars = Vars::new(&get);
+        let config = RoomConfig::read(&mut vars);
+        (config, vars.rejected)
+    }
+
     #[test]
     fn defaults_when_unset() {
-        let (config, rejected) = RoomConfig::from_vars(|_| None);
+        let (config, rejected) = read(|_| None);
         assert_eq!(config, RoomConfig::default());
         assert!(rejected.is_empty());
     }
 
     #[test]
     fn reads_values_and_rejects_bad_ones() {
-        let (config, rejected) = RoomConfig::from_vars(|k| match k {
-            "ROOM_SIZE" => Some("3".into()),
+        let (config, rejected) = read(|k| match k {
             "ROUND_MS" => Some("fast".into()),
             "BOT_WAIT_MS" => Some(" 250 ".into()),
             "STATS_FLUSH_MS" => Some("0".into()),
+            "HEARTBEAT_TIMEOUT_MS" => Some("1".into()),
             _ => None,
         });
         assert_eq!(
             config.stats_flush_ms, 0,
             "0 is allowed: every record at once"
         );
-        assert_eq!(config.size, 3);
         assert_eq!(config.round_ms, RoomConfig::default().round_ms);
         assert_eq!(config.bot_wait_ms, 250);
         assert_eq!(
-            rejected,
-            vec![Rejected {
-                key: "ROUND_MS",
-                value: "fast".into()
-            }]
+            config.heartbeat_timeout_ms, 45_000,
+            "out of range falls back"
+        );
+        assert_eq!(
+            rejected.iter().map(|r| r.key).collect::<Vec<_>>(),
+            ["ROUND_MS", "HEARTBEAT_TIMEOUT_MS"]
         );
     }
 
     #[test]
-    fn out_of_range_falls_back() {
-        let (config, rejected) =
-            RoomConfig::from_vars(|k| (k == "ROOM_SIZE").then(|| "1".to_string()));
-        assert_eq!(config.size, 2);
-        assert_eq!(rejected.len(), 1);
+    fn a_room_stored_before_games_owned_their_settings_still_reads() {
+        let old = r#"{"size":2,"round_ms":3000,"bot_wait_ms":1000,"heartbeat_timeout_ms":45000,
+            "resume_grace_ms":30000,"game":"dig","dig_room_size":2,"dig_board":8}"#;
+        let config: RoomConfig = serde_json::from_str(old).unwrap();
+        assert_eq!((config.round_ms, config.stats_flush_ms), (3000, 10_000));
     }
 }

@@ -1,19 +1,27 @@
-//! The one interface every game implements, and the state of whichever game a room hosts.
+//! What a game is to the room: the rules behind [`Game`], the facts the registry needs
+//! ([`GameType`]), and the view of the room a game gets ([`Table`]).
 //!
 //! The room ([`crate::room::Room`]) owns everything games share: seats and who holds
 //! them, connections, heartbeats, resume, spectators, rate limits, capacity reports,
-//! the round-record outbox, persistence. A game owns its rules: what its frames do,
-//! its timers, what a (re)joining connection must be told. It sees the room through a
-//! [`Table`]: who sits where, and ways to send frames, seat bots and record results.
+//! the round-record outbox, persistence. A game owns its rules, its frames and its
+//! settings: what its frames do, its timers, what a (re)joining connection must be told.
 //!
-//! Games are plain serialisable values, so a room stores its game with itself; they
-//! get the time only from the table, so they run on a virtual clock in tests.
+//! Games are plain serialisable values, so a room stores its game with itself; they get
+//! the time only from the table, so they run on a virtual clock in tests. Adding one is
+//! one file in `crate::games` and one line in its registry (docs/ADDING_A_GAME.md).
 
-use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
-use crate::games::{chat::Chat, dig::Dig, rps::Rps};
-use crate::protocol::{ClientFrame, ErrorCode, GameKind, RoomPhase, ServerFrame};
-use crate::room::Table;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::config::{RoomConfig, Vars};
+use crate::effects::{Effect, Frame};
+use crate::envelope::Envelope;
+use crate::ids::{ConnId, PlayerId, RoomName};
+use crate::protocol::{ErrorCode, ProtocolError, RoomPhase, SeatView, SharedServerFrame};
+use crate::seats::{self, Occupant, Profile, Seat, Spectator};
+use crate::stats::RecordLine;
 
 /// What a game says about one seat in the room's `room`/`start` views.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -24,16 +32,38 @@ pub struct SeatScore {
 }
 
 /// A game frame refused: the error frame's code and message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refusal {
     pub code: ErrorCode,
-    pub message: &'static str,
+    pub message: Cow<'static, str>,
 }
 
 impl Refusal {
     pub const fn new(code: ErrorCode, message: &'static str) -> Refusal {
-        Refusal { code, message }
+        Refusal {
+            code,
+            message: Cow::Borrowed(message),
+        }
     }
+}
+
+impl From<ProtocolError> for Refusal {
+    fn from(err: ProtocolError) -> Refusal {
+        match err {
+            ProtocolError::Refused { code, message } => Refusal { code, message },
+            ProtocolError::TooBig { .. } => Refusal::new(ErrorCode::BadFrame, "frame too big"),
+        }
+    }
+}
+
+/// What a frame a game accepted did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Played {
+    /// It changed the game: the room is stored before anyone hears of it.
+    Changed,
+    /// It was only passed on (a pulled face): nothing a restart must keep, so the room
+    /// is not stored for it.
+    Relayed,
 }
 
 /// What happens to a seat whose person is gone for good.
@@ -46,7 +76,8 @@ pub enum Release {
     Forfeit,
 }
 
-/// A game's rules. Every method gets the [`Table`] with the current time.
+/// A game's rules, as the room drives them. Every method gets the [`Table`] with the
+/// current time. (Object-safe: the room holds its game as `dyn Game`.)
 pub trait Game {
     /// Where the game is (shown in `room` frames).
     fn phase(&self) -> RoomPhase;
@@ -60,8 +91,16 @@ pub trait Game {
     fn released(&mut self, t: &mut Table<'_>, seat: usize, name: &str);
     /// Nobody is left: the room starts over (the seats are already empty).
     fn emptied(&mut self);
-    /// A frame of this game from the person at `seat`.
-    fn frame(&mut self, t: &mut Table<'_>, seat: usize, frame: ClientFrame) -> Result<(), Refusal>;
+    /// The person at `seat` sent `join`: ready for the next round or game.
+    fn join(&mut self, t: &mut Table<'_>, seat: usize) -> Result<(), Refusal>;
+    /// One of this game's own frames ([`GameType::ClientFrame`]) from the person at
+    /// `seat`, still in its envelope: the game reads it with [`GameType::decode`].
+    fn play(
+        &mut self,
+        t: &mut Table<'_>,
+        seat: usize,
+        frame: &Envelope<'_>,
+    ) -> Result<Played, Refusal>;
     /// Whatever is due at `t.now`.
     fn tick(&mut self, t: &mut Table<'_>);
     /// When [`Game::tick`] next has something to do.
@@ -69,51 +108,246 @@ pub trait Game {
     /// What a connection joining mid-game is told after `hi` (a resumed seat) or
     /// `watching` (a spectator, `viewer` `None`): the state everybody may see, plus the
     /// viewer's own secrets and nobody else's.
-    fn catch_up(&self, t: &Table<'_>, viewer: Option<usize>) -> Vec<ServerFrame>;
+    fn catch_up(&self, t: &Table<'_>, viewer: Option<usize>) -> Vec<Frame>;
 }
 
-/// The game a room hosts, stored with the room (`{"rps": {…}}`).
-///
-/// Externally tagged on purpose: an internally tagged enum is read through serde's
-/// buffered `Content`, which would be in the wasm for this one type.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum GameState {
-    Rps(Rps),
-    Dig(Dig),
-    Chat(Chat),
+/// What the registry (`crate::games`) needs to know of a game besides its rules.
+pub trait GameType: Game + Sized + Clone + PartialEq + Serialize + DeserializeOwned {
+    /// The name in URLs (`/ws?game=dig`) and room names (`dig-0-3`).
+    const NAME: &'static str;
+    /// A real game, published in the protocol's TypeScript declarations (the example
+    /// game of the docs is not).
+    const PUBLISHED: bool = true;
+    /// The frames players send this game (beside the shared ones): an enum with one
+    /// struct variant per `type`, read by [`Envelope::decode`]. Its variants are the
+    /// game's frame types; no list of them is kept anywhere else.
+    type ClientFrame: DeserializeOwned;
+    /// What an operator can tune, from `wrangler.toml` vars.
+    type Settings: Copy + Default + PartialEq + std::fmt::Debug;
+
+    /// The settings from vars (out-of-range values are noted in `vars`).
+    fn settings(vars: &mut Vars<'_>) -> Self::Settings;
+    /// Seats in a room of this game.
+    fn room_size(settings: &Self::Settings) -> usize;
+    /// A new game in an empty room.
+    fn new(settings: &Self::Settings) -> Self;
+    /// Reads one of this game's frames and checks the values in it. Also used on
+    /// frames sent to a room of another game, to tell `wrong_game` from `bad_frame`.
+    fn decode(frame: &Envelope<'_>) -> Result<Self::ClientFrame, Refusal> {
+        Ok(frame.decode()?)
+    }
+    /// The TypeScript declarations of the game's frames and of the types in them.
+    #[cfg(test)]
+    fn typescript(cfg: &ts_rs::Config) -> Typescript;
 }
 
-impl GameState {
-    pub fn new(kind: GameKind, size: usize) -> GameState {
-        match kind {
-            GameKind::Rps => GameState::Rps(Rps::new(size)),
-            GameKind::Dig => GameState::Dig(Dig::new(size)),
-            GameKind::Chat => GameState::Chat(Chat::new(size)),
+/// A game's part of the generated TypeScript (see `crate::typegen`).
+#[cfg(test)]
+pub struct Typescript {
+    /// `type X = …` declarations, in order (helper types first).
+    pub declarations: Vec<String>,
+    /// The names of its client and server frame unions.
+    pub client_frames: String,
+    pub server_frames: String,
+}
+
+#[cfg(test)]
+impl Typescript {
+    /// The declarations of `C` (client frames), `S` (server frames) and `helpers`.
+    pub fn of<C: ts_rs::TS, S: ts_rs::TS>(cfg: &ts_rs::Config, helpers: Vec<String>) -> Typescript {
+        let mut declarations = helpers;
+        declarations.push(C::decl(cfg));
+        declarations.push(S::decl(cfg));
+        Typescript {
+            declarations,
+            client_frames: C::ident(cfg),
+            server_frames: S::ident(cfg),
+        }
+    }
+}
+
+/// The room as a game sees it while handling one event: who sits where, and the
+/// means to tell them things.
+pub struct Table<'a> {
+    /// The time of the event.
+    pub now: u64,
+    pub config: &'a RoomConfig,
+    pub(crate) name: &'a RoomName,
+    pub(crate) seats: &'a mut Vec<Option<Seat>>,
+    pub(crate) spectators: &'a [Spectator],
+    pub(crate) out: &'a mut Vec<Effect>,
+    pub(crate) rng_state: &'a mut u64,
+    pub(crate) capacity_version: &'a mut u64,
+    /// Round records made while handling this event: `(round, lines)`.
+    pub(crate) records: &'a mut Vec<(u64, Vec<RecordLine>)>,
+}
+
+impl Table<'_> {
+    pub fn room_name(&self) -> &str {
+        self.name.as_str()
+    }
+
+    pub fn size(&self) -> usize {
+        self.seats.len()
+    }
+
+    /// Someone (person, bot or forfeit) holds `seat`.
+    pub fn occupied(&self, seat: usize) -> bool {
+        self.seats.get(seat).is_some_and(Option::is_some)
+    }
+
+    /// A person holds `seat`, connected or away.
+    pub fn is_person(&self, seat: usize) -> bool {
+        self.seat(seat).is_some_and(Seat::is_person)
+    }
+
+    pub fn is_bot(&self, seat: usize) -> bool {
+        self.seat(seat).is_some_and(Seat::is_bot)
+    }
+
+    /// The seat's person was released during the round and stays only as a forfeit.
+    pub fn is_forfeit(&self, seat: usize) -> bool {
+        self.seat(seat).is_some_and(Seat::is_forfeit)
+    }
+
+    pub fn free_seats(&self) -> usize {
+        seats::free_seats(self.seats)
+    }
+
+    /// People seated (connected or away).
+    pub fn people(&self) -> usize {
+        seats::people(self.seats)
+    }
+
+    pub fn name_of(&self, seat: usize) -> String {
+        self.seat(seat)
+            .map(|s| s.profile.name.clone())
+            .unwrap_or_default()
+    }
+
+    /// The player at `seat` (empty for bots and free seats).
+    pub fn player_of(&self, seat: usize) -> PlayerId {
+        self.seat(seat)
+            .map(|s| s.player.clone())
+            .unwrap_or_default()
+    }
+
+    fn seat(&self, seat: usize) -> Option<&Seat> {
+        self.seats.get(seat)?.as_ref()
+    }
+
+    /// Seats a bot at the free `seat`.
+    pub fn seat_bot(&mut self, seat: usize, profile: Profile) {
+        if let Some(slot @ None) = self.seats.get_mut(seat) {
+            *slot = Some(Seat::bot(profile));
         }
     }
 
-    pub fn kind(&self) -> GameKind {
-        match self {
-            GameState::Rps(_) => GameKind::Rps,
-            GameState::Dig(_) => GameKind::Dig,
-            GameState::Chat(_) => GameKind::Chat,
+    /// Frees `seat` (a forfeit whose round is over).
+    pub fn free(&mut self, seat: usize) {
+        if let Some(slot) = self.seats.get_mut(seat) {
+            *slot = None;
         }
     }
 
-    pub fn get(&self) -> &dyn Game {
-        match self {
-            GameState::Rps(g) => g,
-            GameState::Dig(g) => g,
-            GameState::Chat(g) => g,
+    /// The room's RNG, to be handed back with [`Table::put_rng`].
+    pub fn rng(&self) -> fastrand::Rng {
+        fastrand::Rng::with_seed(*self.rng_state)
+    }
+
+    pub fn put_rng(&mut self, rng: fastrand::Rng) {
+        *self.rng_state = rng.get_seed();
+    }
+
+    /// `frame` to everybody in the room. With `keep`, away seats keep it to replay on
+    /// resume.
+    pub fn broadcast<F: Serialize>(&mut self, frame: &F, keep: bool) {
+        let frame = Frame::of(frame);
+        if keep {
+            for seat in self.seats.iter_mut().flatten() {
+                if seat.is_away() {
+                    seat.keep(&frame);
+                }
+            }
+        }
+        let to = seats::audience(self.seats, self.spectators);
+        self.out.push(Effect::Send { to, frame });
+    }
+
+    /// `frame` to everybody but the person at `seat`.
+    pub fn broadcast_except<F: Serialize>(&mut self, seat: usize, frame: &F) {
+        let mover = self.seat(seat).and_then(Seat::conn).cloned();
+        let to: Vec<ConnId> = seats::audience(self.seats, self.spectators)
+            .into_iter()
+            .filter(|c| Some(c) != mover.as_ref())
+            .collect();
+        self.out.push(Effect::Send {
+            to,
+            frame: Frame::of(frame),
+        });
+    }
+
+    /// `frame` to the person at `seat` only (if connected).
+    pub fn send<F: Serialize>(&mut self, seat: usize, frame: &F) {
+        if let Some(conn) = self.seat(seat).and_then(Seat::conn) {
+            let effect = Effect::send_to(conn, Frame::of(frame));
+            self.out.push(effect);
         }
     }
 
-    pub fn get_mut(&mut self) -> &mut dyn Game {
-        match self {
-            GameState::Rps(g) => g,
-            GameState::Dig(g) => g,
-            GameState::Chat(g) => g,
+    /// The seats as everybody sees them, with `game`'s numbers.
+    pub fn views(&self, game: &dyn Game) -> Vec<SeatView> {
+        self.seats
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| {
+                let s = s.as_ref().filter(|s| s.occupant != Occupant::Gone)?;
+                let score = game.score(i);
+                Some(SeatView {
+                    seat: i,
+                    name: s.profile.name.clone(),
+                    avatar: s.profile.avatar.clone(),
+                    bot: s.is_bot(),
+                    ready: score.ready,
+                    away: s.is_away(),
+                    total: score.total,
+                    streak: score.streak,
+                })
+            })
+            .collect()
+    }
+
+    /// The `room` frame (who is here) as it is now.
+    pub fn room_frame_of(&self, game: &dyn Game) -> SharedServerFrame {
+        SharedServerFrame::Room {
+            phase: game.phase(),
+            seats: self.views(game),
+        }
+    }
+
+    /// Broadcasts the `room` frame.
+    pub fn room_frame(&mut self, game: &dyn Game) {
+        let frame = self.room_frame_of(game);
+        self.broadcast(&frame, false);
+    }
+
+    /// Tells the matchmaker the free seats changed (see [`Effect::Capacity`]).
+    pub fn capacity(&mut self) {
+        *self.capacity_version += 1;
+        let players = seats::players(self.seats);
+        self.out.push(Effect::Capacity {
+            free: self.free_seats(),
+            humans: players.len() as u64,
+            version: *self.capacity_version,
+            players,
+        });
+    }
+
+    /// Records round `round` for the stats (people only; bots have no player).
+    pub fn record(&mut self, round: u64, lines: Vec<RecordLine>) {
+        let lines: Vec<RecordLine> = lines.into_iter().filter(|l| !l.player.is_empty()).collect();
+        if !lines.is_empty() {
+            self.records.push((round, lines));
         }
     }
 }

@@ -1,23 +1,45 @@
 //! Dig gold, chat and spectators through the room, on a virtual clock.
 
 use crate::config::RoomConfig;
-use crate::protocol::{ClientFrame, ErrorCode, GameKind, PresenceEvent, ServerFrame};
-use crate::room::{Effect, Profile, Room};
+use crate::effects::Effect;
+use crate::games::chat::{
+    ChatSettings, ClientFrame as ChatMove, PresenceEvent, ServerFrame as Chat,
+};
+use crate::games::dig::{ClientFrame as DigMove, DigSettings, ServerFrame as Dig};
+use crate::games::rps::ServerFrame as Rps;
+use crate::games::Settings;
+use crate::protocol::{ErrorCode, SharedServerFrame as Shared};
+use crate::room::Room;
+use crate::seats::Profile;
+use crate::testkit::{
+    chat_to, client_text, default_settings, dig_to, frames_to, rps_to, shared_to, Drive, Wire,
+};
 
 const TURN: u64 = 5_000;
 const ANNOUNCE: u64 = 10_000;
 
-fn config(game: GameKind) -> RoomConfig {
-    RoomConfig {
-        dig_board: 6,
-        dig_gold: 4,
-        dig_turn_ms: TURN,
-        chat_announce_ms: ANNOUNCE,
-        chat_room_size: 5,
+fn settings() -> Settings {
+    let mut settings = default_settings();
+    settings.dig = DigSettings {
+        size: 2,
+        board: 6,
+        gold: 4,
+        turn_ms: TURN,
+    };
+    settings.chat = ChatSettings {
+        size: 5,
+        announce_ms: ANNOUNCE,
+    };
+    settings
+}
+
+/// A room called `name` (its game from the name), nobody timing out.
+fn new_room(name: &str, seed: u64) -> Room {
+    let config = RoomConfig {
         heartbeat_timeout_ms: 1_000_000,
         ..RoomConfig::default()
-    }
-    .for_game(game)
+    };
+    crate::testkit::room(name, config, &settings(), seed)
 }
 
 fn join(room: &mut Room, now: u64, conn: &str) -> Vec<Effect> {
@@ -25,33 +47,40 @@ fn join(room: &mut Room, now: u64, conn: &str) -> Vec<Effect> {
         name: conn.to_uppercase(),
         avatar: String::new(),
     };
-    room.connect(
-        now,
-        conn.into(),
-        &format!("guest:{conn}"),
-        format!("t-{conn}"),
-        profile,
-        1,
-    )
-    .expect("a seat")
+    room.connect(now, conn, &format!("guest:{conn}"), profile, 1)
+        .expect("a seat")
 }
 
-use crate::room_tests::frames_to as to;
+fn send<T: serde::Serialize>(room: &mut Room, now: u64, conn: &str, frame: &T) -> Vec<Effect> {
+    room.receive(now, conn, &client_text(frame))
+}
 
-fn send(room: &mut Room, now: u64, conn: &str, frame: &ClientFrame) -> Vec<Effect> {
-    room.receive(now, conn, &serde_json::to_string(frame).unwrap())
+fn dig(x: u8, y: u8) -> DigMove {
+    DigMove::Dig { x, y }
 }
 
 fn error_code(effects: &[Effect], conn: &str) -> Option<ErrorCode> {
-    to(effects, conn).into_iter().find_map(|f| match f {
-        ServerFrame::Error { code, .. } => Some(code),
+    shared_to(effects, conn).into_iter().find_map(|f| match f {
+        Shared::Error { code, .. } => Some(code),
         _ => None,
     })
 }
 
+/// Every frame `conn` was sent, as the text on the wire.
+fn texts_to(effects: &[Effect], conn: &str) -> String {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Send { to, frame } if to.iter().any(|c| c == conn) => Some(frame.text()),
+            _ => None,
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// A dig room with two players and a game running; returns the effects of the start.
 fn dig_room() -> (Room, Vec<Effect>) {
-    let mut room = Room::new("dig-0-0", config(GameKind::Dig), 42);
+    let mut room = new_room("dig-0-0", 42);
     let mut out = join(&mut room, 0, "a");
     out.extend(join(&mut room, 0, "b"));
     (room, out)
@@ -59,15 +88,18 @@ fn dig_room() -> (Room, Vec<Effect>) {
 
 /// The board everybody was shown last.
 fn last_board(effects: &[Effect], conn: &str) -> Option<(Vec<String>, u32, Option<usize>)> {
-    to(effects, conn).into_iter().rev().find_map(|f| match f {
-        ServerFrame::Board {
-            rows,
-            gold_left,
-            turn,
-            ..
-        } => Some((rows, gold_left, turn)),
-        _ => None,
-    })
+    dig_to(effects, conn)
+        .into_iter()
+        .rev()
+        .find_map(|f| match f {
+            Dig::Board {
+                rows,
+                gold_left,
+                turn,
+                ..
+            } => Some((rows, gold_left, turn)),
+            _ => None,
+        })
 }
 
 #[test]
@@ -80,19 +112,17 @@ fn dig_starts_when_the_room_is_full_with_a_hidden_board_and_seat_0_to_move() {
         "nothing is revealed, least of all the gold"
     );
     assert_eq!((gold_left, turn), (4, Some(0)));
-    assert!(to(&out, "b").contains(&ServerFrame::Turn {
+    assert!(dig_to(&out, "b").contains(&Dig::Turn {
         seat: 0,
         ends_in_ms: TURN,
         skipped: None
     }));
-    let json = serde_json::to_string(&to(&out, "b")).unwrap();
-    assert!(!json.contains('$'), "no gold in any frame");
+    assert!(!texts_to(&out, "b").contains('$'), "no gold in any frame");
 }
 
 #[test]
 fn turns_alternate_strictly_and_out_of_turn_or_dug_cells_are_refused() {
     let (mut room, _) = dig_room();
-    let dig = |x, y| ClientFrame::Dig { x, y };
     assert_eq!(
         error_code(&send(&mut room, 1, "b", &dig(0, 0)), "b"),
         Some(ErrorCode::NotYourTurn)
@@ -116,9 +146,9 @@ fn turns_alternate_strictly_and_out_of_turn_or_dug_cells_are_refused() {
             assert_eq!(error_code(&out, mover), None, "{mover} digs ({x},{y})");
             turns.push(mover);
             dug.push((x, y));
-            if to(&out, "a")
+            if dig_to(&out, "a")
                 .iter()
-                .any(|f| matches!(f, ServerFrame::GameOver { .. }))
+                .any(|f| matches!(f, Dig::GameOver { .. }))
             {
                 break 'outer;
             }
@@ -151,18 +181,13 @@ fn the_game_ends_when_all_gold_is_dug_and_the_most_gold_wins() {
         for x in 0..6u8 {
             let seat = (moves % 2) as usize;
             let conn = ["a", "b"][seat];
-            let out = send(
-                &mut room,
-                300 * (moves + 1),
-                conn,
-                &ClientFrame::Dig { x, y },
-            );
-            for f in to(&out, "a") {
+            let out = send(&mut room, 300 * (moves + 1), conn, &dig(x, y));
+            for f in dig_to(&out, "a") {
                 match f {
-                    ServerFrame::Dug {
+                    Dig::Dug {
                         seat, gold: true, ..
                     } => gold[seat] += 1,
-                    ServerFrame::GameOver {
+                    Dig::GameOver {
                         winners, scores, ..
                     } => finished = Some((winners, scores)),
                     _ => {}
@@ -190,17 +215,14 @@ fn a_turn_not_taken_in_time_is_skipped() {
     assert_eq!(room.next_deadline(), Some(TURN));
     assert!(room.tick(TURN - 1).is_empty());
     let out = room.tick(TURN);
-    assert!(to(&out, "a").contains(&ServerFrame::Turn {
+    assert!(dig_to(&out, "a").contains(&Dig::Turn {
         seat: 1,
         ends_in_ms: TURN,
         skipped: Some(0)
     }));
     // Now it is b's turn, and a is refused.
     assert_eq!(
-        error_code(
-            &send(&mut room, TURN + 1, "a", &ClientFrame::Dig { x: 0, y: 0 }),
-            "a"
-        ),
+        error_code(&send(&mut room, TURN + 1, "a", &dig(0, 0)), "a"),
         Some(ErrorCode::NotYourTurn)
     );
     assert!(
@@ -214,18 +236,23 @@ fn frames_of_another_game_are_refused() {
     let (mut room, _) = dig_room();
     let out = room.receive(1, "a", r#"{"type":"choice","choice":"rock"}"#);
     assert_eq!(error_code(&out, "a"), Some(ErrorCode::WrongGame));
-    let mut chat = Room::new("chat-0-0", config(GameKind::Chat), 1);
+    let mut chat = new_room("chat-0-0", 1);
     join(&mut chat, 0, "c");
     let out = chat.receive(1, "c", r#"{"type":"dig","x":0,"y":0}"#);
+    assert_eq!(error_code(&out, "c"), Some(ErrorCode::WrongGame));
+    // Malformed, a frame of another game is a bad frame, as anywhere.
+    let out = chat.receive(2, "c", r#"{"type":"dig","x":"a","y":0}"#);
+    assert_eq!(error_code(&out, "c"), Some(ErrorCode::BadFrame));
+    let out = chat.receive(3, "c", r#"{"type":"join"}"#);
     assert_eq!(error_code(&out, "c"), Some(ErrorCode::WrongGame));
 }
 
 #[test]
 fn chat_broadcasts_presence_history_and_announcements() {
-    let mut room = Room::new("chat-0-0", config(GameKind::Chat), 1);
+    let mut room = new_room("chat-0-0", 1);
     join(&mut room, 0, "a");
     let out = join(&mut room, 0, "b");
-    assert!(to(&out, "a").contains(&ServerFrame::Presence {
+    assert!(chat_to(&out, "a").contains(&Chat::Presence {
         name: "B".into(),
         event: PresenceEvent::Entered,
         online: 2
@@ -234,33 +261,33 @@ fn chat_broadcasts_presence_history_and_announcements() {
         &mut room,
         5,
         "a",
-        &ClientFrame::Say {
+        &ChatMove::Say {
             text: "你好".into(),
         },
     );
-    let said = ServerFrame::Said {
+    let said = Wire::Chat(Chat::Said {
         seat: 0,
         name: "A".into(),
         text: "你好".into(),
         at: 5,
-    };
-    assert_eq!(to(&out, "a"), vec![said.clone()]);
-    assert_eq!(to(&out, "b"), vec![said]);
+    });
+    assert_eq!(frames_to(&out, "a"), vec![said.clone()]);
+    assert_eq!(frames_to(&out, "b"), vec![said]);
     // A newcomer gets the history.
     let out = join(&mut room, 6, "c");
-    assert!(to(&out, "c").iter().any(|f| matches!(f, ServerFrame::History { messages } if messages.len() == 1 && messages[0].text == "你好")));
+    assert!(chat_to(&out, "c").iter().any(|f| matches!(f, Chat::History { messages } if messages.len() == 1 && messages[0].text == "你好")));
     // The server speaks on its own, on the timer.
     assert_eq!(room.next_deadline(), Some(ANNOUNCE));
     let out = room.tick(ANNOUNCE);
     for c in ["a", "b", "c"] {
-        assert!(to(&out, c)
+        assert!(chat_to(&out, c)
             .iter()
-            .any(|f| matches!(f, ServerFrame::Announcement { at, .. } if *at == ANNOUNCE)));
+            .any(|f| matches!(f, Chat::Announcement { at, .. } if *at == ANNOUNCE)));
     }
     assert_eq!(room.next_deadline(), Some(2 * ANNOUNCE));
     // Leaving is announced too.
     let out = room.receive(ANNOUNCE + 1, "b", r#"{"type":"leave"}"#);
-    assert!(to(&out, "a").contains(&ServerFrame::Presence {
+    assert!(chat_to(&out, "a").contains(&Chat::Presence {
         name: "B".into(),
         event: PresenceEvent::Left,
         online: 2
@@ -269,41 +296,37 @@ fn chat_broadcasts_presence_history_and_announcements() {
 
 #[test]
 fn chat_messages_are_bounded() {
-    let mut room = Room::new("chat-0-0", config(GameKind::Chat), 1);
+    let mut room = new_room("chat-0-0", 1);
     join(&mut room, 0, "a");
     let long = "字".repeat(201);
-    let out = send(&mut room, 1, "a", &ClientFrame::Say { text: long });
+    let out = send(&mut room, 1, "a", &ChatMove::Say { text: long });
     assert_eq!(error_code(&out, "a"), Some(ErrorCode::BadValue));
-    let out = send(&mut room, 1, "a", &ClientFrame::Say { text: "  ".into() });
+    let out = send(&mut room, 1, "a", &ChatMove::Say { text: "  ".into() });
     assert_eq!(error_code(&out, "a"), Some(ErrorCode::BadValue));
 }
 
 #[test]
 fn a_spectator_sees_what_players_see_and_never_a_hand_before_the_result() {
-    let mut room = Room::new("rps-0-0", config(GameKind::Rps), 3);
+    let mut room = new_room("rps-0-0", 3);
     join(&mut room, 0, "a");
     join(&mut room, 0, "b");
-    let welcome = room.watch(10, "eye".into());
+    let welcome = room.watch(10, "eye");
     assert!(matches!(
-        to(&welcome, "eye")[0],
-        ServerFrame::Watching {
-            game: GameKind::Rps,
-            size: 2,
-            ..
-        }
+        &shared_to(&welcome, "eye")[0],
+        Shared::Watching { game, size: 2, .. } if game == "rps"
     ));
     let mut seen = Vec::new();
     seen.extend(room.receive(100, "a", r#"{"type":"choice","choice":"rock"}"#));
     seen.extend(room.receive(200, "b", r#"{"type":"choice","choice":"paper"}"#));
-    let before_result = serde_json::to_string(&to(&seen, "eye")).unwrap();
-    assert!(to(&seen, "eye")
+    let before_result = texts_to(&seen, "eye");
+    assert!(frames_to(&seen, "eye")
         .iter()
-        .all(|f| matches!(f, ServerFrame::Movement { .. })));
+        .all(|f| matches!(f, Wire::Rps(Rps::Movement { .. }))));
     assert!(!before_result.contains("rock") && !before_result.contains("paper"));
     let out = room.tick(RoomConfig::default().round_ms);
-    assert!(to(&out, "eye")
+    assert!(rps_to(&out, "eye")
         .iter()
-        .any(|f| matches!(f, ServerFrame::Result { .. })));
+        .any(|f| matches!(f, Rps::Result { .. })));
     // Spectators cannot play.
     let out = room.receive(6_000, "eye", r#"{"type":"join"}"#);
     assert_eq!(error_code(&out, "eye"), Some(ErrorCode::Spectating));
@@ -319,13 +342,13 @@ fn a_spectator_sees_what_players_see_and_never_a_hand_before_the_result() {
 #[test]
 fn a_spectator_joining_mid_game_gets_the_public_board_only() {
     let (mut room, _) = dig_room();
-    send(&mut room, 1, "a", &ClientFrame::Dig { x: 0, y: 0 });
-    let out = room.watch(2, "eye".into());
+    send(&mut room, 1, "a", &dig(0, 0));
+    let out = room.watch(2, "eye");
     let (rows, _, turn) = last_board(&out, "eye").expect("the board");
     assert_eq!(turn, Some(1));
     let undug = rows.iter().map(|r| r.matches('.').count()).sum::<usize>();
     assert!(undug < 36, "the dug cells are shown");
-    let json = serde_json::to_string(&to(&out, "eye")).unwrap();
+    let json = texts_to(&out, "eye");
     assert!(
         !json.contains("\"gold\":true") || rows.iter().any(|r| r.contains('$')),
         "only dug gold"

@@ -6,22 +6,28 @@
 //! The crate is a sans-IO core with a thin platform shell around it.
 //!
 //! Core (pure Rust, no `worker` types; `cargo test` runs it on the host with a virtual
-//! clock):
-//! - [`protocol`]: every frame on the wire, limits, error and close codes, the parser.
-//! - [`frame_decode`]: reads a client frame in one pass (no serde `Content` in the wasm).
-//! - [`scoring`]: settlement of a rock-paper-scissors round (pairwise ±1, streaks).
-//! - [`room`]: one room as a state machine: seats, connections, resume, spectators,
-//!   rate limits, timers → effects; the game it hosts sits behind [`game::Game`].
-//! - [`game`]: the trait every game implements, and the stored state of a room's game.
-//! - [`games`]: rock-paper-scissors, dig gold and chat.
-//! - [`matchmaker`]: which room the next player goes to (and which room a player is in).
-//! - [`stats`]: player statistics and the leaderboard: idempotent round records,
-//!   shards, ranking.
+//! clock). Each module only uses the ones listed before it:
+//! - [`ids`]: names of players, connections and rooms; resume tokens, with their limits.
 //! - [`shard`]: the stable hash that spreads players over matchmaker and stats shards.
-//! - [`config`]: settings read from `wrangler.toml` vars, with defaults and ranges.
+//! - [`stats`]: player statistics and the leaderboard: idempotent, all-or-nothing round
+//!   records over a store that may fail, shards, ranking.
+//! - [`protocol`]: the frames every room speaks, limits, error and close codes.
+//! - [`envelope`]: the one reader of client frames (`{"type": …}`), for the room and
+//!   for each game's own frames.
+//! - [`effects`]: what the core asks the shell to do (frames as wire text, closes,
+//!   capacity reports, record deliveries) and what to store.
+//! - [`config`]: settings from `wrangler.toml` vars, with defaults and ranges.
+//! - [`seats`]: seats, the people, bots and forfeits holding them, spectators, rate
+//!   limits.
+//! - [`game`]: what a game is to the room (the `Game` trait) and the room as a game sees
+//!   it (`Table`).
+//! - [`games`]: rock-paper-scissors, dig gold and chat, one module each, and the registry
+//!   that lists them (one line per game).
+//! - [`room`]: one room as a state machine: `handle(now, event) -> outcome`.
+//! - [`matchmaker`]: which room the next player goes to (and which room a player is in).
 //! - [`auth`]: session tokens (HMAC-SHA256, JWT form): a player's identity.
 //! - [`wechat`]: the WeChat login exchange (`jscode2session`) without the network.
-//! - [`origin`]: which web pages may connect (cross-site WebSocket hijacking).
+//! - [`origin`]: which pages and clients may connect (cross-site WebSocket hijacking).
 //!
 //! Shell (`edge`, compiled for wasm32 only):
 //! - `edge::entry`: the Worker's fetch handler: routes, WebSocket upgrade, forwarding.
@@ -44,14 +50,16 @@
 
 pub mod auth;
 pub mod config;
-pub mod frame_decode;
+pub mod effects;
+pub mod envelope;
 pub mod game;
 pub mod games;
+pub mod ids;
 pub mod matchmaker;
 pub mod origin;
 pub mod protocol;
 pub mod room;
-pub mod scoring;
+pub mod seats;
 pub mod shard;
 pub mod stats;
 pub mod wechat;
@@ -60,6 +68,8 @@ pub mod wechat;
 mod game_tests;
 #[cfg(test)]
 mod room_tests;
+#[cfg(test)]
+mod testkit;
 #[cfg(test)]
 mod typegen;
 

@@ -26,7 +26,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::protocol::GameKind;
+use crate::games::GameKind;
+use crate::ids::RoomName;
 
 // Room names are `<game>-<shard>-<n>` (`rps-0-3`, `dig-2-0`); `n` orders a shard's
 // rooms by age. Each game has its own matchmakers.
@@ -356,29 +357,27 @@ impl Matchmaker {
 
 impl Matchmaker {
     fn room_name(&self, number: u64) -> String {
-        format!("{}-{}-{number}", self.game.name(), self.shard)
+        RoomName::numbered(self.game.name(), self.shard, number).to_string()
     }
 
     /// The number of one of this shard's rooms (`None` for anyone else's).
     fn room_number(&self, room: &str) -> Option<u64> {
-        let (game, shard, number) = parse_room(room)?;
+        let (game, shard, number) = owner_and_number(room)?;
         (game == self.game && shard == self.shard).then_some(number)
     }
 }
 
 /// `<game>-<shard>-<n>` taken apart.
-fn parse_room(room: &str) -> Option<(GameKind, u32, u64)> {
-    let mut parts = room.split('-');
-    let game = GameKind::from_name(parts.next()?)?;
-    let shard = parts.next()?.parse().ok()?;
-    let number = parts.next()?.parse().ok()?;
-    parts.next().is_none().then_some((game, shard, number))
+fn owner_and_number(room: &str) -> Option<(GameKind, u32, u64)> {
+    let name = RoomName::parse(room)?;
+    let (game, shard, number) = name.numbering()?;
+    Some((GameKind::from_name(game)?, shard, number))
 }
 
 /// The game and matchmaker shard that own `room` (from its name), for its capacity
 /// reports.
 pub fn owner_of_room(room: &str) -> Option<(GameKind, u32)> {
-    parse_room(room).map(|(game, shard, _)| (game, shard))
+    owner_and_number(room).map(|(game, shard, _)| (game, shard))
 }
 
 #[cfg(test)]

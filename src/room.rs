@@ -1,36 +1,40 @@
-//! One room as a sans-IO state machine: the part every game shares.
+//! One room as a sans-IO state machine: the engine every game runs on.
 //!
-//! The Durable Object shell feeds it events (a connection arrived, a text frame came
-//! in, a socket closed, the alarm fired), each with the current time in ms, and gets
-//! back [`Effect`]s to carry out (send a frame, close a socket, tell the matchmaker how
-//! many seats are free, record a settled round). The room never reads a clock, never
-//! sleeps, never does I/O: time only moves when an event says so, which is what makes
-//! every rule testable on a virtual clock.
+//! The Durable Object shell hands it one [`Event`] at a time (a connection asked in, a
+//! text frame came, a socket closed, the alarm fired), each with the current time in
+//! ms, and gets back an [`Outcome`]: what to store, whether to take the socket that
+//! asked in, the [`Effect`]s to carry out (send, close, report capacity, deliver round
+//! records) and when to wake the room next. The room never reads a clock, never sleeps,
+//! never does I/O: time only moves when an event says so, which is what makes every
+//! rule testable on a virtual clock.
 //!
-//! The room holds seats, connections, spectators and the plumbing around them; the
-//! rules of the game it hosts live behind the [`Game`] trait (rock-paper-scissors, dig
-//! gold, chat: see `crate::games`). A game sees the room through a [`Table`].
+//! [`Room::handle`] is the one way in, and it keeps the order that makes rooms correct:
+//! first the liveness the platform saw on its own (heartbeats answered by
+//! auto-response), then time passes (whatever fell due happens, so a late alarm never
+//! lets a move slip in after a deadline), then the event itself.
+//!
+//! The room holds seats, connections, spectators and the plumbing around them
+//! ([`crate::seats`]); the rules of the game it hosts live behind [`Game`]
+//! (`crate::games`), which sees the room through a [`Table`].
 //!
 //! All timers (heartbeats, resume windows, the game's own, record retries) fold into
-//! one [`Room::next_deadline`], which the shell hands to the Durable Object's single
-//! alarm. [`Room::tick`] does whatever is due and nothing else, so a duplicated or
-//! retried alarm is harmless.
+//! one [`Outcome::next_deadline`], which the shell hands to the Durable Object's single
+//! alarm. A tick does whatever is due and nothing else, so a duplicated or retried
+//! alarm is harmless.
 //!
-//! Connections come and go without costing a player their seat: a dropped or silent
-//! connection turns its seat *away* for a grace window, during which the player can
-//! resume and receives what they missed.
-//!
-//! The whole struct is serialisable: the shell stores it after every event, so a room
-//! that hibernates or is evicted comes back exactly as it was.
+//! The whole struct is serialisable: the shell stores it when an outcome says so, so a
+//! room that hibernates or is evicted comes back exactly as it was.
 
 use serde::{Deserialize, Serialize};
 
 use crate::config::RoomConfig;
-use crate::game::{Game, GameState, Release};
-use crate::protocol::{
-    parse_client_frame, ClientFrame, CloseCode, ErrorCode, GameKind, ProtocolError, SeatView,
-    ServerFrame,
-};
+use crate::effects::{Admission, Effect, Frame, Outcome, Persist};
+use crate::envelope::Envelope;
+use crate::game::{Game, Played, Release, Table};
+use crate::games::{GameKind, GameState, Settings};
+use crate::ids::{ConnId, PlayerId, ResumeToken, RoomName};
+use crate::protocol::{CloseCode, ErrorCode, ProtocolError, SharedClientFrame, SharedServerFrame};
+use crate::seats::{self, Allowance, Bucket, Occupant, Profile, Seat, Spectator};
 use crate::stats::{RecordLine, RoundRecord};
 
 /// How long records sent to the stats shards wait for their confirmation before they
@@ -43,196 +47,53 @@ const MAX_UNRECORDED: usize = 64;
 /// Spectators one room takes at most.
 pub const MAX_SPECTATORS: usize = 64;
 
-/// Identifies one WebSocket connection. Chosen by the shell, unique per connection.
-pub type ConnId = String;
-
-/// Identifies a player: the subject of their session token (see [`crate::auth`]).
-/// A player holds at most one seat; a second connection takes the seat over.
-pub type PlayerId = String;
-
-/// A player's public face.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Profile {
-    pub name: String,
-    pub avatar: String,
-}
-
-/// Something the shell must do after an event.
+/// Something that happened to a room.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Effect {
-    /// Send `frame` to each of these connections.
-    Send { to: Vec<ConnId>, frame: ServerFrame },
-    /// Send a frame already in its JSON text (one kept for replay) to these connections.
-    SendText { to: Vec<ConnId>, text: String },
-    /// Close this connection with `code`.
-    Close { conn: ConnId, code: CloseCode },
-    /// The number of free seats changed for a reason the matchmaker cannot know
-    /// (someone left, bots sat down). `version` grows with every report so the
-    /// matchmaker can drop one that arrives late. `humans` counts people (not bots).
-    Capacity {
-        free: usize,
-        humans: u64,
-        version: u64,
-        /// The players holding seats (connected or away), so the matchmaker can send a
-        /// player's next connection back to their seat.
-        players: Vec<PlayerId>,
-    },
-    /// Deliver these settled rounds to the stats shards, then call [`Room::recorded`]
-    /// for each. Until then they are sent again (after [`RECORD_RETRY_MS`] at least);
-    /// the shards ignore repeats.
-    Records(Vec<RoundRecord>),
-}
-
-/// Where to point the room's one alarm, given the time it is `armed` for and the
-/// room's `next` deadline: `Some(at)` to set it, `None` to leave it as it is.
-///
-/// An alarm earlier than needed is kept: it wakes the room, which finds nothing due and
-/// points the alarm further. Moving it on every event instead would cost a runtime call
-/// per frame, since each frame pushes its player's heartbeat deadline a little later.
-pub fn alarm_to_set(armed: Option<u64>, next: Option<u64>) -> Option<u64> {
-    match (armed, next) {
-        (None, Some(at)) => Some(at),
-        (Some(armed), Some(at)) if at < armed => Some(at),
-        _ => None,
-    }
-}
-
-/// A connection could not be seated: every seat is taken.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RoomFull;
-
-/// Frames kept for an away seat, to replay when it resumes (the oldest go first).
-const MAX_MISSED_FRAMES: usize = 16;
-
-/// Per-connection rate limit, a token bucket: a burst of this many frames …
-const BURST_FRAMES: u64 = 20;
-/// … refilled at this rate. A person taps far slower; a script floods far faster.
-const FRAMES_PER_SECOND: u64 = 10;
-/// Frames over the limit answered with `rate_limited` before the connection is closed
-/// with 1008.
-const FRAMES_OVER_BEFORE_CLOSE: u64 = 10;
-
-/// What the rate limiter says about one more frame.
-enum Allowance {
-    Ok,
-    Over,
-    Close,
-}
-
-/// A connection's token bucket, in thousandths of a frame.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-struct Bucket {
-    milli: u64,
-    at: u64,
-    over: u64,
-}
-
-impl Default for Bucket {
-    fn default() -> Self {
-        Bucket::full(0)
-    }
-}
-
-impl Bucket {
-    fn full(now: u64) -> Bucket {
-        Bucket {
-            milli: BURST_FRAMES * 1000,
-            at: now,
-            over: 0,
-        }
-    }
-
-    fn take(&mut self, now: u64) -> Allowance {
-        let refill = now
-            .saturating_sub(self.at)
-            .saturating_mul(FRAMES_PER_SECOND);
-        self.milli = (self.milli.saturating_add(refill)).min(BURST_FRAMES * 1000);
-        self.at = self.at.max(now);
-        if self.milli >= 1000 {
-            self.milli -= 1000;
-            self.over = 0;
-            Allowance::Ok
-        } else {
-            self.over += 1;
-            if self.over > FRAMES_OVER_BEFORE_CLOSE {
-                Allowance::Close
-            } else {
-                Allowance::Over
-            }
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-enum Occupant {
-    /// A person with a live connection, last heard from at `last_seen`.
-    Human {
+pub enum Event {
+    /// A new connection asks for a seat (the matchmaker sent it here).
+    Connect(Arrival),
+    /// A new connection presents a resume token from `hi`.
+    Resume {
         conn: ConnId,
-        last_seen: u64,
-        #[serde(default)]
-        bucket: Bucket,
+        player: PlayerId,
+        token: ResumeToken,
+        online: u64,
     },
-    /// A person whose connection dropped; the seat is theirs until `until`.
-    Away { until: u64 },
-    /// A bot the game seated.
-    Bot,
-    /// Released during a round: stays in it (and so loses) until the game frees it.
-    Gone,
+    /// A new connection wants to watch.
+    Watch { conn: ConnId },
+    /// A text frame from `conn`.
+    Text { conn: ConnId, text: String },
+    /// A binary frame from `conn` (not part of the protocol).
+    Binary { conn: ConnId },
+    /// `conn`'s socket closed or failed.
+    Closed { conn: ConnId },
+    /// The room was read back from storage after its runtime restarted: only the
+    /// sockets in `live` still exist.
+    Restarted { live: Vec<ConnId> },
+    /// The alarm fired (time passing is all that happened).
+    Alarm,
+    /// The stats shards confirmed the records with these ids.
+    Recorded { round_ids: Vec<String> },
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-struct Seat {
-    occupant: Occupant,
-    /// Whose seat this is (empty for bots).
-    #[serde(default)]
-    player: PlayerId,
-    profile: Profile,
-    /// The secret that takes this seat back (empty for bots).
-    token: String,
-    /// Frames the game keeps for an away seat, replayed on resume, as the JSON text
-    /// that goes on the wire (the room never reads them back).
-    missed: Vec<String>,
-}
-
-impl Seat {
-    fn conn(&self) -> Option<&ConnId> {
-        match &self.occupant {
-            Occupant::Human { conn, .. } => Some(conn),
-            _ => None,
-        }
-    }
-
-    fn is_bot(&self) -> bool {
-        matches!(self.occupant, Occupant::Bot)
-    }
-
-    /// A person holds this seat, connected or away.
-    fn is_person(&self) -> bool {
-        matches!(
-            self.occupant,
-            Occupant::Human { .. } | Occupant::Away { .. }
-        )
-    }
-}
-
-/// A read-only connection: sees what players see, plays nothing.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-struct Spectator {
-    conn: ConnId,
-    last_seen: u64,
-    #[serde(default)]
-    bucket: Bucket,
+/// A new connection that asks for a seat. If its player already holds a seat here
+/// (another tab, a reconnect that did not present its resume token), the connection
+/// takes that seat over.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Arrival {
+    pub conn: ConnId,
+    pub player: PlayerId,
+    pub profile: Profile,
+    /// Makes the seat's resume token: 128 bits from the platform's CSPRNG.
+    pub secret: u128,
+    /// People seated across the service, as the matchmaker counted them (for `hi`).
+    pub online: u64,
 }
 
 /// A room: its seats, its spectators, its game, and its timers.
-///
-/// Time passes before anything else happens: the shell calls [`Room::tick`] with the
-/// current time before handing over any other event, so a late alarm never lets an
-/// event slip in ahead of a deadline that has already passed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Room {
-    name: String,
+    name: RoomName,
     config: RoomConfig,
     /// One slot per seat; `None` is a free seat.
     seats: Vec<Option<Seat>>,
@@ -257,56 +118,44 @@ pub struct Room {
     /// [`Room::send_records_if_due`].
     #[serde(default, alias = "record_retry_at")]
     records_due_at: Option<u64>,
-    /// The last frame changed nothing worth storing (see [`Room::last_frame_ephemeral`]).
-    #[serde(skip)]
-    ephemeral: Transient,
 }
 
-/// A note about the last event only: never stored, and not part of what a room *is*
-/// (two rooms that differ only here are equal).
-#[derive(Debug, Clone, Copy, Default)]
-struct Transient(bool);
-
-impl PartialEq for Transient {
-    fn eq(&self, _: &Transient) -> bool {
-        true
-    }
+/// What one frame did, for the decision to store the room.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Durability {
+    /// It changed what a restart must not lose.
+    Durable,
+    /// It changed only what need not survive a restart (a relayed `face`, a `ping`, a
+    /// refused frame: liveness and rate-limit counters at most). Not storing the room
+    /// for it keeps a storage write off the path of every relayed frame.
+    Ephemeral,
 }
-
-impl Eq for Transient {}
 
 impl Room {
-    /// A new, empty room hosting `config.game`. `seed` feeds the room's RNG.
-    pub fn new(name: impl Into<String>, config: RoomConfig, seed: u64) -> Room {
+    /// A new, empty room named `name` hosting `kind`. `seed` feeds the room's RNG.
+    pub fn new(
+        name: RoomName,
+        kind: GameKind,
+        config: RoomConfig,
+        settings: &Settings,
+        seed: u64,
+    ) -> Room {
         Room {
-            name: name.into(),
+            name,
             config,
-            seats: vec![None; config.size],
+            seats: vec![None; kind.room_size(settings)],
             spectators: Vec::new(),
-            game: GameState::new(config.game, config.size),
+            game: GameState::new(kind, settings),
             capacity_version: 0,
             rng_state: seed,
             incarnation: seed,
             unrecorded: Vec::new(),
             records_due_at: None,
-            ephemeral: Transient(false),
         }
     }
 
-    /// Did the last [`Room::receive`] / [`Room::receive_binary`] change only what need
-    /// not survive a restart (a relayed `face`, a `ping`, a refused frame: liveness and
-    /// rate-limit counters at most)? The shell then skips storing the room for it, which
-    /// keeps a storage write off the path of every relayed frame.
-    pub fn last_frame_ephemeral(&self) -> bool {
-        self.ephemeral.0
-    }
-
-    pub fn name(&self) -> &str {
+    pub fn name(&self) -> &RoomName {
         &self.name
-    }
-
-    pub fn game(&self) -> GameKind {
-        self.game.kind()
     }
 
     /// The records the stats shards have not confirmed yet, for storage.
@@ -320,19 +169,6 @@ impl Room {
             self.unrecorded = outbox;
         }
         self
-    }
-
-    /// The stats shards confirmed the record of `round_id`: stop sending it.
-    pub fn recorded(&mut self, round_id: &str) {
-        self.unrecorded.retain(|r| r.round_id != round_id);
-        if self.unrecorded.is_empty() {
-            self.records_due_at = None;
-        }
-    }
-
-    /// Seats nobody holds.
-    pub fn free_seats(&self) -> usize {
-        free_seats(&self.seats)
     }
 
     /// Live connections seated here, in seat order (spectators not included).
@@ -350,7 +186,17 @@ impl Room {
         self.spectators.iter().map(|s| s.conn.clone()).collect()
     }
 
-    /// The earliest moment at which [`Room::tick`] has something to do.
+    /// The people seated here (connected or away), in seat order.
+    pub fn players(&self) -> Vec<PlayerId> {
+        seats::players(&self.seats)
+    }
+
+    /// Seats nobody holds.
+    pub fn free_seats(&self) -> usize {
+        seats::free_seats(&self.seats)
+    }
+
+    /// The earliest moment at which the room has something to do.
     pub fn next_deadline(&self) -> Option<u64> {
         let timeout = self.config.heartbeat_timeout_ms;
         let per_seat = self
@@ -370,109 +216,144 @@ impl Room {
             .min()
     }
 
-    /// Seats a new connection of `player`. If the player already holds a seat here
-    /// (another tab, a reconnect that did not present its resume token), the new
-    /// connection takes that seat over and the old one is closed with
-    /// [`CloseCode::Replaced`]: one live seat per player. Otherwise `token` is the secret
-    /// that will let the new seat resume (the shell makes it unguessable). The caller
-    /// (the matchmaker) believed there was room; if the room filled meanwhile,
-    /// [`RoomFull`] tells it to try elsewhere.
-    pub fn connect(
-        &mut self,
-        now: u64,
-        conn: ConnId,
-        player: &str,
-        token: String,
-        profile: Profile,
-        online: u64,
-    ) -> Result<Vec<Effect>, RoomFull> {
-        if let Some(slot) = self.seat_of_player(player) {
-            return Ok(self.take_over(now, slot, conn, online));
+    /// Is anything due at `now`? Only then does [`Room::handle`] need to know which
+    /// connections the platform heard from on its own: asking the runtime about every
+    /// socket costs a call per socket, and on most frames nothing is due.
+    pub fn wants_heard(&self, now: u64) -> bool {
+        self.next_deadline().is_some_and(|at| at <= now)
+    }
+
+    /// Handles one event at `now`. `heard` lists, for connections whose heartbeats the
+    /// platform answered without waking the room, when it last did (needed only when
+    /// [`Room::wants_heard`]; pass nothing otherwise).
+    pub fn handle(&mut self, now: u64, heard: &[(ConnId, u64)], event: Event) -> Outcome {
+        let outbox_before = self.outbox_ids();
+        for (conn, at) in heard {
+            self.note_alive(conn, *at);
         }
-        let slot = self
-            .seats
-            .iter()
-            .position(Option::is_none)
-            .ok_or(RoomFull)?;
-        self.seats[slot] = Some(Seat {
-            occupant: Occupant::Human {
-                conn: conn.clone(),
-                last_seen: now,
-                bucket: Bucket::full(now),
+        let mut effects = self.pass_time(now);
+        let time_did_something = !effects.is_empty();
+        let mut admission = Admission::NotAsked;
+        let durability = match event {
+            Event::Connect(arrival) => {
+                admission = self.seat_arrival(now, arrival, &mut effects);
+                Durability::Durable
+            }
+            Event::Resume {
+                conn,
+                player,
+                token,
+                online,
+            } => {
+                admission = self.resume_seat(now, conn, &token, &player, online, &mut effects);
+                Durability::Durable
+            }
+            Event::Watch { conn } => {
+                admission = self.add_spectator(now, conn, &mut effects);
+                Durability::Durable
+            }
+            Event::Text { conn, text } => self.on_text(now, &conn, &text, &mut effects),
+            Event::Binary { conn } => self.on_binary(now, &conn, &mut effects),
+            Event::Closed { conn } => {
+                self.on_closed(now, &conn, &mut effects);
+                Durability::Durable
+            }
+            Event::Restarted { live } => {
+                self.on_restart(now, &live, &mut effects);
+                Durability::Durable
+            }
+            Event::Alarm => Durability::Durable,
+            Event::Recorded { round_ids } => {
+                self.confirm_records(&round_ids);
+                Durability::Durable
+            }
+        };
+        let only_sends = effects.iter().all(|e| matches!(e, Effect::Send { .. }));
+        let ephemeral = durability == Durability::Ephemeral && !time_did_something && only_sends;
+        let outbox = self.outbox_ids() != outbox_before;
+        Outcome {
+            effects,
+            persist: Persist {
+                room: !ephemeral || outbox,
+                outbox,
             },
-            player: player.to_string(),
+            admission,
+            next_deadline: self.next_deadline(),
+        }
+    }
+
+    fn outbox_ids(&self) -> (usize, Option<String>) {
+        (
+            self.unrecorded.len(),
+            self.unrecorded.last().map(|r| r.round_id.clone()),
+        )
+    }
+
+    /// Seats `conn` (see [`Event::Connect`]). The matchmaker believed there was room;
+    /// if the room filled meanwhile, [`Admission::Full`] tells the Worker to ask again.
+    fn seat_arrival(&mut self, now: u64, arrival: Arrival, out: &mut Vec<Effect>) -> Admission {
+        let Arrival {
+            conn,
+            player,
             profile,
-            token,
-            missed: Vec::new(),
-        });
-        let mut out = vec![self.hi(slot, conn, online, false)];
-        self.with_game(now, &mut out, |game, t| game.seated(t, slot));
-        Ok(out)
+            secret,
+            online,
+        } = arrival;
+        if let Some(slot) = self.seat_of_player(&player) {
+            self.take_over(now, slot, conn, online, out);
+            return Admission::Accept;
+        }
+        let Some(slot) = self.seats.iter().position(Option::is_none) else {
+            return Admission::Full;
+        };
+        let token = ResumeToken::new(&self.name, secret);
+        self.seats[slot] = Some(Seat::person(conn.clone(), now, &player, token, profile));
+        out.push(self.hi(slot, conn, online, false));
+        self.with_game(now, out, |game, t| game.seated(t, slot));
+        Admission::Accept
     }
 
     /// A spectator connection: it gets `watching`, the state everybody may see, and
     /// from then on every frame the room broadcasts. Refused (close 1008) when the room
     /// already has [`MAX_SPECTATORS`].
-    pub fn watch(&mut self, now: u64, conn: ConnId) -> Vec<Effect> {
+    fn add_spectator(&mut self, now: u64, conn: ConnId, out: &mut Vec<Effect>) -> Admission {
         if self.spectators.len() >= MAX_SPECTATORS {
-            return vec![
-                error(
-                    &conn,
-                    ErrorCode::RateLimited,
-                    "too many spectators in this room",
-                ),
-                Effect::Close {
-                    conn,
-                    code: CloseCode::RateLimited,
-                },
-            ];
+            return Admission::Refuse {
+                code: ErrorCode::RateLimited,
+                message: "too many spectators in this room",
+                close: CloseCode::RateLimited,
+            };
         }
         self.spectators.push(Spectator {
             conn: conn.clone(),
             last_seen: now,
             bucket: Bucket::full(now),
         });
-        let mut out = vec![Effect::Send {
-            to: vec![conn.clone()],
-            frame: ServerFrame::Watching {
-                room: self.name.clone(),
-                game: self.game.kind(),
-                size: self.config.size,
-            },
-        }];
+        let watching = SharedServerFrame::Watching {
+            room: self.name.to_string(),
+            game: self.game.kind().name().into(),
+            size: self.seats.len(),
+        };
+        out.push(Effect::send_to(&conn, Frame::of(&watching)));
         let mut frames = Vec::new();
-        self.with_game(now, &mut out, |game, t| {
+        self.with_game(now, out, |game, t| {
             frames = game.catch_up(t, None);
-            frames.push(t.room_frame_of(game));
+            frames.push(Frame::of(&t.room_frame_of(game)));
         });
-        out.extend(frames.into_iter().map(|frame| Effect::Send {
-            to: vec![conn.clone()],
-            frame,
-        }));
-        out
-    }
-
-    /// Would [`Room::connect`] seat `player` (a free seat, or their own)?
-    pub fn has_seat_for(&self, player: &str) -> bool {
-        self.free_seats() > 0 || self.seat_of_player(player).is_some()
-    }
-
-    /// Would [`Room::resume`] with `token` get `player` a seat back?
-    pub fn holds_seat(&self, token: &str, player: &str) -> bool {
-        self.seat_for_token(token, player).is_some()
-    }
-
-    /// The people seated here (connected or away), in seat order.
-    pub fn players(&self) -> Vec<PlayerId> {
-        players(&self.seats)
+        out.extend(
+            frames
+                .into_iter()
+                .map(|frame| Effect::send_to(&conn, frame)),
+        );
+        Admission::Accept
     }
 
     /// A resume token only works for the player it was issued to: a leaked token is
     /// no use to anyone else.
-    fn seat_for_token(&self, token: &str, player: &str) -> Option<usize> {
+    fn seat_for_token(&self, token: &ResumeToken, player: &str) -> Option<usize> {
         self.seats.iter().position(|s| {
             s.as_ref().is_some_and(|s| {
-                s.is_person() && !token.is_empty() && s.token == token && s.player == player
+                s.is_person() && s.token.as_ref() == Some(token) && s.player == player
             })
         })
     }
@@ -484,41 +365,39 @@ impl Room {
         })
     }
 
-    /// A new connection presents a resume token. If the seat is still held it moves to
-    /// the new connection (closing an older one still attached), which then gets `hi`,
-    /// the frames it missed and the game's catch-up. Otherwise the connection is told
-    /// the seat is gone and closed.
-    pub fn resume(
+    /// A resume: if the seat is still held it moves to the new connection (closing an
+    /// older one still attached). Otherwise the connection is told the seat is gone.
+    fn resume_seat(
         &mut self,
         now: u64,
         conn: ConnId,
-        token: &str,
+        token: &ResumeToken,
         player: &str,
         online: u64,
-    ) -> Vec<Effect> {
+        out: &mut Vec<Effect>,
+    ) -> Admission {
         match self.seat_for_token(token, player) {
-            Some(slot) => self.take_over(now, slot, conn, online),
-            None => vec![
-                error(
-                    &conn,
-                    ErrorCode::SeatGone,
-                    "that seat was released; connect again without a resume token",
-                ),
-                Effect::Close {
-                    conn,
-                    code: CloseCode::SeatGone,
-                },
-            ],
+            Some(slot) => {
+                self.take_over(now, slot, conn, online, out);
+                Admission::Accept
+            }
+            None => Admission::seat_gone(),
         }
     }
 
     /// Moves the person's seat at `slot` to `conn` (closing an older connection still
     /// attached), which then gets `hi`, the frames it missed and the game's catch-up.
-    fn take_over(&mut self, now: u64, slot: usize, conn: ConnId, online: u64) -> Vec<Effect> {
+    fn take_over(
+        &mut self,
+        now: u64,
+        slot: usize,
+        conn: ConnId,
+        online: u64,
+        out: &mut Vec<Effect>,
+    ) {
         let Some(seat) = self.seats[slot].as_mut() else {
-            return Vec::new();
+            return;
         };
-        let mut out = Vec::new();
         if let Occupant::Human { conn: old, .. } = &seat.occupant {
             out.push(Effect::Close {
                 conn: old.clone(),
@@ -532,69 +411,110 @@ impl Room {
         };
         let missed = std::mem::take(&mut seat.missed);
         out.push(self.hi(slot, conn.clone(), online, true));
-        out.extend(missed.into_iter().map(|text| Effect::SendText {
+        out.extend(missed.into_iter().map(|text| Effect::Send {
             to: vec![conn.clone()],
-            text,
+            frame: Frame::from_text(text),
         }));
         let mut catch_up = Vec::new();
-        self.with_game(now, &mut out, |game, t| {
-            catch_up = game.catch_up(t, Some(slot))
-        });
-        out.extend(catch_up.into_iter().map(|frame| Effect::Send {
-            to: vec![conn.clone()],
-            frame,
-        }));
-        self.with_game(now, &mut out, |game, t| t.room_frame(game));
-        out
+        self.with_game(now, out, |game, t| catch_up = game.catch_up(t, Some(slot)));
+        out.extend(
+            catch_up
+                .into_iter()
+                .map(|frame| Effect::send_to(&conn, frame)),
+        );
+        self.with_game(now, out, |game, t| t.room_frame(game));
     }
 
     /// A text frame from `conn`. Any frame, even a bad one, proves the connection alive.
-    pub fn receive(&mut self, now: u64, conn: &str, text: &str) -> Vec<Effect> {
-        self.ephemeral = Transient(false);
-        self.note_ping(conn, now);
-        if let Some(refusal) = self.rate_limit(now, conn) {
-            self.ephemeral = Transient(!refusal.iter().any(|e| matches!(e, Effect::Close { .. })));
-            return refusal;
+    fn on_text(&mut self, now: u64, conn: &str, text: &str, out: &mut Vec<Effect>) -> Durability {
+        self.note_alive(conn, now);
+        match self.rate_limit(now, conn, out) {
+            Allowance::Ok => {}
+            Allowance::Over => return Durability::Ephemeral,
+            Allowance::Close => return Durability::Durable,
         }
-        let frame = match parse_client_frame(text) {
-            Ok(frame) => frame,
+        let envelope = match Envelope::read(text) {
+            Ok(envelope) => envelope,
             Err(ProtocolError::TooBig { .. }) => {
                 // Too big to be ours: close the connection and release its seat; a
                 // client that does this is broken, and holding the seat helps nobody.
-                let mut out = vec![Effect::Close {
+                out.push(Effect::Close {
                     conn: conn.to_string(),
                     code: CloseCode::TooBig,
-                }];
+                });
                 self.drop_spectator(conn);
                 if let Some(slot) = self.slot_of(conn) {
-                    self.release(now, slot, &mut out);
+                    self.release(now, slot, out);
                 }
-                return out;
+                return Durability::Durable;
             }
             Err(ProtocolError::Refused { code, message }) => {
-                self.ephemeral = Transient(true);
-                return vec![error(conn, code, message)];
+                out.push(Effect::send_to(conn, Frame::error(code, message)));
+                return Durability::Ephemeral;
             }
         };
-        // A face is relayed and forgotten; a ping only proves liveness.
-        self.ephemeral = Transient(matches!(
-            frame,
-            ClientFrame::Face { .. } | ClientFrame::Ping {}
-        ));
+        match self.route(conn, &envelope) {
+            Route::Shared(frame) => self.shared_frame(now, conn, frame, out),
+            Route::Game => self.game_frame(now, conn, &envelope, out),
+            Route::Refused(code, message) => {
+                out.push(Effect::send_to(conn, Frame::error(code, message)));
+                Durability::Ephemeral
+            }
+        }
+    }
+
+    /// Who reads a frame of this `type`: the room (a shared frame), this room's game,
+    /// or nobody (a frame of another game, or of none).
+    fn route(&self, conn: &str, envelope: &Envelope<'_>) -> Route {
+        let kind = envelope.kind();
+        if crate::envelope::variants::<SharedClientFrame>().contains(&kind) {
+            return match envelope.decode::<SharedClientFrame>().and_then(|f| {
+                f.validate()?;
+                Ok(f)
+            }) {
+                Ok(frame) => Route::Shared(frame),
+                Err(err) => Route::refused(err),
+            };
+        }
+        let ours = self.game.kind();
+        let spectating = || {
+            Route::Refused(
+                ErrorCode::Spectating,
+                "spectators watch; they cannot play".into(),
+            )
+        };
+        match GameKind::owning(kind) {
+            Some(owner) => match owner.check(envelope) {
+                Err(refusal) => Route::Refused(refusal.code, refusal.message),
+                Ok(()) if self.is_spectator(conn) => spectating(),
+                Ok(()) if owner == ours => Route::Game,
+                Ok(()) => Route::Refused(
+                    ErrorCode::WrongGame,
+                    format!("this room plays {}, not {}", ours.name(), owner.name()).into(),
+                ),
+            },
+            None => Route::Refused(
+                ErrorCode::UnknownType,
+                format!("unknown frame type `{kind}`").into(),
+            ),
+        }
+    }
+
+    fn shared_frame(
+        &mut self,
+        now: u64,
+        conn: &str,
+        frame: SharedClientFrame,
+        out: &mut Vec<Effect>,
+    ) -> Durability {
         if self.is_spectator(conn) {
-            self.ephemeral = Transient(!matches!(frame, ClientFrame::Leave {}));
-            return self.spectator_frame(conn, frame);
+            return self.spectator_frame(conn, frame, out);
         }
         let Some(slot) = self.slot_of(conn) else {
-            return vec![error(
-                conn,
-                ErrorCode::NotSeated,
-                "this connection holds no seat",
-            )];
+            return not_seated(conn, out);
         };
-        let mut out = Vec::new();
         match frame {
-            ClientFrame::Hello { name, avatar } => {
+            SharedClientFrame::Hello { name, avatar } => {
                 if let Some(seat) = self.seats[slot].as_mut() {
                     if let Some(name) = name {
                         seat.profile.name = name;
@@ -603,43 +523,86 @@ impl Room {
                         seat.profile.avatar = avatar;
                     }
                 }
-                self.with_game(now, &mut out, |game, t| t.room_frame(game));
+                self.with_game(now, out, |game, t| t.room_frame(game));
+                Durability::Durable
             }
-            ClientFrame::Leave {} => {
+            SharedClientFrame::Leave {} => {
                 out.push(Effect::Close {
                     conn: conn.to_string(),
                     code: CloseCode::Normal,
                 });
-                self.release(now, slot, &mut out);
+                self.release(now, slot, out);
+                Durability::Durable
             }
-            ClientFrame::Ping {} => out.push(Effect::Send {
-                to: vec![conn.to_string()],
-                frame: ServerFrame::Pong {},
-            }),
-            frame => {
+            SharedClientFrame::Join {} => {
                 let mut refused = None;
-                self.with_game(now, &mut out, |game, t| {
-                    refused = game.frame(t, slot, frame).err();
-                });
-                if let Some(refusal) = refused {
-                    self.ephemeral = Transient(true);
-                    return vec![error(conn, refusal.code, refusal.message)];
-                }
+                self.with_game(now, out, |game, t| refused = game.join(t, slot).err());
+                self.refusal_or_durable(conn, refused, out)
+            }
+            SharedClientFrame::Ping {} => {
+                out.push(Effect::send_to(
+                    conn,
+                    Frame::of(&SharedServerFrame::Pong {}),
+                ));
+                Durability::Ephemeral
             }
         }
-        out
+    }
+
+    fn game_frame(
+        &mut self,
+        now: u64,
+        conn: &str,
+        envelope: &Envelope<'_>,
+        out: &mut Vec<Effect>,
+    ) -> Durability {
+        let Some(slot) = self.slot_of(conn) else {
+            return not_seated(conn, out);
+        };
+        let mut played = Ok(Played::Changed);
+        let mut sent = Vec::new();
+        self.with_game(now, &mut sent, |game, t| {
+            played = game.play(t, slot, envelope);
+        });
+        let only_sends = sent.iter().all(|e| matches!(e, Effect::Send { .. }));
+        out.extend(sent);
+        match played {
+            Ok(Played::Relayed) if only_sends => Durability::Ephemeral,
+            Ok(_) => Durability::Durable,
+            Err(refusal) => self.refusal_or_durable(conn, Some(refusal), out),
+        }
+    }
+
+    fn refusal_or_durable(
+        &mut self,
+        conn: &str,
+        refused: Option<crate::game::Refusal>,
+        out: &mut Vec<Effect>,
+    ) -> Durability {
+        match refused {
+            Some(refusal) => {
+                out.push(Effect::send_to(
+                    conn,
+                    Frame::error(refusal.code, refusal.message),
+                ));
+                Durability::Ephemeral
+            }
+            None => Durability::Durable,
+        }
     }
 
     /// A binary frame from `conn`: not part of the protocol.
-    pub fn receive_binary(&mut self, now: u64, conn: &str) -> Vec<Effect> {
-        self.ephemeral = Transient(false);
-        self.note_ping(conn, now);
-        if let Some(refusal) = self.rate_limit(now, conn) {
-            self.ephemeral = Transient(!refusal.iter().any(|e| matches!(e, Effect::Close { .. })));
-            return refusal;
+    fn on_binary(&mut self, now: u64, conn: &str, out: &mut Vec<Effect>) -> Durability {
+        self.note_alive(conn, now);
+        match self.rate_limit(now, conn, out) {
+            Allowance::Ok => {
+                let refusal = Frame::error(ErrorCode::BinaryFrame, "frames are JSON text");
+                out.push(Effect::send_to(conn, refusal));
+                Durability::Ephemeral
+            }
+            Allowance::Over => Durability::Ephemeral,
+            Allowance::Close => Durability::Durable,
         }
-        self.ephemeral = Transient(true);
-        vec![error(conn, ErrorCode::BinaryFrame, "frames are JSON text")]
     }
 
     fn is_spectator(&self, conn: &str) -> bool {
@@ -653,30 +616,40 @@ impl Room {
     }
 
     /// A spectator may only leave and ping.
-    fn spectator_frame(&mut self, conn: &str, frame: ClientFrame) -> Vec<Effect> {
+    fn spectator_frame(
+        &mut self,
+        conn: &str,
+        frame: SharedClientFrame,
+        out: &mut Vec<Effect>,
+    ) -> Durability {
         match frame {
-            ClientFrame::Leave {} => {
+            SharedClientFrame::Leave {} => {
                 self.drop_spectator(conn);
-                vec![Effect::Close {
+                out.push(Effect::Close {
                     conn: conn.to_string(),
                     code: CloseCode::Normal,
-                }]
+                });
+                Durability::Durable
             }
-            ClientFrame::Ping {} => vec![Effect::Send {
-                to: vec![conn.to_string()],
-                frame: ServerFrame::Pong {},
-            }],
-            _ => vec![error(
-                conn,
-                ErrorCode::Spectating,
-                "spectators watch; they cannot play",
-            )],
+            SharedClientFrame::Ping {} => {
+                out.push(Effect::send_to(
+                    conn,
+                    Frame::of(&SharedServerFrame::Pong {}),
+                ));
+                Durability::Ephemeral
+            }
+            _ => {
+                let refusal =
+                    Frame::error(ErrorCode::Spectating, "spectators watch; they cannot play");
+                out.push(Effect::send_to(conn, refusal));
+                Durability::Ephemeral
+            }
         }
     }
 
     /// Charges one frame to `conn`'s bucket. Over the limit: `rate_limited`; far over
     /// it: close 1008 and release the seat (a flooder does not get it held).
-    fn rate_limit(&mut self, now: u64, conn: &str) -> Option<Vec<Effect>> {
+    fn rate_limit(&mut self, now: u64, conn: &str, out: &mut Vec<Effect>) -> Allowance {
         let slot = self.slot_of(conn);
         let bucket = match slot {
             Some(slot) => match self.seats[slot].as_mut() {
@@ -684,34 +657,36 @@ impl Room {
                     occupant: Occupant::Human { bucket, .. },
                     ..
                 }) => bucket,
-                _ => return None,
+                _ => return Allowance::Ok,
             },
-            None => &mut self.spectators.iter_mut().find(|s| s.conn == conn)?.bucket,
+            None => match self.spectators.iter_mut().find(|s| s.conn == conn) {
+                Some(spectator) => &mut spectator.bucket,
+                None => return Allowance::Ok,
+            },
         };
-        match bucket.take(now) {
-            Allowance::Ok => None,
-            Allowance::Over => Some(vec![error(
+        let allowance = bucket.take(now);
+        match allowance {
+            Allowance::Ok => {}
+            Allowance::Over => out.push(Effect::send_to(
                 conn,
-                ErrorCode::RateLimited,
-                "too many frames; slow down",
-            )]),
+                Frame::error(ErrorCode::RateLimited, "too many frames; slow down"),
+            )),
             Allowance::Close => {
-                let mut out = vec![Effect::Close {
+                out.push(Effect::Close {
                     conn: conn.to_string(),
                     code: CloseCode::RateLimited,
-                }];
+                });
                 self.drop_spectator(conn);
                 if let Some(slot) = slot {
-                    self.release(now, slot, &mut out);
+                    self.release(now, slot, out);
                 }
-                Some(out)
             }
         }
+        allowance
     }
 
-    /// The platform answered a heartbeat from `conn` at `at` without waking the room
-    /// (WebSocket auto-response); the shell reports it so the room knows `conn` lives.
-    pub fn note_ping(&mut self, conn: &str, at: u64) {
+    /// `conn` was heard from at `at` (a frame, or a heartbeat the platform answered).
+    fn note_alive(&mut self, conn: &str, at: u64) {
         if let Some(slot) = self.slot_of(conn) {
             if let Some(Seat {
                 occupant: Occupant::Human { last_seen, .. },
@@ -725,21 +700,16 @@ impl Room {
         }
     }
 
-    /// `conn`'s socket closed or failed. A seat is held for the grace window; a
-    /// spectator is simply gone.
-    pub fn disconnect(&mut self, now: u64, conn: &str) -> Vec<Effect> {
-        let mut out = Vec::new();
+    /// A seat is held for the grace window; a spectator is simply gone.
+    fn on_closed(&mut self, now: u64, conn: &str, out: &mut Vec<Effect>) {
         self.drop_spectator(conn);
         if let Some(slot) = self.slot_of(conn) {
-            self.set_away(now, slot, &mut out);
+            self.set_away(now, slot, out);
         }
-        out
     }
 
-    /// After a restart of the runtime only the sockets in `live` still exist; seats whose
-    /// connection is not among them are away from now on.
-    pub fn reconcile(&mut self, now: u64, live: &[ConnId]) -> Vec<Effect> {
-        let mut out = Vec::new();
+    /// Seats whose connection is not among `live` are away from now on.
+    fn on_restart(&mut self, now: u64, live: &[ConnId], out: &mut Vec<Effect>) {
         self.spectators.retain(|s| live.contains(&s.conn));
         for slot in 0..self.seats.len() {
             let lost = self.seats[slot]
@@ -747,17 +717,27 @@ impl Room {
                 .and_then(Seat::conn)
                 .is_some_and(|c| !live.contains(c));
             if lost {
-                self.set_away(now, slot, &mut out);
+                self.set_away(now, slot, out);
             }
         }
-        out
+    }
+
+    /// The stats shards confirmed these records: stop sending them.
+    fn confirm_records(&mut self, round_ids: &[String]) {
+        self.unrecorded.retain(|r| !round_ids.contains(&r.round_id));
+        if self.unrecorded.is_empty() {
+            self.records_due_at = None;
+        }
     }
 
     /// Does whatever is due at `now`: silent connections go away, grace windows end,
     /// the game's timers fire, unconfirmed records are sent again. Idempotent: a second
     /// call at the same time (a retried alarm) finds nothing due.
-    pub fn tick(&mut self, now: u64) -> Vec<Effect> {
+    fn pass_time(&mut self, now: u64) -> Vec<Effect> {
         let mut out = Vec::new();
+        if !self.wants_heard(now) {
+            return out;
+        }
         let timeout = self.config.heartbeat_timeout_ms;
         for slot in 0..self.seats.len() {
             match self.seats[slot].as_ref().map(|s| &s.occupant) {
@@ -807,20 +787,19 @@ impl Room {
     fn hi(&self, slot: usize, conn: ConnId, online: u64, resumed: bool) -> Effect {
         let token = self.seats[slot]
             .as_ref()
-            .map(|s| s.token.clone())
+            .and_then(|s| s.token.as_ref())
+            .map(|t| t.as_str().to_string())
             .unwrap_or_default();
-        Effect::Send {
-            to: vec![conn],
-            frame: ServerFrame::Hi {
-                room: self.name.clone(),
-                seat: slot,
-                size: self.config.size,
-                online,
-                round_ms: self.config.round_ms,
-                resume: token,
-                resumed,
-            },
-        }
+        let hi = SharedServerFrame::Hi {
+            room: self.name.to_string(),
+            seat: slot,
+            size: self.seats.len(),
+            online,
+            round_ms: self.config.round_ms,
+            resume: token,
+            resumed,
+        };
+        Effect::send_to(&conn, Frame::of(&hi))
     }
 
     /// Runs `f` on the game with a [`Table`] over this room at `now`, then files the
@@ -856,6 +835,12 @@ impl Room {
             };
             f(game.get_mut(), &mut table);
         }
+        self.file_records(now, records);
+        self.send_records_if_due(now, out);
+    }
+
+    /// Puts the rounds the game just settled in the outbox.
+    fn file_records(&mut self, now: u64, records: Vec<(u64, Vec<RecordLine>)>) {
         for (round, lines) in records {
             let record = RoundRecord {
                 round_id: format!("{}:{:x}:{round}", self.name, self.incarnation),
@@ -868,7 +853,6 @@ impl Room {
             let due = now + self.config.stats_flush_ms;
             self.records_due_at = Some(self.records_due_at.map_or(due, |at| at.min(due)));
         }
-        self.send_records_if_due(now, out);
     }
 
     /// Hands the unconfirmed records to the shell in one batch when they are due, or
@@ -937,236 +921,23 @@ impl Room {
     }
 }
 
-/// The room as a game sees it while handling one event: who sits where, and the
-/// means to tell them things.
-pub struct Table<'a> {
-    /// The time of the event.
-    pub now: u64,
-    pub config: &'a RoomConfig,
-    name: &'a str,
-    seats: &'a mut Vec<Option<Seat>>,
-    spectators: &'a [Spectator],
-    out: &'a mut Vec<Effect>,
-    rng_state: &'a mut u64,
-    capacity_version: &'a mut u64,
-    records: &'a mut Vec<(u64, Vec<RecordLine>)>,
+/// Where a frame goes (see [`Room::route`]).
+enum Route {
+    Shared(SharedClientFrame),
+    Game,
+    Refused(ErrorCode, std::borrow::Cow<'static, str>),
 }
 
-impl Table<'_> {
-    pub fn room_name(&self) -> &str {
-        self.name
-    }
-
-    pub fn size(&self) -> usize {
-        self.seats.len()
-    }
-
-    /// Someone (person, bot or forfeit) holds `seat`.
-    pub fn occupied(&self, seat: usize) -> bool {
-        self.seats.get(seat).is_some_and(Option::is_some)
-    }
-
-    /// A person holds `seat`, connected or away.
-    pub fn is_person(&self, seat: usize) -> bool {
-        self.seat(seat).is_some_and(Seat::is_person)
-    }
-
-    pub fn is_bot(&self, seat: usize) -> bool {
-        self.seat(seat).is_some_and(Seat::is_bot)
-    }
-
-    /// The seat's person was released during the round and stays only as a forfeit.
-    pub fn is_forfeit(&self, seat: usize) -> bool {
-        self.seat(seat)
-            .is_some_and(|s| s.occupant == Occupant::Gone)
-    }
-
-    pub fn free_seats(&self) -> usize {
-        free_seats(self.seats)
-    }
-
-    /// People seated (connected or away).
-    pub fn people(&self) -> usize {
-        self.seats
-            .iter()
-            .flatten()
-            .filter(|s| s.is_person())
-            .count()
-    }
-
-    pub fn name_of(&self, seat: usize) -> String {
-        self.seat(seat)
-            .map(|s| s.profile.name.clone())
-            .unwrap_or_default()
-    }
-
-    /// The player at `seat` (empty for bots and free seats).
-    pub fn player_of(&self, seat: usize) -> String {
-        self.seat(seat)
-            .map(|s| s.player.clone())
-            .unwrap_or_default()
-    }
-
-    fn seat(&self, seat: usize) -> Option<&Seat> {
-        self.seats.get(seat)?.as_ref()
-    }
-
-    /// Seats a bot at the free `seat`.
-    pub fn seat_bot(&mut self, seat: usize, profile: Profile) {
-        if let Some(slot @ None) = self.seats.get_mut(seat) {
-            *slot = Some(Seat {
-                occupant: Occupant::Bot,
-                player: String::new(),
-                profile,
-                token: String::new(),
-                missed: Vec::new(),
-            });
-        }
-    }
-
-    /// Frees `seat` (a forfeit whose round is over).
-    pub fn free(&mut self, seat: usize) {
-        if let Some(slot) = self.seats.get_mut(seat) {
-            *slot = None;
-        }
-    }
-
-    /// The room's RNG, to be handed back with [`Table::put_rng`].
-    pub fn rng(&self) -> fastrand::Rng {
-        fastrand::Rng::with_seed(*self.rng_state)
-    }
-
-    pub fn put_rng(&mut self, rng: fastrand::Rng) {
-        *self.rng_state = rng.get_seed();
-    }
-
-    /// Every connection that hears broadcasts: the seated, then the spectators.
-    fn audience(&self) -> Vec<ConnId> {
-        self.seats
-            .iter()
-            .flatten()
-            .filter_map(Seat::conn)
-            .cloned()
-            .chain(self.spectators.iter().map(|s| s.conn.clone()))
-            .collect()
-    }
-
-    /// `frame` to everybody in the room. With `keep`, away seats keep it to replay on
-    /// resume.
-    pub fn broadcast(&mut self, frame: ServerFrame, keep: bool) {
-        if keep {
-            for seat in self.seats.iter_mut().flatten() {
-                if matches!(seat.occupant, Occupant::Away { .. }) {
-                    if seat.missed.len() == MAX_MISSED_FRAMES {
-                        seat.missed.remove(0);
-                    }
-                    seat.missed.push(frame.to_json());
-                }
-            }
-        }
-        let to = self.audience();
-        self.out.push(Effect::Send { to, frame });
-    }
-
-    /// `frame` to everybody but the person at `seat`.
-    pub fn broadcast_except(&mut self, seat: usize, frame: ServerFrame) {
-        let mover = self.seat(seat).and_then(Seat::conn).cloned();
-        let to = self
-            .audience()
-            .into_iter()
-            .filter(|c| Some(c) != mover.as_ref())
-            .collect();
-        self.out.push(Effect::Send { to, frame });
-    }
-
-    /// `frame` to the person at `seat` only (if connected).
-    pub fn send(&mut self, seat: usize, frame: ServerFrame) {
-        if let Some(conn) = self.seat(seat).and_then(Seat::conn).cloned() {
-            self.out.push(Effect::Send {
-                to: vec![conn],
-                frame,
-            });
-        }
-    }
-
-    /// The seats as everybody sees them, with `game`'s numbers.
-    pub fn views(&self, game: &dyn Game) -> Vec<SeatView> {
-        self.seats
-            .iter()
-            .enumerate()
-            .filter_map(|(i, s)| {
-                let s = s.as_ref().filter(|s| s.occupant != Occupant::Gone)?;
-                let score = game.score(i);
-                Some(SeatView {
-                    seat: i,
-                    name: s.profile.name.clone(),
-                    avatar: s.profile.avatar.clone(),
-                    bot: s.is_bot(),
-                    ready: score.ready,
-                    away: matches!(s.occupant, Occupant::Away { .. }),
-                    total: score.total,
-                    streak: score.streak,
-                })
-            })
-            .collect()
-    }
-
-    /// The `room` frame (who is here) as it is now.
-    pub fn room_frame_of(&self, game: &dyn Game) -> ServerFrame {
-        ServerFrame::Room {
-            phase: game.phase(),
-            seats: self.views(game),
-        }
-    }
-
-    /// Broadcasts the `room` frame.
-    pub fn room_frame(&mut self, game: &dyn Game) {
-        let frame = self.room_frame_of(game);
-        self.broadcast(frame, false);
-    }
-
-    /// Tells the matchmaker the free seats changed (see [`Effect::Capacity`]).
-    pub fn capacity(&mut self) {
-        *self.capacity_version += 1;
-        let players = players(self.seats);
-        self.out.push(Effect::Capacity {
-            free: self.free_seats(),
-            humans: players.len() as u64,
-            version: *self.capacity_version,
-            players,
-        });
-    }
-
-    /// Records round `round` for the stats (people only; bots have no player).
-    pub fn record(&mut self, round: u64, lines: Vec<RecordLine>) {
-        let lines: Vec<RecordLine> = lines.into_iter().filter(|l| !l.player.is_empty()).collect();
-        if !lines.is_empty() {
-            self.records.push((round, lines));
-        }
+impl Route {
+    fn refused(err: ProtocolError) -> Route {
+        let refusal = crate::game::Refusal::from(err);
+        Route::Refused(refusal.code, refusal.message)
     }
 }
 
-/// Seats nobody holds.
-fn free_seats(seats: &[Option<Seat>]) -> usize {
-    seats.iter().filter(|s| s.is_none()).count()
-}
-
-/// The people holding seats (connected or away), in seat order.
-fn players(seats: &[Option<Seat>]) -> Vec<PlayerId> {
-    seats
-        .iter()
-        .flatten()
-        .filter(|s| s.is_person())
-        .map(|s| s.player.clone())
-        .collect()
-}
-
-fn error(conn: &str, code: ErrorCode, message: impl Into<String>) -> Effect {
-    Effect::Send {
-        to: vec![conn.to_string()],
-        frame: ServerFrame::Error {
-            code,
-            message: message.into(),
-        },
-    }
+/// The answer to a frame from a connection that holds no seat.
+fn not_seated(conn: &str, out: &mut Vec<Effect>) -> Durability {
+    let refusal = Frame::error(ErrorCode::NotSeated, "this connection holds no seat");
+    out.push(Effect::send_to(conn, refusal));
+    Durability::Ephemeral
 }

@@ -1,10 +1,15 @@
 //! Rules of a room, on a virtual clock: time is whatever the test says it is.
 
 use crate::config::RoomConfig;
-use crate::protocol::{
-    Choice, CloseCode, ErrorCode, MovementKind, RoomPhase, SeatResult, ServerFrame,
+use crate::effects::{alarm_to_set, Effect};
+use crate::games::rps::{Choice, MovementKind, SeatResult, ServerFrame as Rps};
+use crate::games::Settings;
+use crate::protocol::{CloseCode, ErrorCode, RoomPhase, SharedServerFrame as Shared};
+use crate::room::{Room, RECORD_RETRY_MS};
+use crate::seats::Profile;
+use crate::testkit::{
+    default_settings, frames_to, rps_to, shared_to, token_in, Drive, RoomFull, Wire,
 };
-use crate::room::{alarm_to_set, Effect, Profile, Room, RoomFull, RECORD_RETRY_MS};
 
 const ROUND: u64 = 3_000;
 const BOT_WAIT: u64 = 1_000;
@@ -12,17 +17,27 @@ const BOT_WAIT: u64 = 1_000;
 const HEARTBEAT: u64 = 10_000;
 const GRACE: u64 = 5_000;
 
-fn config(size: usize) -> RoomConfig {
+fn config() -> RoomConfig {
     RoomConfig {
-        size,
         round_ms: ROUND,
         bot_wait_ms: BOT_WAIT,
         heartbeat_timeout_ms: HEARTBEAT,
         resume_grace_ms: GRACE,
         // Records go out the moment a round settles; batching has tests of its own.
         stats_flush_ms: 0,
-        ..RoomConfig::default()
     }
+}
+
+/// Rock-paper-scissors rooms of `size` seats.
+fn settings(size: usize) -> Settings {
+    let mut settings = default_settings();
+    settings.rps.size = size;
+    settings
+}
+
+/// A rock-paper-scissors room of `size` seats called `name`.
+fn new_room(name: &str, config: RoomConfig, size: usize, seed: u64) -> Room {
+    crate::testkit::room(name, config, &settings(size), seed)
 }
 
 /// Every test player's identity is derived from the name of their first connection.
@@ -30,21 +45,15 @@ fn player(conn: &str) -> String {
     format!("guest:{conn}")
 }
 
+/// The resume token `conn`'s player gets for a seat in `rps-0`.
 fn token(conn: &str) -> String {
-    format!("rps-0.secret-{conn}")
+    token_in("rps-0", &player(conn))
 }
 
 /// Seats `conn` in `room` at `now`.
 fn join(room: &mut Room, now: u64, conn: &str) -> Vec<Effect> {
-    room.connect(
-        now,
-        conn.into(),
-        &player(conn),
-        token(conn),
-        profile(conn),
-        1,
-    )
-    .expect("a free seat")
+    room.connect(now, conn, &player(conn), profile(conn), 1)
+        .expect("a free seat")
 }
 
 fn profile(name: &str) -> Profile {
@@ -59,7 +68,16 @@ fn profile(name: &str) -> Profile {
 fn tick(room: &mut Room, now: u64) -> Vec<Effect> {
     let out = room.tick(now);
     for record in records(&out) {
-        room.recorded(&record.round_id);
+        room.recorded(now, &record.round_id);
+    }
+    out
+}
+
+/// [`tick`], the platform having answered these heartbeats on its own.
+fn tick_hearing(room: &mut Room, now: u64, heard: &[(&str, u64)]) -> Vec<Effect> {
+    let out = room.tick_hearing(now, heard);
+    for record in records(&out) {
+        room.recorded(now, &record.round_id);
     }
     out
 }
@@ -75,34 +93,20 @@ fn stored_and_loaded(room: &Room) -> Room {
         .with_outbox(serde_json::from_str(&outbox).unwrap())
 }
 
-/// Frames among `effects` addressed to `conn`, in order.
-pub(crate) fn frames_to(effects: &[Effect], conn: &str) -> Vec<ServerFrame> {
-    effects
-        .iter()
-        .filter_map(|e| match e {
-            Effect::Send { to, frame } if to.iter().any(|c| c == conn) => Some(frame.clone()),
-            Effect::SendText { to, text } if to.iter().any(|c| c == conn) => {
-                Some(serde_json::from_str(text).expect("a kept frame reads back"))
-            }
-            _ => None,
-        })
-        .collect()
-}
-
 fn results(effects: &[Effect], conn: &str) -> Vec<(u64, Vec<SeatResult>)> {
-    frames_to(effects, conn)
+    rps_to(effects, conn)
         .into_iter()
         .filter_map(|f| match f {
-            ServerFrame::Result { round, seats } => Some((round, seats)),
+            Rps::Result { round, seats } => Some((round, seats)),
             _ => None,
         })
         .collect()
 }
 
 fn starts(effects: &[Effect], conn: &str) -> usize {
-    frames_to(effects, conn)
+    rps_to(effects, conn)
         .iter()
-        .filter(|f| matches!(f, ServerFrame::Start { .. }))
+        .filter(|f| matches!(f, Rps::Start { .. }))
         .count()
 }
 
@@ -116,7 +120,7 @@ fn choose(room: &mut Room, now: u64, conn: &str, choice: &str) -> Vec<Effect> {
 
 /// A room of `size` with `size` people already seated at t=0 (so round 1 is running).
 fn full_room(size: usize) -> (Room, Vec<String>, Vec<Effect>) {
-    let mut room = Room::new("rps-0", config(size), 7);
+    let mut room = new_room("rps-0", config(), size, 7);
     let conns: Vec<String> = (0..size).map(|i| format!("c{i}")).collect();
     let mut log = Vec::new();
     for c in &conns {
@@ -131,11 +135,11 @@ fn a_full_room_starts_a_round_for_everyone() {
     for c in &conns {
         assert_eq!(starts(&log, c), 1, "{c} got start");
     }
-    let start = frames_to(&log, "c0")
+    let start = rps_to(&log, "c0")
         .into_iter()
-        .find(|f| matches!(f, ServerFrame::Start { .. }))
+        .find(|f| matches!(f, Rps::Start { .. }))
         .unwrap();
-    let ServerFrame::Start {
+    let Rps::Start {
         round,
         round_ms,
         seats,
@@ -154,19 +158,19 @@ fn a_full_room_starts_a_round_for_everyone() {
 
 #[test]
 fn the_first_player_is_welcomed_with_seat_and_room() {
-    let mut room = Room::new("rps-9", config(2), 1);
+    let mut room = new_room("rps-9", config(), 2, 1);
     let out = room
-        .connect(5, "a".into(), &player("a"), "tok".into(), profile("a"), 42)
+        .connect(5, "a", &player("a"), profile("a"), 42)
         .unwrap();
     assert_eq!(
-        frames_to(&out, "a")[0],
-        ServerFrame::Hi {
+        shared_to(&out, "a")[0],
+        Shared::Hi {
             room: "rps-9".into(),
             seat: 0,
             size: 2,
             online: 42,
             round_ms: ROUND,
-            resume: "tok".into(),
+            resume: token_in("rps-9", &player("a")),
             resumed: false,
         }
     );
@@ -176,14 +180,7 @@ fn the_first_player_is_welcomed_with_seat_and_room() {
 fn a_full_room_refuses_another_connection() {
     let (mut room, _, _) = full_room(2);
     assert_eq!(
-        room.connect(
-            1,
-            "late".into(),
-            &player("late"),
-            token("late"),
-            profile("late"),
-            1
-        ),
+        room.connect(1, "late", &player("late"), profile("late"), 1),
         Err(RoomFull)
     );
 }
@@ -285,26 +282,29 @@ fn movement_reaches_the_others_and_never_names_the_hand() {
     assert!(frames_to(&out, "c0").is_empty(), "the chooser gets no echo");
     assert_eq!(
         frames_to(&out, "c1"),
-        [ServerFrame::Movement {
+        [Wire::Rps(Rps::Movement {
             seat: 0,
             what: MovementKind::Choice,
             face: None
-        }]
+        })]
     );
     let out = room.receive(200, "c0", r#"{"type":"face","face":"smirk"}"#);
-    let text = frames_to(&out, "c1")[0].to_json();
+    let texts: Vec<&str> = out
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Send { frame, .. } => Some(frame.text()),
+            _ => None,
+        })
+        .collect();
     assert_eq!(
-        text,
-        r#"{"type":"movement","seat":0,"what":"face","face":"smirk"}"#
+        texts,
+        [r#"{"type":"movement","seat":0,"what":"face","face":"smirk"}"#]
     );
-    for f in frames_to(&out, "c1") {
-        assert!(!f.to_json().contains("rock"));
-    }
 }
 
 #[test]
 fn a_lone_player_gets_a_bot_after_the_wait_and_the_bot_plays() {
-    let mut room = Room::new("rps-0", config(2), 99);
+    let mut room = new_room("rps-0", config(), 2, 99);
     let out = join(&mut room, 0, "solo");
     assert_eq!(starts(&out, "solo"), 0);
     assert_eq!(room.next_deadline(), Some(BOT_WAIT));
@@ -329,11 +329,11 @@ fn a_lone_player_gets_a_bot_after_the_wait_and_the_bot_plays() {
     let out = tick(&mut room, bot_move);
     assert_eq!(
         frames_to(&out, "solo"),
-        [ServerFrame::Movement {
+        [Wire::Rps(Rps::Movement {
             seat: 1,
             what: MovementKind::Choice,
             face: None
-        }]
+        })]
     );
     let out = tick(&mut room, BOT_WAIT + ROUND);
     let (_, seats) = &results(&out, "solo")[0];
@@ -349,7 +349,7 @@ fn a_lone_player_gets_a_bot_after_the_wait_and_the_bot_plays() {
 #[test]
 fn bot_moments_vary_with_the_seed_and_repeat_with_it() {
     let moment = |seed| {
-        let mut room = Room::new("r", config(2), seed);
+        let mut room = new_room("rps-r", config(), 2, seed);
         join(&mut room, 0, "a");
         tick(&mut room, BOT_WAIT);
         room.next_deadline().unwrap()
@@ -364,7 +364,7 @@ fn bot_moments_vary_with_the_seed_and_repeat_with_it() {
 
 #[test]
 fn a_room_of_three_gets_bots_for_the_seats_still_free() {
-    let mut room = Room::new("r", config(3), 3);
+    let mut room = new_room("rps-r", config(), 3, 3);
     join(&mut room, 0, "a");
     join(&mut room, 500, "b");
     // The wait restarts with each arrival.
@@ -409,8 +409,8 @@ fn leaving_between_rounds_frees_the_seat_at_once() {
     assert!(out
         .iter()
         .any(|e| matches!(e, Effect::Capacity { free: 1, .. })));
-    let room_frame = frames_to(&out, "c0").into_iter().find_map(|f| match f {
-        ServerFrame::Room { phase, seats } => Some((phase, seats.len())),
+    let room_frame = shared_to(&out, "c0").into_iter().find_map(|f| match f {
+        Shared::Room { phase, seats } => Some((phase, seats.len())),
         _ => None,
     });
     assert_eq!(room_frame, Some((RoomPhase::Waiting, 1)));
@@ -418,7 +418,7 @@ fn leaving_between_rounds_frees_the_seat_at_once() {
 
 #[test]
 fn the_last_person_leaving_empties_the_room_of_bots() {
-    let mut room = Room::new("r", config(2), 4);
+    let mut room = new_room("rps-r", config(), 2, 4);
     join(&mut room, 0, "a");
     tick(&mut room, BOT_WAIT);
     let out = room.receive(BOT_WAIT + 10, "a", r#"{"type":"leave"}"#);
@@ -451,7 +451,7 @@ fn bad_input_gets_an_error_frame_and_the_round_goes_on() {
     for (text, code) in cases {
         let out = room.receive(50, "c0", text);
         match frames_to(&out, "c0").as_slice() {
-            [ServerFrame::Error { code: got, .. }] => assert_eq!(*got, code, "{text}"),
+            [Wire::Shared(Shared::Error { code: got, .. })] => assert_eq!(*got, code, "{text}"),
             other => panic!("{text}: {other:?}"),
         }
     }
@@ -469,9 +469,11 @@ fn bad_input_gets_an_error_frame_and_the_round_goes_on() {
 fn a_choice_after_the_deadline_is_refused() {
     let (mut room, _, _) = full_room(2);
     let out = choose(&mut room, ROUND, "c0", "rock");
+    // Time passes first: the round settles, then the late hand is refused.
+    assert_eq!(results(&out, "c0").len(), 1);
     assert!(matches!(
-        frames_to(&out, "c0")[..],
-        [ServerFrame::Error {
+        shared_to(&out, "c0")[..],
+        [Shared::Error {
             code: ErrorCode::NotInRound,
             ..
         }]
@@ -497,10 +499,10 @@ fn frames_from_an_unknown_connection_are_answered() {
     let out = room.receive(1, "stranger", r#"{"type":"join"}"#);
     assert!(matches!(
         frames_to(&out, "stranger")[..],
-        [ServerFrame::Error {
+        [Wire::Shared(Shared::Error {
             code: ErrorCode::NotSeated,
             ..
-        }]
+        })]
     ));
 }
 
@@ -512,16 +514,19 @@ fn the_room_survives_a_round_trip_through_storage() {
     choose(&mut room, 10, "c0", "paper");
     let mut reloaded = stored_and_loaded(&room);
     assert_eq!(reloaded, room);
-    assert_eq!(reloaded.tick(ROUND), tick(&mut room, ROUND));
+    assert_eq!(
+        Drive::tick(&mut reloaded, ROUND),
+        Drive::tick(&mut room, ROUND)
+    );
 }
 
 // ---- connection lifecycle: heartbeats, away seats, resume ----
 
 fn room_frames(effects: &[Effect], conn: &str) -> Vec<Vec<crate::protocol::SeatView>> {
-    frames_to(effects, conn)
+    shared_to(effects, conn)
         .into_iter()
         .filter_map(|f| match f {
-            ServerFrame::Room { seats, .. } => Some(seats),
+            Shared::Room { seats, .. } => Some(seats),
             _ => None,
         })
         .collect()
@@ -530,9 +535,9 @@ fn room_frames(effects: &[Effect], conn: &str) -> Vec<Vec<crate::protocol::SeatV
 #[test]
 fn a_silent_connection_is_closed_after_the_timeout_and_the_others_learn() {
     let (mut room, _, _) = full_room(2);
-    room.note_ping("c1", HEARTBEAT - 1_000); // c1's heartbeats were answered by the platform
     assert_eq!(room.next_deadline(), Some(ROUND));
-    tick(&mut room, ROUND);
+    // c1's heartbeats were answered by the platform: the room hears of it when it wakes.
+    tick_hearing(&mut room, ROUND, &[("c1", HEARTBEAT - 1_000)]);
     assert_eq!(
         room.next_deadline(),
         Some(HEARTBEAT),
@@ -558,10 +563,9 @@ fn a_silent_connection_is_closed_after_the_timeout_and_the_others_learn() {
 #[test]
 fn any_frame_counts_as_a_heartbeat() {
     let (mut room, _, _) = full_room(2);
-    room.receive(HEARTBEAT - 1, "c0", "garbage");
-    room.note_ping("c1", HEARTBEAT - 1);
     tick(&mut room, ROUND);
-    assert!(tick(&mut room, HEARTBEAT).is_empty());
+    room.receive(HEARTBEAT - 1, "c0", "garbage");
+    assert!(tick_hearing(&mut room, HEARTBEAT, &[("c1", HEARTBEAT - 1)]).is_empty());
     assert_eq!(room.next_deadline(), Some(2 * HEARTBEAT - 1));
 }
 
@@ -577,28 +581,22 @@ fn a_resume_within_the_grace_window_keeps_seat_choice_and_result() {
     let seen_by_c1 = results(&settled, "c1");
     assert_eq!(seen_by_c1[0].1[0].choice, Some(Choice::Rock));
 
-    let out = room.resume(
-        ROUND + 100,
-        "c0-again".into(),
-        &token("c0"),
-        &player("c0"),
-        1,
-    );
+    let out = room.resume(ROUND + 100, "c0-again", &token("c0"), &player("c0"), 1);
     let frames = frames_to(&out, "c0-again");
     assert!(matches!(
         &frames[0],
-        ServerFrame::Hi { seat: 0, resumed: true, resume, .. } if *resume == token("c0")
+        Wire::Shared(Shared::Hi { seat: 0, resumed: true, resume, .. }) if *resume == token("c0")
     ));
     assert_eq!(
         results(&out, "c0-again"),
         seen_by_c1,
         "the missed result is replayed, identical"
     );
-    match frames
+    match rps_to(&out, "c0-again")
         .iter()
-        .find(|f| matches!(f, ServerFrame::State { .. }))
+        .find(|f| matches!(f, Rps::State { .. }))
     {
-        Some(ServerFrame::State {
+        Some(Rps::State {
             phase,
             round,
             seats,
@@ -623,13 +621,13 @@ fn a_resume_mid_round_gets_time_left_and_its_own_choice() {
     let (mut room, _, _) = full_room(2);
     choose(&mut room, 50, "c0", "paper");
     room.disconnect(100, "c0");
-    let out = room.resume(1_000, "c0b".into(), &token("c0"), &player("c0"), 1);
-    let state = frames_to(&out, "c0b")
+    let out = room.resume(1_000, "c0b", &token("c0"), &player("c0"), 1);
+    let state = rps_to(&out, "c0b")
         .into_iter()
-        .find(|f| matches!(f, ServerFrame::State { .. }));
+        .find(|f| matches!(f, Rps::State { .. }));
     assert!(matches!(
         state,
-        Some(ServerFrame::State {
+        Some(Rps::State {
             phase: RoomPhase::Playing,
             ends_in_ms: Some(2_000),
             choice: Some(Choice::Paper),
@@ -641,8 +639,7 @@ fn a_resume_mid_round_gets_time_left_and_its_own_choice() {
 #[test]
 fn after_the_grace_window_the_seat_is_released_and_a_resume_refused() {
     let (mut room, _, _) = full_room(2);
-    tick(&mut room, ROUND);
-    room.note_ping("c1", ROUND);
+    tick_hearing(&mut room, ROUND, &[("c1", ROUND)]);
     room.disconnect(ROUND + 100, "c0");
     assert!(tick(&mut room, ROUND + 100 + GRACE - 1).is_empty());
     let out = tick(&mut room, ROUND + 100 + GRACE);
@@ -658,19 +655,13 @@ fn after_the_grace_window_the_seat_is_released_and_a_resume_refused() {
     // The one left behind is offered a bot.
     assert_eq!(room.next_deadline(), Some(ROUND + 100 + GRACE + BOT_WAIT));
 
-    let out = room.resume(
-        ROUND + GRACE + 200,
-        "late".into(),
-        &token("c0"),
-        &player("c0"),
-        1,
-    );
+    let out = room.resume(ROUND + GRACE + 200, "late", &token("c0"), &player("c0"), 1);
     assert!(matches!(
         frames_to(&out, "late")[..],
-        [ServerFrame::Error {
+        [Wire::Shared(Shared::Error {
             code: ErrorCode::SeatGone,
             ..
-        }]
+        })]
     ));
     assert!(out.contains(&Effect::Close {
         conn: "late".into(),
@@ -680,9 +671,9 @@ fn after_the_grace_window_the_seat_is_released_and_a_resume_refused() {
 
 #[test]
 fn a_seat_released_mid_round_counts_as_no_choice() {
-    let mut cfg = config(2);
+    let mut cfg = config();
     cfg.resume_grace_ms = 1_000;
-    let mut room = Room::new("r", cfg, 1);
+    let mut room = new_room("rps-r", cfg, 2, 1);
     join(&mut room, 0, "a");
     join(&mut room, 0, "b");
     choose(&mut room, 50, "a", "rock");
@@ -703,7 +694,7 @@ fn a_seat_released_mid_round_counts_as_no_choice() {
 #[test]
 fn a_resume_replaces_a_connection_still_attached() {
     let (mut room, _, _) = full_room(2);
-    let out = room.resume(500, "c0-new".into(), &token("c0"), &player("c0"), 1);
+    let out = room.resume(500, "c0-new", &token("c0"), &player("c0"), 1);
     assert!(out.contains(&Effect::Close {
         conn: "c0".into(),
         code: CloseCode::Replaced
@@ -716,11 +707,18 @@ fn a_resume_replaces_a_connection_still_attached() {
 
 #[test]
 fn unknown_and_empty_tokens_never_match_a_seat() {
-    let mut room = Room::new("r", config(2), 1);
+    let mut room = new_room("rps-0", config(), 2, 1);
     join(&mut room, 0, "a");
-    tick(&mut room, BOT_WAIT); // a bot sits down with an empty token
-    for bad in ["", "r.nope", "rps-0.secret-a "] {
-        let out = room.resume(BOT_WAIT + 1, "x".into(), bad, &player("a"), 1);
+    tick(&mut room, BOT_WAIT); // a bot sits down with no token
+    let real = token("a");
+    for bad in [
+        "",
+        "rps-0.nope",
+        &format!("{real} "),
+        &real[..real.len() - 1],
+        "rps-0.",
+    ] {
+        let out = room.resume(BOT_WAIT + 1, "x", bad, &player("a"), 1);
         assert!(
             out.contains(&Effect::Close {
                 conn: "x".into(),
@@ -734,12 +732,12 @@ fn unknown_and_empty_tokens_never_match_a_seat() {
 #[test]
 fn after_a_restart_seats_without_a_live_socket_are_away() {
     let (mut room, _, _) = full_room(2);
-    let out = room.reconcile(1_000, &["c1".to_string()]);
+    let out = room.reconcile(1_000, &["c1"]);
     let seats = room_frames(&out, "c1").pop().unwrap();
     assert!(seats[0].away && !seats[1].away);
     assert_eq!(room.connections(), ["c1"]);
     // Nothing changes when every socket survived (a wake from hibernation).
-    assert!(room.reconcile(1_001, &["c1".to_string()]).is_empty());
+    assert!(room.reconcile(1_001, &["c1"]).is_empty());
 }
 
 #[test]
@@ -748,7 +746,7 @@ fn a_player_who_leaves_is_released_at_once_not_held() {
     tick(&mut room, ROUND);
     room.receive(ROUND + 1, "c0", r#"{"type":"leave"}"#);
     assert_eq!(room.free_seats(), 1);
-    let out = room.resume(ROUND + 2, "back".into(), &token("c0"), &player("c0"), 1);
+    let out = room.resume(ROUND + 2, "back", &token("c0"), &player("c0"), 1);
     assert!(out.contains(&Effect::Close {
         conn: "back".into(),
         code: CloseCode::SeatGone
@@ -770,7 +768,7 @@ fn records(effects: &[Effect]) -> Vec<crate::stats::RoundRecord> {
 
 #[test]
 fn a_settled_round_is_recorded_for_its_people_not_its_bots() {
-    let mut room = Room::new("rps-7", config(2), 0xabc);
+    let mut room = new_room("rps-7", config(), 2, 0xabc);
     join(&mut room, 0, "solo");
     room.tick(BOT_WAIT); // a bot sits down, the round starts
     choose(&mut room, BOT_WAIT + 1, "solo", "rock");
@@ -794,15 +792,13 @@ fn a_settled_round_is_recorded_for_its_people_not_its_bots() {
 #[test]
 fn a_record_is_sent_again_until_confirmed_then_never() {
     let (mut room, _, _) = full_room(2);
-    room.note_ping("c0", ROUND);
-    room.note_ping("c1", ROUND);
-    let first = records(&room.tick(ROUND));
+    let first = records(&room.tick_hearing(ROUND, &[("c0", ROUND), ("c1", ROUND)]));
     assert_eq!(first.len(), 1);
     // The shards did not answer: the room wakes up to send the same record again.
     assert_eq!(room.next_deadline(), Some(ROUND + RECORD_RETRY_MS));
     let again = records(&room.tick(ROUND + RECORD_RETRY_MS));
     assert_eq!(again, first, "the same round id, the same lines");
-    room.recorded(&first[0].round_id);
+    room.recorded(ROUND + RECORD_RETRY_MS, &first[0].round_id);
     assert!(records(&room.tick(ROUND + 2 * RECORD_RETRY_MS)).is_empty());
     assert_eq!(room.next_deadline(), Some(ROUND + HEARTBEAT));
 }
@@ -827,10 +823,7 @@ fn rounds_back_to_back(room: &mut Room, rounds: usize) -> Vec<(u64, Vec<Effect>)
     let mut wakes = Vec::new();
     for _ in 0..rounds {
         let deadline = room.next_deadline().expect("a round is running");
-        for c in ["c0", "c1"] {
-            room.note_ping(c, deadline);
-        }
-        let mut out = room.tick(deadline);
+        let mut out = room.tick_hearing(deadline, &[("c0", deadline), ("c1", deadline)]);
         for c in ["c0", "c1"] {
             out.extend(room.receive(deadline + 10, c, r#"{"type":"join"}"#));
         }
@@ -842,12 +835,13 @@ fn rounds_back_to_back(room: &mut Room, rounds: usize) -> Vec<(u64, Vec<Effect>)
 #[test]
 fn records_of_busy_rooms_go_out_in_batches_on_wake_ups_the_room_has_anyway() {
     let flush = 4 * ROUND;
-    let mut room = Room::new(
+    let mut room = new_room(
         "rps-0",
         RoomConfig {
             stats_flush_ms: flush,
-            ..config(2)
+            ..config()
         },
+        2,
         7,
     );
     join(&mut room, 0, "c0");
@@ -883,12 +877,13 @@ fn records_of_busy_rooms_go_out_in_batches_on_wake_ups_the_room_has_anyway() {
 fn rooms_playing_in_step_deliver_their_batches_at_different_times() {
     let flush = 8 * ROUND;
     let first_batch_at = |seed: u64| {
-        let mut room = Room::new(
+        let mut room = new_room(
             "rps-0",
             RoomConfig {
                 stats_flush_ms: flush,
-                ..config(2)
+                ..config()
             },
+            2,
             seed,
         );
         join(&mut room, 0, "c0");
@@ -915,20 +910,19 @@ fn rooms_playing_in_step_deliver_their_batches_at_different_times() {
 #[test]
 fn a_quiet_room_still_sends_its_records_by_the_deadline() {
     let flush = 2 * ROUND; // sooner than the heartbeat deadline
-    let mut room = Room::new(
+    let mut room = new_room(
         "rps-0",
         RoomConfig {
             stats_flush_ms: flush,
-            ..config(2)
+            ..config()
         },
+        2,
         7,
     );
     join(&mut room, 0, "c0");
     join(&mut room, 0, "c1");
-    room.note_ping("c0", ROUND);
-    room.note_ping("c1", ROUND);
     assert!(
-        records(&tick(&mut room, ROUND)).is_empty(),
+        records(&room.tick_hearing(ROUND, &[("c0", ROUND), ("c1", ROUND)])).is_empty(),
         "held for a batch"
     );
     // Nobody plays on: the room's next wake-up is the records' deadline.
@@ -950,14 +944,7 @@ fn a_second_connection_of_the_same_player_takes_the_seat_over() {
     choose(&mut room, 100, "c0", "rock");
     // Same player, new connection, no resume token: not a second seat, the same one.
     let out = room
-        .connect(
-            200,
-            "c0-tab2".into(),
-            &player("c0"),
-            token("other"),
-            profile("x"),
-            1,
-        )
+        .connect(200, "c0-tab2", &player("c0"), profile("x"), 1)
         .expect("their own seat, although the room is full");
     assert!(out.contains(&Effect::Close {
         conn: "c0".into(),
@@ -965,19 +952,17 @@ fn a_second_connection_of_the_same_player_takes_the_seat_over() {
     }));
     assert!(matches!(
         frames_to(&out, "c0-tab2")[0],
-        ServerFrame::Hi {
+        Wire::Shared(Shared::Hi {
             seat: 0,
             resumed: true,
             ..
-        }
+        })
     ));
     // The choice made on the first connection stands.
-    let state = frames_to(&out, "c0-tab2")
-        .into_iter()
-        .find_map(|f| match f {
-            ServerFrame::State { choice, .. } => Some(choice),
-            _ => None,
-        });
+    let state = rps_to(&out, "c0-tab2").into_iter().find_map(|f| match f {
+        Rps::State { choice, .. } => Some(choice),
+        _ => None,
+    });
     assert_eq!(state, Some(Some(Choice::Rock)));
     assert_eq!(room.connections(), ["c0-tab2", "c1"]);
     assert_eq!(room.players(), [player("c0"), player("c1")]);
@@ -988,20 +973,33 @@ fn a_resume_token_works_only_for_its_own_player() {
     let (mut room, _, _) = full_room(2);
     room.disconnect(100, "c0");
     // c1's player got hold of c0's token: it is no use to them.
-    let out = room.resume(200, "thief".into(), &token("c0"), &player("c1"), 1);
+    let out = room.resume(200, "thief", &token("c0"), &player("c1"), 1);
     assert!(out.contains(&Effect::Close {
         conn: "thief".into(),
         code: CloseCode::SeatGone
     }));
-    assert!(room.holds_seat(&token("c0"), &player("c0")));
-    assert!(!room.holds_seat(&token("c0"), &player("c1")));
+    // The rightful player still gets it back.
+    let out = room.resume(300, "c0-back", &token("c0"), &player("c0"), 1);
+    assert!(matches!(
+        shared_to(&out, "c0-back")[0],
+        Shared::Hi {
+            seat: 0,
+            resumed: true,
+            ..
+        }
+    ));
 }
 
 #[test]
 fn a_full_room_still_has_a_seat_for_its_own_players() {
-    let (room, _, _) = full_room(2);
-    assert!(room.has_seat_for(&player("c0")));
-    assert!(!room.has_seat_for(&player("stranger")));
+    let (mut room, _, _) = full_room(2);
+    assert_eq!(
+        room.connect(1, "stranger", &player("stranger"), profile("s"), 1),
+        Err(RoomFull)
+    );
+    assert!(room
+        .connect(2, "c0-again", &player("c0"), profile("c0"), 1)
+        .is_ok());
 }
 
 // ---- no input can break a room ----
@@ -1063,7 +1061,7 @@ mod properties {
             size in 2usize..4,
             steps in prop::collection::vec((event(), 0u64..2_500), 1..80),
         ) {
-            let mut room = Room::new("rps-0", config(size), 11);
+            let mut room = new_room("rps-0", config(), size, 11);
             let mut now = 0;
             let mut generation = 0u32;
             for (event, dt) in steps {
@@ -1073,13 +1071,13 @@ mod properties {
                 match event {
                     Event::Connect(c) => {
                         generation += 1;
-                        if let Ok(effects) = room.connect(now, conn(c, generation), &player(&c.to_string()), token(&c.to_string()), profile("p"), 1) {
+                        if let Ok(effects) = room.connect(now, &conn(c, generation), &player(&c.to_string()), profile("p"), 1) {
                             out.extend(effects);
                         }
                     }
                     Event::Resume(c, t) => {
                         generation += 1;
-                        out.extend(room.resume(now, conn(c, generation), &token(&t.to_string()), &player(&c.to_string()), 1));
+                        out.extend(room.resume(now, &conn(c, generation), &token(&t.to_string()), &player(&c.to_string()), 1));
                     }
                     Event::Text(c, text) => {
                         let target = room.connections().into_iter().find(|x| x.starts_with(&format!("c{c}-"))).unwrap_or(conn(c, 0));
@@ -1094,13 +1092,18 @@ mod properties {
                         }
                     }
                     Event::Ping(c) => {
-                        for target in room.connections().into_iter().filter(|x| x.starts_with(&format!("c{c}-"))) {
-                            room.note_ping(&target, now);
-                        }
+                        let heard: Vec<(String, u64)> = room.connections().into_iter()
+                            .filter(|x| x.starts_with(&format!("c{c}-")))
+                            .map(|x| (x, now))
+                            .collect();
+                        let heard: Vec<(&str, u64)> = heard.iter().map(|(c, at)| (c.as_str(), *at)).collect();
+                        out.extend(room.tick_hearing(now, &heard));
                     }
                     Event::Reconcile(live) => {
-                        let live: Vec<String> = room.connections().into_iter()
+                        let conns = room.connections();
+                        let live: Vec<&str> = conns.iter()
                             .filter(|x| live.iter().any(|c| x.starts_with(&format!("c{c}-"))))
+                            .map(String::as_str)
                             .collect();
                         out.extend(room.reconcile(now, &live));
                     }
@@ -1146,10 +1149,10 @@ fn a_flood_is_rate_limited_then_closed_with_1008() {
     let out = room.receive(100, "c0", face);
     assert!(matches!(
         frames_to(&out, "c0")[..],
-        [ServerFrame::Error {
+        [Wire::Shared(Shared::Error {
             code: ErrorCode::RateLimited,
             ..
-        }]
+        })]
     ));
     assert!(frames_to(&out, "c1").is_empty());
     // A second later ten more frames are allowed again.
@@ -1185,25 +1188,35 @@ fn people_who_play_normally_never_hit_the_limit() {
 #[test]
 fn a_relayed_face_or_a_ping_is_ephemeral_a_choice_is_not() {
     let (mut room, _, _) = full_room(2);
-    room.receive(10, "c0", r#"{"type":"face","face":"cry"}"#);
+    let stored = |room: &mut Room, at: u64, conn: &str, text: &str| {
+        room.receive_outcome(at, conn, text).persist.room
+    };
+    let face = r#"{"type":"face","face":"cry"}"#;
     assert!(
-        room.last_frame_ephemeral(),
+        !stored(&mut room, 10, "c0", face),
         "a face is relayed and forgotten"
     );
-    room.receive(20, "c0", r#"{"type":"ping"}"#);
-    assert!(room.last_frame_ephemeral());
-    room.receive(30, "c0", "garbage");
+    assert!(!stored(&mut room, 20, "c0", r#"{"type":"ping"}"#));
     assert!(
-        room.last_frame_ephemeral(),
+        !stored(&mut room, 30, "c0", "garbage"),
         "a refused frame changes nothing"
     );
-    room.receive(40, "c0", r#"{"type":"choice","choice":"rock"}"#);
     assert!(
-        !room.last_frame_ephemeral(),
+        !stored(&mut room, 35, "c0", r#"{"type":"join"}"#),
+        "nor does a refused join"
+    );
+    assert!(
+        stored(&mut room, 40, "c0", r#"{"type":"choice","choice":"rock"}"#),
         "a hand must survive a restart"
     );
-    room.receive(50, "c1", r#"{"type":"hello","name":"new name"}"#);
-    assert!(!room.last_frame_ephemeral());
+    assert!(stored(
+        &mut room,
+        50,
+        "c1",
+        r#"{"type":"hello","name":"new name"}"#
+    ));
+    // A face while something fell due: time passing changed the room, so it is stored.
+    assert!(stored(&mut room, ROUND, "c0", face));
 }
 
 #[test]
@@ -1225,9 +1238,9 @@ fn the_alarm_moves_only_earlier_and_a_room_woken_early_finds_nothing_due() {
     // The kept alarm fires before anything is due: the tick changes nothing.
     let lone = RoomConfig {
         bot_wait_ms: 600_000, // no bot timer: the heartbeat deadline is the next one
-        ..config(2)
+        ..config()
     };
-    let mut room = Room::new("rps-0", lone, 7);
+    let mut room = new_room("rps-0", lone, 2, 7);
     join(&mut room, 0, "c0");
     let armed = room.next_deadline().expect("a heartbeat deadline");
     assert_eq!(armed, HEARTBEAT);

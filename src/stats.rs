@@ -14,7 +14,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::room::PlayerId;
+use crate::ids::PlayerId;
 pub use crate::shard::shard_of;
 
 /// One person's part in a settled round.
@@ -106,12 +106,26 @@ impl PlayerStats {
     }
 }
 
-/// Where stats live. `mark` is the idempotence check: it records that `player`'s line
-/// of `round_id` was applied and says whether that is news.
+/// A store failed (a database error). Nothing of the batch it was applying may stay:
+/// the shard answers with a failure, and the room sends the batch again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreError(pub String);
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Where stats live. Any call may fail, and a failure is never taken for an answer
+/// ("no stats yet" would let fresh totals overwrite a player's real ones).
 pub trait StatsStore {
-    fn mark(&mut self, round_id: &str, player: &str) -> bool;
-    fn load(&self, player: &str) -> Option<PlayerStats>;
-    fn save(&mut self, stats: &PlayerStats);
+    /// Has `player`'s line of `round_id` been applied already?
+    fn applied(&self, round_id: &str, player: &str) -> Result<bool, StoreError>;
+    /// The player's stats, `None` if they have none yet.
+    fn load(&self, player: &str) -> Result<Option<PlayerStats>, StoreError>;
+    /// Notes `stats.player`'s line of `round_id` as applied and saves their new totals.
+    fn apply(&mut self, round_id: &str, stats: &PlayerStats) -> Result<(), StoreError>;
 }
 
 /// What [`record`] did.
@@ -123,22 +137,43 @@ pub struct Recorded {
 }
 
 /// Applies each line of `record` exactly once.
-pub fn record(store: &mut impl StatsStore, record: &RoundRecord) -> Recorded {
+pub fn record(store: &mut impl StatsStore, record: &RoundRecord) -> Result<Recorded, StoreError> {
     let mut out = Recorded::default();
     for line in &record.lines {
-        if !store.mark(&record.round_id, &line.player) {
+        if store.applied(&record.round_id, &line.player)? {
             out.duplicates += 1;
             continue;
         }
-        let mut stats = store.load(&line.player).unwrap_or_else(|| PlayerStats {
+        let mut stats = store.load(&line.player)?.unwrap_or_else(|| PlayerStats {
             player: line.player.clone(),
             ..PlayerStats::default()
         });
         stats.apply(line);
-        store.save(&stats);
+        store.apply(&record.round_id, &stats)?;
         out.applied += 1;
     }
-    out
+    Ok(out)
+}
+
+/// Applies a delivery (a room's batch of records for this shard) line by line, exactly
+/// once each.
+///
+/// The store's writes for one batch must commit together or not at all: the caller
+/// runs this in one transaction and rolls it back on an error. Otherwise a failure
+/// between noting a line applied and saving the totals would lose that line for good
+/// (the retry would find it "applied"), and a failure half-way through a batch would
+/// leave the shard's answer and its contents out of step.
+pub fn record_batch(
+    store: &mut impl StatsStore,
+    batch: &[RoundRecord],
+) -> Result<Recorded, StoreError> {
+    let mut done = Recorded::default();
+    for rec in batch {
+        let one = record(store, rec)?;
+        done.applied += one.applied;
+        done.duplicates += one.duplicates;
+    }
+    Ok(done)
 }
 
 /// The leaderboard order: total, then best streak, then wins, then fewer rounds
@@ -183,30 +218,29 @@ pub fn rank_from_counts(higher: &[u64]) -> u64 {
     higher.iter().sum::<u64>() + 1
 }
 
-/// Stats in memory: the reference store for tests (and a model of the SQLite one).
+/// Stats in memory: the reference store for tests (and a model of the SQLite one), with
+/// transactions and failures on demand.
 #[cfg(test)]
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct MemoryStats {
     marks: std::collections::BTreeSet<(String, String)>,
     players: std::collections::BTreeMap<String, PlayerStats>,
-}
-
-#[cfg(test)]
-impl StatsStore for MemoryStats {
-    fn mark(&mut self, round_id: &str, player: &str) -> bool {
-        self.marks
-            .insert((round_id.to_string(), player.to_string()))
-    }
-    fn load(&self, player: &str) -> Option<PlayerStats> {
-        self.players.get(player).cloned()
-    }
-    fn save(&mut self, stats: &PlayerStats) {
-        self.players.insert(stats.player.clone(), stats.clone());
-    }
+    /// Fail every write from the `n`th on (counting from 0), as a broken database
+    /// would: possibly between noting a line applied and saving the totals.
+    pub fail_from: Option<u32>,
+    writes: u32,
 }
 
 #[cfg(test)]
 impl MemoryStats {
+    fn write(&mut self) -> Result<(), StoreError> {
+        self.writes += 1;
+        match self.fail_from {
+            Some(n) if self.writes > n => Err(StoreError(format!("write {} failed", self.writes))),
+            _ => Ok(()),
+        }
+    }
+
     /// Players with a higher total than `total`.
     pub fn higher_than(&self, total: i64) -> u64 {
         self.players.values().filter(|p| p.total > total).count() as u64
@@ -218,6 +252,39 @@ impl MemoryStats {
         all.sort_by(board_order);
         all.truncate(n);
         all
+    }
+
+    /// Runs `f` as one transaction: on an error nothing it wrote stays.
+    pub fn transaction<R>(
+        &mut self,
+        f: impl FnOnce(&mut MemoryStats) -> Result<R, StoreError>,
+    ) -> Result<R, StoreError> {
+        let before = (self.marks.clone(), self.players.clone());
+        let result = f(self);
+        if result.is_err() {
+            (self.marks, self.players) = before;
+        }
+        result
+    }
+}
+
+#[cfg(test)]
+impl StatsStore for MemoryStats {
+    fn applied(&self, round_id: &str, player: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .marks
+            .contains(&(round_id.to_string(), player.to_string())))
+    }
+    fn load(&self, player: &str) -> Result<Option<PlayerStats>, StoreError> {
+        Ok(self.players.get(player).cloned())
+    }
+    fn apply(&mut self, round_id: &str, stats: &PlayerStats) -> Result<(), StoreError> {
+        self.write()?;
+        self.marks
+            .insert((round_id.to_string(), stats.player.clone()));
+        self.write()?;
+        self.players.insert(stats.player.clone(), stats.clone());
+        Ok(())
     }
 }
 
@@ -292,7 +359,7 @@ mod tests {
             vec![line("guest:a", 1, 1), line("guest:b", 0, 0)],
         );
         assert_eq!(
-            record(&mut store, &r1),
+            record(&mut store, &r1).unwrap(),
             Recorded {
                 applied: 2,
                 duplicates: 0
@@ -301,25 +368,78 @@ mod tests {
         // The alarm was retried, the room resent, a resumed connection resent: no change.
         for _ in 0..3 {
             assert_eq!(
-                record(&mut store, &r1),
+                record(&mut store, &r1).unwrap(),
                 Recorded {
                     applied: 0,
                     duplicates: 2
                 }
             );
         }
-        let a = store.load("guest:a").unwrap();
+        let a = store.load("guest:a").unwrap().unwrap();
         assert_eq!((a.total, a.rounds, a.wins, a.best_streak), (1, 1, 1, 1));
         // The next round of the same room is news.
         let r2 = round(
             "rps-0:a:2",
             vec![line("guest:a", 2, 2), line("guest:b", 0, 0)],
         );
-        record(&mut store, &r2);
-        let a = store.load("guest:a").unwrap();
+        record(&mut store, &r2).unwrap();
+        let a = store.load("guest:a").unwrap().unwrap();
         assert_eq!((a.total, a.rounds, a.wins, a.best_streak), (3, 2, 2, 2));
-        let b = store.load("guest:b").unwrap();
+        let b = store.load("guest:b").unwrap().unwrap();
         assert_eq!((b.total, b.rounds, b.wins), (0, 2, 0));
+    }
+
+    /// A delivery that fails half-way (here: between noting a line applied and saving
+    /// its totals) leaves nothing behind; the room sends it again, and each line then
+    /// counts exactly once.
+    #[test]
+    fn a_failed_delivery_is_rolled_back_and_its_retry_counts_once() {
+        let batch = vec![
+            round(
+                "rps-0-0:a:1",
+                vec![line("guest:a", 2, 1), line("guest:b", 0, 0)],
+            ),
+            round(
+                "rps-0-0:a:2",
+                vec![line("guest:a", 4, 2), line("guest:b", 0, 0)],
+            ),
+        ];
+        for fail_at in 0..8 {
+            let mut store = MemoryStats::default();
+            record(&mut store, &round("earlier", vec![line("guest:a", 5, 1)])).unwrap();
+            let before = store.top(10);
+            store.fail_from = Some(fail_at);
+            store.writes = 0;
+            let failed = store.transaction(|s| record_batch(s, &batch));
+            assert!(failed.is_err(), "write {fail_at} failed, so the batch does");
+            assert_eq!(store.top(10), before, "nothing of a failed batch stays");
+            // The room did not get its confirmation: it sends the same batch again.
+            store.fail_from = None;
+            let done = store.transaction(|s| record_batch(s, &batch)).unwrap();
+            assert_eq!((done.applied, done.duplicates), (4, 0));
+            let again = store.transaction(|s| record_batch(s, &batch)).unwrap();
+            assert_eq!((again.applied, again.duplicates), (0, 4));
+            let a = store.load("guest:a").unwrap().unwrap();
+            assert_eq!((a.total, a.rounds, a.wins), (11, 3, 3));
+        }
+    }
+
+    /// Without the transaction, the failure this guards against loses a line for good.
+    #[test]
+    fn without_a_transaction_a_half_applied_line_would_be_lost() {
+        let rec = round("rps-0-0:a:1", vec![line("guest:a", 2, 1)]);
+        let mut store = MemoryStats {
+            fail_from: Some(1), // the mark is written, the totals are not
+            ..MemoryStats::default()
+        };
+        assert!(record(&mut store, &rec).is_err());
+        store.fail_from = None;
+        assert_eq!(record(&mut store, &rec).unwrap().duplicates, 1);
+        assert_eq!(
+            store.load("guest:a").unwrap(),
+            None,
+            "the round never counted"
+        );
     }
 
     #[test]
@@ -371,14 +491,14 @@ mod tests {
             }).collect();
             let mut once = MemoryStats::default();
             for r in &rounds {
-                record(&mut once, r);
+                record(&mut once, r).unwrap();
             }
             let mut noisy = MemoryStats::default();
             for r in &rounds {
-                record(&mut noisy, r);
+                record(&mut noisy, r).unwrap();
                 for &i in &replays {
                     if let Some(again) = rounds.get(i) {
-                        record(&mut noisy, again);
+                        record(&mut noisy, again).unwrap();
                     }
                 }
             }

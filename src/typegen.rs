@@ -1,60 +1,68 @@
 //! Generates the client SDK's protocol files from the Rust types, so the wire format is
-//! written once. `cargo test` fails when the committed files differ from what the types
-//! say; `UPDATE_TYPES=1 cargo test typegen` rewrites them.
+//! written once: the shared frames, then each published game's from the registry
+//! (`crate::games`), joined into the `ClientFrame` and `ServerFrame` unions.
+//! `cargo test` fails when the committed files differ from what the types say;
+//! `UPDATE_TYPES=1 cargo test typegen` rewrites them.
 //!
 //! - `client/src/protocol.d.ts`: TypeScript declarations of every frame (via ts-rs).
 //! - `client/src/codes.js`: the values the SDK needs at run time (ping frame, close codes).
 
 use ts_rs::{Config, TS};
 
+use crate::games::GameKind;
 use crate::protocol::{
-    Cell, ChatLine, ClientFrame, CloseCode, ErrorCode, Face, GameKind, MovementKind, PresenceEvent,
-    RoomPhase, SeatGold, SeatResult, SeatView, ServerFrame, PING_FRAME, PONG_FRAME,
+    CloseCode, ErrorCode, RoomPhase, SeatView, SharedClientFrame, SharedServerFrame,
+    MAX_FRAME_BYTES, PING_FRAME, PONG_FRAME,
 };
-use crate::protocol::{Choice, MAX_FRAME_BYTES};
 
-const HEADER: &str =
-    "// Generated from src/protocol.rs by `UPDATE_TYPES=1 cargo test typegen`. Do not edit.\n";
+const HEADER: &str = "// Generated from the protocol (src/protocol.rs) and every registered game \
+     (src/games/) by `UPDATE_TYPES=1 cargo test typegen`. Do not edit.\n";
 
 fn declarations() -> String {
     // JSON numbers arrive in JS as `number`; the default `bigint` would be wrong.
     let cfg = Config::new().with_large_int("number");
-    let decls = [
-        Choice::decl(&cfg),
-        Face::decl(&cfg),
-        MovementKind::decl(&cfg),
+    let games: Vec<GameKind> = GameKind::ALL
+        .iter()
+        .copied()
+        .filter(|g| g.published())
+        .collect();
+    let names: Vec<String> = games.iter().map(|g| format!("{:?}", g.name())).collect();
+    let mut decls = vec![
+        format!("type GameKind = {};", names.join(" | ")),
         RoomPhase::decl(&cfg),
-        GameKind::decl(&cfg),
-        SeatGold::decl(&cfg),
-        Cell::decl(&cfg),
-        PresenceEvent::decl(&cfg),
-        ChatLine::decl(&cfg),
         ErrorCode::decl(&cfg),
         SeatView::decl(&cfg),
-        SeatResult::decl(&cfg),
-        ClientFrame::decl(&cfg),
-        ServerFrame::decl(&cfg),
+        SharedClientFrame::decl(&cfg),
+        SharedServerFrame::decl(&cfg),
     ];
+    let mut client = vec![SharedClientFrame::ident(&cfg)];
+    let mut server = vec![SharedServerFrame::ident(&cfg)];
+    for game in games {
+        let ts = game.typescript(&cfg);
+        decls.extend(ts.declarations);
+        client.push(ts.client_frames);
+        server.push(ts.server_frames);
+    }
     let mut out = String::from(HEADER);
     for decl in decls {
-        out.push('\n');
-        out.push_str("export ");
+        out.push_str("\nexport ");
         out.push_str(&decl);
         out.push('\n');
     }
+    out.push_str(&format!(
+        "\n/** Every frame a client may send: the shared ones and each game's. */\n\
+         export type ClientFrame = {};\n",
+        client.join(" | ")
+    ));
+    out.push_str(&format!(
+        "\n/** Every frame the server sends: the shared ones and each game's. */\n\
+         export type ServerFrame = {};\n",
+        server.join(" | ")
+    ));
     out
 }
 
 fn constants() -> String {
-    let codes = [
-        CloseCode::Normal,
-        CloseCode::RateLimited,
-        CloseCode::TooBig,
-        CloseCode::HeartbeatTimeout,
-        CloseCode::Replaced,
-        CloseCode::SeatGone,
-        CloseCode::Unauthorized,
-    ];
     let mut out = String::from(HEADER);
     out.push_str(&format!(
         "\n/** The heartbeat, byte for byte: the server's auto-response matches it exactly. */\nexport const PING_FRAME = {PING_FRAME:?};\nexport const PONG_FRAME = {PONG_FRAME:?};\n"
@@ -63,7 +71,7 @@ fn constants() -> String {
         "export const MAX_FRAME_BYTES = {MAX_FRAME_BYTES};\n"
     ));
     out.push_str("\n/** Close codes the server sends, by name. */\nexport const CLOSE_CODES = {\n");
-    for code in codes {
+    for code in CloseCode::ALL {
         out.push_str(&format!("  {:?}: {},\n", code, code.code()));
     }
     out.push_str("};\n");
@@ -79,7 +87,7 @@ fn check(path: &str, want: String) {
     let have = std::fs::read_to_string(&full).unwrap_or_default();
     assert!(
         have == want,
-        "{path} is out of date with src/protocol.rs; run `UPDATE_TYPES=1 cargo test typegen` \
+        "{path} is out of date with the protocol and the games; run `UPDATE_TYPES=1 cargo test typegen` \
          and commit the result"
     );
 }

@@ -1,4 +1,4 @@
-// Generated from src/protocol.rs by `UPDATE_TYPES=1 cargo test typegen`. Do not edit.
+// Generated from the protocol (src/protocol.rs) and every registered game (src/games/) by `UPDATE_TYPES=1 cargo test typegen`. Do not edit.
 
 /** The heartbeat, byte for byte: the server's auto-response matches it exactly. */
 export const PING_FRAME = "{\"type\":\"ping\"}";

@@ -14,7 +14,7 @@ use super::hop::Hop;
 use super::vars::{self, AuthSettings};
 use super::{json_error, matchmaker, stats_shard, STATS_BINDING};
 use crate::auth::Claims;
-use crate::protocol::GameKind;
+use crate::games::GameKind;
 use crate::stats::{merge_top, rank_from_counts, PlayerStats, Ranked};
 
 /// Largest `limit` the leaderboard accepts.
@@ -108,7 +108,8 @@ pub async fn rooms(req: worker::Request, ctx: RouteContext<()>) -> worker::Resul
     let shards = vars::matchmaker_shards(&ctx.env);
     let env = &ctx.env;
     let owners = GameKind::ALL
-        .into_iter()
+        .iter()
+        .copied()
         .flat_map(|game| (0..shards).map(move |n| (game, n)));
     let listings = try_join_all(owners.map(|(game, n)| async move {
         let (stub, url) = matchmaker(env, game, n, "/rooms")?;

@@ -15,9 +15,14 @@ use super::access::{check_origin, refuse_socket, Credentials, Door};
 use super::hop::Hop;
 use super::vars::{self, AuthSettings};
 use super::{api, board};
-use super::{matchmaker, random_u64, with_query, ROOMS_BINDING, ROOM_CONNECT_URL, STATS_BINDING};
+use super::{
+    matchmaker, random_u64, turned_away, with_query, ROOMS_BINDING, ROOM_CONNECT_URL, STATS_BINDING,
+};
+use crate::effects::Admission;
+use crate::games::GameKind;
+use crate::ids::{ResumeToken, RoomName};
 use crate::matchmaker::Assignment;
-use crate::protocol::{check_avatar, check_name, GameKind, ProtocolError};
+use crate::protocol::{check_avatar, check_name, ProtocolError};
 
 /// How often a connection may be turned away by a room that filled up meanwhile
 /// before we give up. Each refusal closes that room in the matchmaker's view, so one
@@ -98,14 +103,18 @@ async fn play(req: Request, url: Url, env: &Env) -> worker::Result<web_sys::Resp
     }
     let mut name = format!("Player-{}", &conn[..4]);
     let mut avatar = String::new();
-    let mut game = GameKind::Rps;
+    let mut game = GameKind::default();
     for (key, value) in url.query_pairs() {
         match key.as_ref() {
             "name" => name = value.into_owned(),
             "avatar" => avatar = value.into_owned(),
             "game" => match GameKind::from_name(&value) {
                 Some(kind) => game = kind,
-                None => return Ok(Response::error("game must be rps, dig or chat", 400)?.into()),
+                None => {
+                    let names: Vec<&str> = GameKind::ALL.iter().map(|g| g.name()).collect();
+                    let message = format!("game must be one of: {}", names.join(", "));
+                    return Ok(Response::error(message, 400)?.into());
+                }
             },
             _ => {}
         }
@@ -156,7 +165,8 @@ async fn play(req: Request, url: Url, env: &Env) -> worker::Result<web_sys::Resp
 }
 
 /// `GET /ws?resume=<token>`: back to the seat the token names. The token starts with
-/// the room's name, so the Worker goes straight to that room, no matchmaking.
+/// the room's name, so the Worker goes straight to that room, no matchmaking. A token
+/// that is not one gets the same answer as a seat that is gone, without a hop.
 async fn resume(
     env: &Env,
     conn: &str,
@@ -164,16 +174,12 @@ async fn resume(
     protocol: &str,
     token: &str,
 ) -> worker::Result<web_sys::Response> {
-    let room = token.rsplit_once('.').map(|(room, _)| room).unwrap_or("");
-    let plausible = !room.is_empty()
-        && room.len() <= 64
-        && room.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
-    // An implausible token still gets a socket that says "seat gone", from a room that
-    // does not exist, so the client sees one clear answer whatever was wrong.
-    let room = if plausible { room } else { "no-such-room" };
-    let stub = Hop::to(&env.durable_object(ROOMS_BINDING)?, room)?;
+    let Some(token) = ResumeToken::parse(token) else {
+        return Ok(turned_away(Admission::seat_gone(), protocol)?.into());
+    };
+    let stub = Hop::to(&env.durable_object(ROOMS_BINDING)?, token.room().as_str())?;
     let query = [
-        ("resume", token),
+        ("resume", token.as_str()),
         ("conn", conn),
         ("player", player),
         ("protocol", protocol),
@@ -189,10 +195,10 @@ async fn watch(
     protocol: &str,
     room: &str,
 ) -> worker::Result<web_sys::Response> {
-    if GameKind::of_room(room).is_none() || room.len() > 64 {
+    let Some(room) = RoomName::parse(room).filter(|r| GameKind::of_room(r).is_some()) else {
         return Ok(Response::error("no such room", 404)?.into());
-    }
-    let stub = Hop::to(&env.durable_object(ROOMS_BINDING)?, room)?;
+    };
+    let stub = Hop::to(&env.durable_object(ROOMS_BINDING)?, room.as_str())?;
     connect_to_room(
         &stub,
         &[("watch", "1"), ("conn", conn), ("protocol", protocol)],

@@ -12,10 +12,11 @@ use std::cell::RefCell;
 use serde::Deserialize;
 use worker::{durable_object, DurableObject, Env, Request, Response, SqlStorage, State};
 
-use super::{now_ms, vars};
-use crate::config::RoomConfig;
-use crate::matchmaker::{CapacityReport, Changes, Matchmaker, RoomEstimate, RoomListing, Seating};
-use crate::protocol::GameKind;
+use super::{matchmaker, now_ms, vars};
+use crate::games::{GameKind, Settings};
+use crate::matchmaker::{
+    owner_of_room, CapacityReport, Changes, Matchmaker, RoomEstimate, RoomListing, Seating,
+};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS mm_meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
@@ -37,7 +38,7 @@ pub struct ArenaMatchmaker {
     state: State,
     /// Read once: vars do not change while an instance lives, and every join needs
     /// the room size.
-    config: RoomConfig,
+    settings: Settings,
     matchmaker: RefCell<Option<Matchmaker>>,
 }
 
@@ -45,7 +46,7 @@ impl DurableObject for ArenaMatchmaker {
     fn new(state: State, env: Env) -> Self {
         ArenaMatchmaker {
             state,
-            config: vars::room_config(&env),
+            settings: vars::room_settings(&env).1,
             matchmaker: RefCell::new(None),
         }
     }
@@ -63,7 +64,7 @@ impl DurableObject for ArenaMatchmaker {
             .and_then(|g| GameKind::from_name(&g))
             .unwrap_or_default();
         self.load(game, shard).await?;
-        let size = self.config.for_game(game).size;
+        let size = game.room_size(&self.settings);
         let path = req.path();
         let answer = match path.as_str() {
             "/assign" => {
@@ -156,6 +157,17 @@ impl ArenaMatchmaker {
             .borrow_mut()
             .get_or_insert_with(Matchmaker::default))
     }
+}
+
+/// Tells the matchmaker that owns the report's room (from its name,
+/// `<game>-<shard>-<n>`) how many seats it has free (`POST /report`). Rooms call this.
+pub async fn report_capacity(env: &Env, report: &CapacityReport) -> worker::Result<()> {
+    let Some((game, shard)) = owner_of_room(&report.room) else {
+        return Ok(());
+    };
+    let (stub, url) = matchmaker(env, game, shard, "/report")?;
+    stub.post_json(&url, report).await?;
+    Ok(())
 }
 
 /// Writes the rows `changes` names (no `.await` in between: one implicit transaction).

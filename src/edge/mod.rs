@@ -12,6 +12,7 @@ mod entry;
 mod hop;
 mod matchmaker_object;
 mod room_object;
+mod room_store;
 mod stats_object;
 mod vars;
 
@@ -34,7 +35,7 @@ fn stats_shard(n: u32) -> String {
 /// shard travel in the URL so the object knows which rooms are its own).
 fn matchmaker(
     env: &worker::Env,
-    game: crate::protocol::GameKind,
+    game: crate::games::GameKind,
     n: u32,
     path: &str,
 ) -> worker::Result<(hop::Hop, String)> {
@@ -92,13 +93,26 @@ fn one_error_socket(
 ) -> worker::Result<worker::Response> {
     let pair = worker::WebSocketPair::new()?;
     pair.server.accept()?;
-    let frame = crate::protocol::ServerFrame::Error {
-        code,
-        message: message.into(),
-    };
-    let _ = pair.server.send_with_str(frame.to_json());
+    let frame = crate::effects::Frame::error(code, message.to_string());
+    let _ = pair.server.send_with_str(frame.text());
     let _ = pair.server.close(Some(close.code()), Some(close.reason()));
     answer_socket(pair.client, protocol)
+}
+
+/// The answer to a connection the room (or the Worker, for the room) turned away: a
+/// socket that says why (see [`one_error_socket`]).
+fn turned_away(
+    admission: crate::effects::Admission,
+    protocol: &str,
+) -> worker::Result<worker::Response> {
+    match admission {
+        crate::effects::Admission::Refuse {
+            code,
+            message,
+            close,
+        } => one_error_socket(code, message, close, protocol),
+        _ => worker::Response::error("not turned away", 500),
+    }
 }
 
 /// A JSON error answer: `{"error": <stable code>, "message": <for people>}`.

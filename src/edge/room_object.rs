@@ -1,17 +1,20 @@
-//! The `ArenaRoom` Durable Object: one rock-paper-scissors room.
+//! The `ArenaRoom` Durable Object: one room of any game, around [`crate::room::Room`].
 //!
 //! Hibernation in one paragraph: sockets are accepted with `accept_websocket_with_tags`,
 //! so the runtime, not this object, holds them. When nothing happens for a while the
 //! runtime drops this object from memory but keeps the sockets open; the next frame,
 //! close or alarm constructs a fresh `ArenaRoom` and calls the handler. Anything kept
-//! only in memory is gone at that point. So the room lives in storage (key `room`,
-//! written after every event) and in each socket's tag (its connection id), and the
-//! in-memory copy is only a cache, filled on first use after each wake-up.
+//! only in memory is gone at that point. So the room lives in storage (key `room`) and
+//! in each socket's tag (its connection id), and the in-memory copy is only a cache,
+//! filled on first use after each wake-up.
 //!
-//! Every handler has the same shape: load the room, call the core with `now`, carry
-//! out the effects (send, close, report capacity), store the room, and point the one
-//! alarm at the room's next deadline. No handler holds a `RefCell` borrow across an
-//! `.await`, so events that interleave at an await see a consistent room.
+//! Every handler has the same shape: load the room, turn the platform's event into an
+//! [`Event`], hand it to [`Room::handle`], and carry out the [`Outcome`]: store what it
+//! says changed, take or refuse the socket that asked in, send, close, report, and
+//! point the one alarm at the room's next deadline. Every rule, including the order in
+//! which time passes and events happen, is the core's. No handler holds a `RefCell`
+//! borrow across an `.await`, so events that interleave at an await see a consistent
+//! room.
 //!
 //! Round records go to the stats shards in the background (`waitUntil`): an alarm
 //! handler that waited for them would hold back the room's next alarm, since the
@@ -19,7 +22,6 @@
 //! outbox and are sent again.
 
 use std::cell::{Cell, RefCell};
-use std::ops::Deref;
 use std::rc::Rc;
 
 use wasm_bindgen::{prelude::*, JsCast};
@@ -28,20 +30,18 @@ use worker::{
     WebSocketIncomingMessage, WebSocketPair,
 };
 
-use super::{
-    answer_socket, hop::Hop, matchmaker, now_ms, one_error_socket, random_u64, stats_shard, vars,
-    STATS_RECORD_URL,
-};
-use crate::matchmaker::{owner_of_room, CapacityReport};
-use crate::protocol::GameKind;
-use crate::protocol::{CloseCode, ErrorCode, PING_FRAME, PONG_FRAME};
-use crate::room::{alarm_to_set, Effect, Profile, Room};
-use crate::stats::{batch_by_shard, RoundRecord};
-
-/// Storage key of the serialised [`Room`].
-const ROOM_KEY: &str = "room";
-/// Storage key of the room's [`Room::outbox`] (JSON), written only when it changes.
-const OUTBOX_KEY: &str = "records";
+use super::matchmaker_object::report_capacity;
+use super::room_store::RoomStore;
+use super::stats_object::deliver;
+use super::{answer_socket, now_ms, random_u64, turned_away, vars};
+use crate::effects::{Admission, Effect, Outcome};
+use crate::games::GameKind;
+use crate::ids::{ConnId, ResumeToken, RoomName};
+use crate::matchmaker::CapacityReport;
+use crate::protocol::{PING_FRAME, PONG_FRAME};
+use crate::room::{Arrival, Event, Room};
+use crate::seats::Profile;
+use crate::stats::RoundRecord;
 
 #[wasm_bindgen]
 extern "C" {
@@ -64,26 +64,14 @@ pub struct ArenaRoom {
     shell: Rc<RoomShell>,
 }
 
-impl Deref for ArenaRoom {
-    type Target = Rc<RoomShell>;
-
-    fn deref(&self) -> &Rc<RoomShell> {
-        &self.shell
-    }
-}
-
 /// Everything the object holds; the handlers live on [`ArenaRoom`], the work on this.
 pub struct RoomShell {
     state: State,
     env: Env,
     /// Cache of the stored room; `None` until the first event after a wake-up.
     room: RefCell<Option<Room>>,
-    /// The alarm time last set by this instance, to skip redundant `set_alarm` calls.
-    armed: Cell<Option<u64>>,
-    /// Round ids of the outbox as last stored, to skip redundant writes of it.
-    stored_outbox: RefCell<Vec<String>>,
-    /// The room's JSON as last stored, to skip writes that would change nothing.
-    stored_room: RefCell<Option<String>>,
+    /// How the room is kept in storage.
+    store: RoomStore,
     /// Identifies this in-memory instance. A new value after an idle spell proves the
     /// room was hibernated or evicted and rebuilt from storage (see `/status`).
     instance: u64,
@@ -104,9 +92,7 @@ impl DurableObject for ArenaRoom {
             state,
             env,
             room: RefCell::new(None),
-            armed: Cell::new(None),
-            stored_outbox: RefCell::new(Vec::new()),
-            stored_room: RefCell::new(None),
+            store: RoomStore::default(),
             instance: random_u64(),
             constructed_at: now_ms(),
             failed_alarm: Cell::new(false),
@@ -116,13 +102,12 @@ impl DurableObject for ArenaRoom {
         }
     }
 
-    /// `GET /connect?room=…&conn=…&player=…&name=…&avatar=…&online=…&protocol=…` with
-    /// `Upgrade: websocket`, forwarded by the Worker for a player whose token it checked:
-    /// answers 101 with the socket (taking over the player's seat if they have one
-    /// here), or 409 when the room is full. With `resume=…` instead of `room`, takes back
-    /// a held seat (or answers on the socket that the seat is gone). `protocol` is the
-    /// subprotocol to answer with. `GET /status` describes this instance, for tests and
-    /// operators.
+    /// `GET /connect?…` with `Upgrade: websocket`, forwarded by the Worker for a player
+    /// whose token it checked: `room=…&conn=…&player=…&name=…&avatar=…&online=…` asks for
+    /// a seat, `resume=<token>` instead of `room` takes a held seat back, `watch=1`
+    /// watches; `protocol` is the subprotocol to answer with. The answer is 101 with
+    /// the socket, 409 when the room is full, or a socket that says why not. `GET
+    /// /status` describes this instance, for tests and operators.
     async fn fetch(&self, req: Request) -> worker::Result<Response> {
         let url = req.url()?;
         let query = |key: &str| {
@@ -133,94 +118,82 @@ impl DurableObject for ArenaRoom {
         };
         match url.path() {
             "/connect" => {}
-            "/status" => return self.status().await,
+            "/status" => return self.shell.status().await,
             _ => return Response::error("not found", 404),
         }
-        let conn = query("conn");
-        let player = query("player");
-        let protocol = query("protocol");
+        let (conn, player, protocol) = (query("conn"), query("player"), query("protocol"));
+        let watch = query("watch") == "1";
+        if conn.is_empty() || (player.is_empty() && !watch) {
+            return Response::error("conn and player are required", 400);
+        }
         let resume = query("resume");
-        let room_name = query("room");
-        let online = query("online").parse().unwrap_or(0);
-        if query("watch") == "1" && !conn.is_empty() {
-            return self.watch(conn, &protocol).await;
-        }
-        if conn.is_empty() || player.is_empty() || (room_name.is_empty() && resume.is_empty()) {
-            return Response::error("conn, player and room (or resume) are required", 400);
-        }
-        let create = (!room_name.is_empty()).then_some(room_name.as_str());
-        let loaded = self.load(create).await?;
-        let now = now_ms();
-        // Time passes first: whatever fell due while nobody was looking happens now.
-        let mut effects = self.note_pings_and_tick(now);
-
-        if resume.is_empty()
-            && self
-                .room
-                .borrow()
-                .as_ref()
-                .is_none_or(|r| !r.has_seat_for(&player))
-        {
-            self.finish(now, effects).await?;
-            return Response::error("room full", 409);
-        }
-        let pair = WebSocketPair::new()?;
-        let seat_held = loaded
-            && (resume.is_empty()
-                || self
-                    .room
-                    .borrow()
-                    .as_ref()
-                    .is_some_and(|r| r.holds_seat(&resume, &player)));
-        if !seat_held {
-            // The seat is gone (or the room is): one error frame, then close 4002.
-            self.finish(now, effects).await?;
-            return one_error_socket(
-                ErrorCode::SeatGone,
-                "that seat was released; connect again without a resume token",
-                CloseCode::SeatGone,
-                &protocol,
-            );
-        }
-        self.state
-            .accept_websocket_with_tags(&pair.server, &[&conn]);
-        let more = if resume.is_empty() {
-            let token = format!("{room_name}.{:016x}{:016x}", random_u64(), random_u64());
-            let profile = Profile {
-                name: query("name"),
-                avatar: query("avatar"),
+        let event = if watch {
+            Event::Watch { conn: conn.clone() }
+        } else if !resume.is_empty() {
+            let Some(token) = ResumeToken::parse(&resume) else {
+                return self.shell.answer(&conn, &protocol, Admission::seat_gone());
             };
-            // No await since the free-seat check above, so the seat is still there.
-            self.with_room(|room| {
-                room.connect(now, conn.clone(), &player, token, profile, online)
-                    .unwrap_or_default()
-            })
+            Event::Resume {
+                conn: conn.clone(),
+                player,
+                token,
+                online: query("online").parse().unwrap_or(0),
+            }
         } else {
-            self.with_room(|room| room.resume(now, conn.clone(), &resume, &player, online))
+            let Some(room) = RoomName::parse(&query("room")) else {
+                return Response::error("room, resume or watch is required", 400);
+            };
+            if !self.shell.load(Some(&room)).await? {
+                return Response::error("no game plays in that room", 404);
+            }
+            Event::Connect(Arrival {
+                conn: conn.clone(),
+                player,
+                profile: Profile {
+                    name: query("name"),
+                    avatar: query("avatar"),
+                },
+                secret: u128::from(random_u64()) << 64 | u128::from(random_u64()),
+                online: query("online").parse().unwrap_or(0),
+            })
         };
-        effects.extend(more);
-        self.finish(now, effects).await?;
-        answer_socket(pair.client, &protocol)
+        if !self.shell.load(None).await? {
+            // A resume or a spectator for a room that is not there (or never was).
+            let admission = match event {
+                Event::Watch { .. } => Admission::no_such_room(),
+                _ => Admission::seat_gone(),
+            };
+            return self.shell.answer(&conn, &protocol, admission);
+        }
+        let outcome = self.shell.handle(event);
+        // No await between the room's decision and taking the socket: the seat it
+        // gave is still this connection's.
+        let admission = outcome.admission.clone();
+        let answer = self.shell.answer(&conn, &protocol, admission);
+        self.shell.finish(outcome).await?;
+        answer
     }
 
     async fn alarm(&self) -> worker::Result<Response> {
-        if self.load(None).await? {
-            let now = now_ms();
-            let effects = self.note_pings_and_tick(now);
-            // The runtime cleared the alarm that just fired; forget it so it is re-set.
-            self.armed.set(None);
+        if self.shell.load(None).await? {
+            self.shell.store.alarm_fired();
+            let outcome = self.shell.handle(Event::Alarm);
             // Test hook (`DEBUG_FAIL_ALARM_ONCE=1`): the first alarm that settles a round
             // delivers its record, "crashes" before noting the confirmation and fails,
             // so the platform retries the alarm and the record is delivered again.
-            let settles = effects.iter().any(|e| matches!(e, Effect::Records(_)));
-            if settles && vars::flag(&self.env, "DEBUG_FAIL_ALARM_ONCE") && !self.failed_alarm.get()
+            let settles = outcome
+                .effects
+                .iter()
+                .any(|e| matches!(e, Effect::Records(_)));
+            if settles
+                && vars::flag(&self.shell.env, "DEBUG_FAIL_ALARM_ONCE")
+                && !self.shell.failed_alarm.replace(true)
             {
-                self.failed_alarm.set(true);
-                self.finish_with(now, effects, false).await?;
+                self.shell.finish_with(outcome, false).await?;
                 worker::console_warn!("DEBUG_FAIL_ALARM_ONCE: failing this alarm on purpose");
                 return Err("DEBUG_FAIL_ALARM_ONCE".into());
             }
-            self.finish(now, effects).await?;
+            self.shell.finish(outcome).await?;
         }
         Response::empty()
     }
@@ -230,33 +203,18 @@ impl DurableObject for ArenaRoom {
         ws: WebSocket,
         message: WebSocketIncomingMessage,
     ) -> worker::Result<()> {
-        let Some(conn) = self.conn_of(&ws) else {
+        let Some(conn) = self.shell.conn_of(&ws) else {
             return Ok(());
         };
-        if !self.load(None).await? {
+        if !self.shell.load(None).await? {
             return Ok(());
         }
-        let now = now_ms();
-        let mut effects = self.note_pings_and_tick(now);
-        let due = effects.len();
-        effects.extend(self.with_room(|room| match &message {
-            WebSocketIncomingMessage::String(text) => room.receive(now, &conn, text),
-            WebSocketIncomingMessage::Binary(_) => room.receive_binary(now, &conn),
-        }));
-        // A relayed face or a ping changes nothing worth a storage write, unless time
-        // passing did something first: then the frames go out without one.
-        let ephemeral = due == 0
-            && effects.iter().all(|e| matches!(e, Effect::Send { .. }))
-            && self
-                .room
-                .borrow()
-                .as_ref()
-                .is_some_and(Room::last_frame_ephemeral);
-        if ephemeral {
-            self.send_frames(effects);
-            return Ok(());
-        }
-        self.finish(now, effects).await
+        let event = match message {
+            WebSocketIncomingMessage::String(text) => Event::Text { conn, text },
+            WebSocketIncomingMessage::Binary(_) => Event::Binary { conn },
+        };
+        let outcome = self.shell.handle(event);
+        self.shell.finish(outcome).await
     }
 
     async fn websocket_close(
@@ -270,11 +228,11 @@ impl DurableObject for ArenaRoom {
         // runtime's automatic reply (without this the peer waits in CLOSING); a socket
         // that is already closed ignores the call.
         let _ = ws.close(Some(1000), Some("closed"));
-        self.drop_connection(&ws).await
+        self.shell.closed(&ws).await
     }
 
     async fn websocket_error(&self, ws: WebSocket, _error: worker::Error) -> worker::Result<()> {
-        self.drop_connection(&ws).await
+        self.shell.closed(&ws).await
     }
 }
 
@@ -282,158 +240,130 @@ impl RoomShell {
     /// Fills the cache from storage. With `create`, a room that was never stored is
     /// created under that name. Returns whether a room is loaded.
     ///
-    /// A room read back from storage is reconciled with the sockets the runtime still
-    /// holds: after hibernation they are all there, after a restart of the runtime
-    /// none are, and the seats whose socket is gone become away (held for a resume).
-    async fn load(self: &Rc<Self>, create: Option<&str>) -> worker::Result<bool> {
+    /// A room read back from storage hears which sockets the runtime still holds: after
+    /// hibernation they are all there, after a restart of the runtime none are.
+    async fn load(self: &Rc<Self>, create: Option<&RoomName>) -> worker::Result<bool> {
         if self.room.borrow().is_some() {
             return Ok(true);
         }
-        let stored: Option<String> = self.state.storage().get(ROOM_KEY).await?;
-        let outbox: Option<String> = self.state.storage().get(OUTBOX_KEY).await?;
-        let outbox: Vec<RoundRecord> = outbox
-            .and_then(|json| serde_json::from_str(&json).ok())
-            .unwrap_or_default();
-        let fresh = || {
-            create.map(|name| {
-                let game = GameKind::of_room(name).unwrap_or_default();
-                let config = vars::room_config(&self.env).for_game(game);
-                Room::new(name, config, random_u64())
-            })
-        };
-        let (loaded, from_storage) = match stored.as_deref().map(serde_json::from_str::<Room>) {
-            Some(Ok(room)) => (Some(room.with_outbox(outbox)), true),
-            Some(Err(err)) => {
-                worker::console_error!("stored room unreadable, starting afresh: {err}");
-                (fresh(), false)
-            }
-            None => (fresh(), false),
-        };
+        let stored = self.store.read(&self.state.storage()).await?;
+        let from_storage = stored.is_some();
+        let loaded = stored.or_else(|| {
+            let name = create?;
+            let kind = GameKind::of_room(name)?;
+            let (config, settings) = vars::room_settings(&self.env);
+            Some(Room::new(
+                name.clone(),
+                kind,
+                config,
+                &settings,
+                random_u64(),
+            ))
+        });
         {
             let mut cache = self.room.borrow_mut();
             // Another event may have loaded it while we awaited storage.
             if cache.is_some() {
                 return Ok(true);
             }
-            *self.stored_outbox.borrow_mut() = ids(loaded.as_ref().map_or(&[], Room::outbox));
             *cache = loaded;
-            *self.stored_room.borrow_mut() = stored.filter(|_| from_storage);
         }
         if from_storage {
-            let live: Vec<String> = self
+            let live: Vec<ConnId> = self
                 .state
                 .get_websockets()
                 .iter()
                 .filter_map(|ws| self.conn_of(ws))
                 .collect();
-            let now = now_ms();
-            let effects = self.with_room(|room| room.reconcile(now, &live));
-            if !effects.is_empty() {
-                self.finish(now, effects).await?;
-            }
+            let outcome = self.handle(Event::Restarted { live });
+            self.finish(outcome).await?;
         }
         Ok(self.room.borrow().is_some())
     }
 
-    /// Runs `f` on the loaded room (callers have checked that one is loaded).
-    fn with_room(&self, f: impl FnOnce(&mut Room) -> Vec<Effect>) -> Vec<Effect> {
-        self.room.borrow_mut().as_mut().map(f).unwrap_or_default()
+    /// Hands `event` to the loaded room, now, with the heartbeats the runtime answered
+    /// on its own when the room needs to know them.
+    fn handle(&self, event: Event) -> Outcome {
+        let now = now_ms();
+        let mut cache = self.room.borrow_mut();
+        let Some(room) = cache.as_mut() else {
+            return Outcome::default();
+        };
+        let heard: Vec<(ConnId, u64)> = match room.wants_heard(now) {
+            true => self
+                .state
+                .get_websockets()
+                .iter()
+                .filter_map(|ws| Some((self.conn_of(ws)?, self.last_auto_response(ws)?)))
+                .collect(),
+            false => Vec::new(),
+        };
+        room.handle(now, &heard, event)
     }
 
-    /// Lets time pass to `now` (whatever fell due happens first), then runs `f`.
-    ///
-    /// Heartbeats the runtime answered on its own (auto-response) count as signs of
-    /// life, so they are noted first: whatever event woke the room (an alarm, a frame
-    /// from the other player, a close), a player who only sent heartbeats is alive.
-    fn with_room_at(&self, now: u64, f: impl FnOnce(&mut Room) -> Vec<Effect>) -> Vec<Effect> {
-        let mut out = self.note_pings_and_tick(now);
-        out.extend(self.with_room(f));
-        out
-    }
-
-    /// Notes the auto-answered heartbeats, then lets time pass to `now`. When nothing
-    /// is due yet (the usual case for a frame) neither is needed: a tick does nothing
-    /// before [`Room::next_deadline`], and asking the runtime about every socket would
-    /// cost one call per socket on every frame.
-    fn note_pings_and_tick(&self, now: u64) -> Vec<Effect> {
-        let due = self
-            .room
-            .borrow()
-            .as_ref()
-            .and_then(Room::next_deadline)
-            .is_some_and(|at| at <= now);
-        if !due {
-            return Vec::new();
-        }
-        let pings: Vec<(String, u64)> = self
-            .state
-            .get_websockets()
-            .iter()
-            .filter_map(|ws| Some((self.conn_of(ws)?, self.last_auto_response(ws)?)))
-            .collect();
-        self.with_room(|room| {
-            for (conn, at) in &pings {
-                room.note_ping(conn, *at);
+    /// The answer to a connection that asked in: its socket, 409, or a socket that
+    /// carries the reason and closes.
+    fn answer(&self, conn: &str, protocol: &str, admission: Admission) -> worker::Result<Response> {
+        match admission {
+            Admission::Accept => {
+                let pair = WebSocketPair::new()?;
+                self.state.accept_websocket_with_tags(&pair.server, &[conn]);
+                answer_socket(pair.client, protocol)
             }
-            room.tick(now)
-        })
-    }
-
-    /// Sends the frames among `effects` (nothing is stored: see `websocket_message`).
-    fn send_frames(&self, effects: Vec<Effect>) {
-        for effect in effects {
-            let (to, text) = match effect {
-                Effect::Send { to, frame } => (to, frame.to_json()),
-                Effect::SendText { to, text } => (to, text),
-                _ => continue,
-            };
-            for conn in to {
-                for ws in self.state.get_websockets_with_tag(&conn) {
-                    let _ = ws.send_with_str(&text);
-                }
-            }
+            Admission::Full => Response::error("room full", 409),
+            refused => turned_away(refused, protocol),
         }
     }
 
-    fn conn_of(&self, ws: &WebSocket) -> Option<String> {
-        self.state.get_tags(ws).into_iter().next()
-    }
-
-    async fn drop_connection(self: &Rc<Self>, ws: &WebSocket) -> worker::Result<()> {
+    async fn closed(self: &Rc<Self>, ws: &WebSocket) -> worker::Result<()> {
         let Some(conn) = self.conn_of(ws) else {
             return Ok(());
         };
         if !self.load(None).await? {
             return Ok(());
         }
-        let now = now_ms();
-        let effects = self.with_room_at(now, |room| room.disconnect(now, &conn));
-        self.finish(now, effects).await
+        let outcome = self.handle(Event::Closed { conn });
+        self.finish(outcome).await
     }
 
-    /// Stores the room, sets the alarm, then carries out `effects`. Storing first means
-    /// nothing a player has seen can be lost to a crash between sending and storing.
-    async fn finish(self: &Rc<Self>, now: u64, effects: Vec<Effect>) -> worker::Result<()> {
-        self.finish_with(now, effects, true).await
+    fn conn_of(&self, ws: &WebSocket) -> Option<String> {
+        self.state.get_tags(ws).into_iter().next()
+    }
+
+    /// Stores what the outcome says changed and sets the alarm, then carries out its
+    /// effects. Storing first means nothing a player has seen can be lost to a crash
+    /// between sending and storing.
+    async fn finish(self: &Rc<Self>, outcome: Outcome) -> worker::Result<()> {
+        self.finish_with(outcome, true).await
     }
 
     /// [`Self::finish`]; `note_confirmations` false delivers records while the caller
     /// waits and leaves them unconfirmed (the alarm test hook).
     async fn finish_with(
         self: &Rc<Self>,
-        now: u64,
-        effects: Vec<Effect>,
+        outcome: Outcome,
         note_confirmations: bool,
     ) -> worker::Result<()> {
-        let Some(name) = self.persist(now).await? else {
-            return Ok(());
+        let (writes, name) = {
+            let cache = self.room.borrow();
+            let Some(room) = cache.as_ref() else {
+                return Ok(());
+            };
+            let writes = self
+                .store
+                .writes(room, outcome.persist, outcome.next_deadline)?;
+            (writes, room.name().clone())
         };
-        let mut reports = Vec::new();
+        self.store.write(&self.state.storage(), writes).await?;
         let mut records = Vec::new();
-        for effect in effects {
+        for effect in outcome.effects {
             match effect {
-                send @ (Effect::Send { .. } | Effect::SendText { .. }) => {
-                    self.send_frames(vec![send])
+                Effect::Send { to, frame } => {
+                    for conn in to {
+                        for ws in self.state.get_websockets_with_tag(&conn) {
+                            let _ = ws.send_with_str(frame.text());
+                        }
+                    }
                 }
                 Effect::Close { conn, code } => {
                     for ws in self.state.get_websockets_with_tag(&conn) {
@@ -445,20 +375,20 @@ impl RoomShell {
                     humans,
                     version,
                     players,
-                } => reports.push(CapacityReport {
-                    room: name.clone(),
-                    free,
-                    humans,
-                    version,
-                    players,
-                }),
+                } => {
+                    let report = CapacityReport {
+                        room: name.to_string(),
+                        free,
+                        humans,
+                        version,
+                        players,
+                    };
+                    // Best effort: the matchmaker's view is an estimate that rooms correct.
+                    if let Err(err) = report_capacity(&self.env, &report).await {
+                        worker::console_warn!("capacity report for {name} failed: {err}");
+                    }
+                }
                 Effect::Records(batch) => records = batch,
-            }
-        }
-        for report in reports {
-            // Best effort: the matchmaker's view is an estimate that rooms correct.
-            if let Err(err) = self.report(&report).await {
-                worker::console_warn!("capacity report for {} failed: {err}", report.room);
             }
         }
         if records.is_empty() {
@@ -467,129 +397,24 @@ impl RoomShell {
         if note_confirmations {
             let shell = Rc::clone(self);
             self.state.wait_until(shell.deliver_and_confirm(records));
-        } else if let Err(err) = self.deliver(&records).await {
+        } else if let Err(err) = deliver(&self.env, &records).await {
             worker::console_warn!("{} round records not delivered: {err}", records.len());
         }
         Ok(())
     }
 
-    /// Delivers `records` and, once every shard confirmed, drops them from the outbox.
-    /// On failure they stay there and go out again (see `Room::tick`).
+    /// Delivers `records` and, once every shard confirmed, tells the room. On failure
+    /// they stay in its outbox and go out again.
     async fn deliver_and_confirm(self: Rc<Self>, records: Vec<RoundRecord>) {
-        if let Err(err) = self.deliver(&records).await {
+        if let Err(err) = deliver(&self.env, &records).await {
             worker::console_warn!("{} round records not delivered: {err}", records.len());
             return;
         }
-        self.with_room(|room| {
-            records.iter().for_each(|r| room.recorded(&r.round_id));
-            Vec::new()
-        });
-        if let Err(err) = self.persist(now_ms()).await {
+        let round_ids = records.into_iter().map(|r| r.round_id).collect();
+        let outcome = self.handle(Event::Recorded { round_ids });
+        if let Err(err) = Box::pin(self.finish(outcome)).await {
             worker::console_warn!("confirmed records not stored: {err}");
         }
-    }
-
-    /// Stores the room and points the alarm at its next deadline. Returns the room's
-    /// name, or `None` when no room is loaded.
-    async fn persist(&self, now: u64) -> worker::Result<Option<String>> {
-        let (json, outbox, next, name) = {
-            let cache = self.room.borrow();
-            let Some(room) = cache.as_ref() else {
-                return Ok(None);
-            };
-            let stored = self.stored_outbox.borrow();
-            let changed = !room.outbox().iter().map(|r| &r.round_id).eq(stored.iter());
-            let outbox = if changed {
-                Some((ids(room.outbox()), serde_json::to_string(room.outbox())?))
-            } else {
-                None
-            };
-            (
-                serde_json::to_string(room)?,
-                outbox,
-                room.next_deadline(),
-                room.name().to_string(),
-            )
-        };
-        // Issued together (one synchronous stretch), so the runtime writes them as one
-        // batch; the outbox first, so a record is never lost between the two.
-        let storage = self.state.storage();
-        let (outbox_ids, outbox_json) = outbox.unzip();
-        let write_outbox = async {
-            match outbox_json {
-                Some(json) => storage.put(OUTBOX_KEY, json).await,
-                None => Ok(()),
-            }
-        };
-        let unchanged = self.stored_room.borrow().as_deref() == Some(json.as_str());
-        let write_room = async {
-            match unchanged {
-                true => Ok(()),
-                false => storage.put(ROOM_KEY, json.as_str()).await,
-            }
-        };
-        let alarm_at = alarm_to_set(self.armed.get(), next);
-        let set_alarm = async {
-            match alarm_at {
-                Some(at) => storage.set_alarm(at.saturating_sub(now) as i64).await,
-                None => Ok(()),
-            }
-        };
-        let (outbox, room, alarm) = futures_util::join!(write_outbox, write_room, set_alarm);
-        outbox?;
-        room?;
-        alarm?;
-        if let Some(ids) = outbox_ids {
-            *self.stored_outbox.borrow_mut() = ids;
-        }
-        if !unchanged {
-            *self.stored_room.borrow_mut() = Some(json);
-        }
-        if alarm_at.is_some() {
-            self.armed.set(alarm_at);
-        }
-        Ok(Some(name))
-    }
-
-    /// Sends each stats shard its part of `records`, all shards at once; Ok when every
-    /// shard confirmed.
-    async fn deliver(&self, records: &[RoundRecord]) -> worker::Result<()> {
-        let namespace = self.env.durable_object(super::STATS_BINDING)?;
-        let namespace = &namespace;
-        let sends = batch_by_shard(records, vars::stats_shards(&self.env))
-            .into_iter()
-            .map(|(shard, parts)| async move {
-                let stub = Hop::to(namespace, &stats_shard(shard))?;
-                let answer = stub.post_json(STATS_RECORD_URL, &parts).await?;
-                match answer.status {
-                    200 => Ok(()),
-                    status => Err(format!("stats shard {shard} answered {status}").into()),
-                }
-            });
-        futures_util::future::join_all(sends)
-            .await
-            .into_iter()
-            .collect()
-    }
-
-    /// A spectator's socket: attached to the room (hibernatable, like players'), or, for
-    /// a room that does not exist, a plain socket that says so and closes.
-    async fn watch(self: &Rc<Self>, conn: String, protocol: &str) -> worker::Result<Response> {
-        if !self.load(None).await? {
-            return one_error_socket(
-                ErrorCode::NoSuchRoom,
-                "no such room (it may have emptied); see GET /api/rooms",
-                CloseCode::Normal,
-                protocol,
-            );
-        }
-        let pair = WebSocketPair::new()?;
-        self.state
-            .accept_websocket_with_tags(&pair.server, &[&conn]);
-        let now = now_ms();
-        let effects = self.with_room_at(now, |room| room.watch(now, conn));
-        self.finish(now, effects).await?;
-        answer_socket(pair.client, protocol)
     }
 
     /// When the runtime last auto-answered a heartbeat on `ws`, in ms since the epoch.
@@ -614,7 +439,7 @@ impl RoomShell {
             was_loaded: bool,
             sockets: usize,
             room: Option<&'a str>,
-            connections: Vec<crate::room::ConnId>,
+            connections: Vec<ConnId>,
             /// The isolate's wasm memory (every object of this Worker in it shares it),
             /// which grows and never shrinks.
             wasm_memory_bytes: usize,
@@ -625,23 +450,8 @@ impl RoomShell {
             constructed_at: self.constructed_at,
             was_loaded: loaded_before,
             sockets: self.state.get_websockets().len(),
-            room: room.as_ref().map(|r| r.name()),
+            room: room.as_ref().map(|r| r.name().as_str()),
             connections: room.as_ref().map(|r| r.connections()).unwrap_or_default(),
         })
     }
-
-    async fn report(&self, report: &CapacityReport) -> worker::Result<()> {
-        // The matchmaker that owns this room, from its name (`<game>-<shard>-<n>`).
-        let Some((game, shard)) = owner_of_room(&report.room) else {
-            return Ok(());
-        };
-        let (stub, url) = matchmaker(&self.env, game, shard, "/report")?;
-        stub.post_json(&url, report).await?;
-        Ok(())
-    }
-}
-
-/// The round ids of `records`, in order.
-fn ids(records: &[RoundRecord]) -> Vec<String> {
-    records.iter().map(|r| r.round_id.clone()).collect()
 }

@@ -2,9 +2,9 @@
 //!
 //! Players are spread over `STATS_SHARDS` of these (named `stats-<n>`) by a hash of
 //! their identity, so each round touches at most one shard per player and no object
-//! sees every round. Each request runs without an `.await` between its reads and
-//! writes, so the runtime commits it as one transaction: a record is applied whole or
-//! not at all.
+//! sees every round. A delivery is applied in one `transactionSync`: if any statement
+//! fails, the runtime rolls all of it back and the shard answers 500, so the room sends
+//! the batch again and every line still counts exactly once ([`record_batch`]).
 //!
 //! - `POST /records` (from rooms): a batch of [`RoundRecord`]s, each applied
 //!   idempotently → [`crate::stats::Recorded`] (summed over the batch).
@@ -13,13 +13,18 @@
 //! - `GET /higher?total=…`: how many players here have a higher total.
 //! - `GET /status`: players and duplicates ignored so far (tests, operators).
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 
 use serde::Deserialize;
+use wasm_bindgen::{prelude::*, JsCast};
 use worker::{durable_object, DurableObject, Env, Request, Response, SqlStorage, State};
 
-use super::now_ms;
-use crate::stats::{record, PlayerStats, Recorded, RoundRecord, StatsStore};
+use super::hop::Hop;
+use super::{now_ms, stats_shard, vars, STATS_BINDING, STATS_RECORD_URL};
+use crate::stats::{
+    batch_by_shard, record_batch, PlayerStats, Recorded, RoundRecord, StatsStore, StoreError,
+};
 
 /// Applied-round marks older than this are pruned: retries happen within minutes.
 const MARK_TTL_MS: u64 = 24 * 3600 * 1000;
@@ -45,6 +50,21 @@ CREATE TABLE IF NOT EXISTS applied (
 CREATE INDEX IF NOT EXISTS applied_by_time ON applied (at);
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 ";
+
+#[wasm_bindgen]
+extern "C" {
+    /// The object's storage seen through the one method the `worker` crate does not
+    /// bind yet.
+    type SyncTransactions;
+
+    /// Runs `f` in a transaction: if it throws, every write it made is rolled back and
+    /// the exception rethrown.
+    #[wasm_bindgen(method, catch, js_name = transactionSync)]
+    fn transaction_sync(
+        this: &SyncTransactions,
+        f: &worker::js_sys::Function,
+    ) -> Result<JsValue, JsValue>;
+}
 
 #[durable_object]
 pub struct ArenaStats {
@@ -76,30 +96,20 @@ impl DurableObject for ArenaStats {
         match url.path() {
             "/records" => {
                 let batch: Vec<RoundRecord> = serde_json::from_str(&req.text().await?)?;
-                let now = now_ms();
-                let mut store = SqlStats { sql: &sql, now };
-                let mut done = Recorded::default();
-                for rec in &batch {
-                    let one = record(&mut store, rec);
-                    done.applied += one.applied;
-                    done.duplicates += one.duplicates;
+                match self.apply(&sql, &batch) {
+                    Ok(done) => Response::from_json(&done),
+                    Err(err) => {
+                        worker::console_error!("stats batch rolled back: {err}");
+                        Response::error("stats not stored; send them again", 500)
+                    }
                 }
-                if done.duplicates > 0 {
-                    sql.exec(
-                        "INSERT INTO counters (name, value) VALUES ('duplicates', ?)
-                         ON CONFLICT (name) DO UPDATE SET value = value + excluded.value",
-                        vec![i64::from(done.duplicates).into()],
-                    )?;
-                }
-                let cutoff = now.saturating_sub(MARK_TTL_MS) as i64;
-                sql.exec("DELETE FROM applied WHERE at < ?", vec![cutoff.into()])?;
-                Response::from_json(&done)
             }
             "/player" => {
                 let id = param("id").unwrap_or_default();
                 match (SqlStats { sql: &sql, now: 0 }).load(&id) {
-                    Some(stats) => Response::from_json(&stats),
-                    None => Response::error("no such player", 404),
+                    Ok(Some(stats)) => Response::from_json(&stats),
+                    Ok(None) => Response::error("no such player", 404),
+                    Err(err) => Response::error(err.to_string(), 500),
                 }
             }
             "/top" => {
@@ -159,6 +169,82 @@ impl DurableObject for ArenaStats {
     }
 }
 
+impl ArenaStats {
+    /// Applies `batch` in one transaction (see the module notes), counts the duplicates
+    /// and prunes old marks, all or nothing.
+    fn apply(&self, sql: &SqlStorage, batch: &[RoundRecord]) -> Result<Recorded, StoreError> {
+        let result: Rc<RefCell<Option<Result<Recorded, StoreError>>>> = Rc::default();
+        let body = {
+            let (sql, batch, result) = (sql.clone(), batch.to_vec(), Rc::clone(&result));
+            Closure::once(move || -> Result<JsValue, JsValue> {
+                let outcome = apply_batch(&sql, &batch, now_ms());
+                let failed = outcome.as_ref().err().map(|e| JsValue::from_str(&e.0));
+                *result.borrow_mut() = Some(outcome);
+                // Throwing is what makes the runtime roll the transaction back.
+                failed.map_or(Ok(JsValue::UNDEFINED), Err)
+            })
+        };
+        let storage: SyncTransactions = self
+            .state
+            .as_raw()
+            .storage()
+            .map_err(|e| StoreError(format!("{e:?}")))?
+            .unchecked_into();
+        let thrown = storage
+            .transaction_sync(body.as_ref().unchecked_ref())
+            .err();
+        let outcome = result.borrow_mut().take();
+        match (outcome, thrown) {
+            (Some(outcome), _) => outcome,
+            (None, thrown) => Err(StoreError(format!("transaction did not run: {thrown:?}"))),
+        }
+    }
+}
+
+/// The body of a `/records` transaction.
+fn apply_batch(sql: &SqlStorage, batch: &[RoundRecord], now: u64) -> Result<Recorded, StoreError> {
+    let mut store = SqlStats { sql, now };
+    let done = record_batch(&mut store, batch)?;
+    if done.duplicates > 0 {
+        sql.exec(
+            "INSERT INTO counters (name, value) VALUES ('duplicates', ?)
+             ON CONFLICT (name) DO UPDATE SET value = value + excluded.value",
+            vec![i64::from(done.duplicates).into()],
+        )
+        .map_err(db)?;
+    }
+    let cutoff = now.saturating_sub(MARK_TTL_MS) as i64;
+    sql.exec("DELETE FROM applied WHERE at < ?", vec![cutoff.into()])
+        .map_err(db)?;
+    Ok(done)
+}
+
+/// A database error, as the core's [`StoreError`].
+fn db(err: worker::Error) -> StoreError {
+    StoreError(err.to_string())
+}
+
+/// Sends each stats shard its part of `records` (`POST /records`), all shards at once;
+/// Ok when every shard confirmed. Rooms call this for their outboxes.
+pub async fn deliver(env: &Env, records: &[RoundRecord]) -> worker::Result<()> {
+    let namespace = env.durable_object(STATS_BINDING)?;
+    let namespace = &namespace;
+    let sends = batch_by_shard(records, vars::stats_shards(env))
+        .into_iter()
+        .map(|(shard, parts)| async move {
+            let stub = Hop::to(namespace, &stats_shard(shard))?;
+            let answer = stub.post_json(STATS_RECORD_URL, &parts).await?;
+            match answer.status {
+                200 => Ok(()),
+                status => Err(format!("stats shard {shard} answered {status}").into()),
+            }
+        });
+    futures_util::future::join_all(sends)
+        .await
+        .into_iter()
+        .collect()
+}
+
 /// A `COUNT(*)` or counter value (SQLite integers arrive as JS numbers).
 #[derive(Deserialize)]
 struct Count {
@@ -196,59 +282,57 @@ struct SqlStats<'a> {
 }
 
 impl StatsStore for SqlStats<'_> {
-    fn mark(&mut self, round_id: &str, player: &str) -> bool {
-        let seen = self
+    fn applied(&self, round_id: &str, player: &str) -> Result<bool, StoreError> {
+        let count: Count = self
             .sql
             .exec(
                 "SELECT COUNT(*) AS n FROM applied WHERE round_id = ? AND player = ?",
                 vec![round_id.into(), player.into()],
             )
             .and_then(|c| c.one::<Count>())
-            .map(|c| c.n > 0.0);
-        match seen {
-            Ok(false) => self
-                .sql
-                .exec(
-                    "INSERT INTO applied (round_id, player, at) VALUES (?, ?, ?)",
-                    vec![round_id.into(), player.into(), (self.now as i64).into()],
-                )
-                .is_ok(),
-            // Seen before, or the database failed us: either way do not apply it now.
-            // A failure surfaces as an unconfirmed record, which the room sends again.
-            _ => false,
-        }
+            .map_err(db)?;
+        Ok(count.n > 0.0)
     }
 
-    fn load(&self, player: &str) -> Option<PlayerStats> {
+    fn load(&self, player: &str) -> Result<Option<PlayerStats>, StoreError> {
         let rows: Vec<Row> = self
             .sql
             .exec(
                 "SELECT * FROM players WHERE player = ?",
                 vec![player.into()],
             )
-            .ok()?
-            .to_array()
-            .ok()?;
-        rows.into_iter().next().map(Row::into_stats)
+            .and_then(|c| c.to_array())
+            .map_err(db)?;
+        Ok(rows.into_iter().next().map(Row::into_stats))
     }
 
-    fn save(&mut self, s: &PlayerStats) {
-        let result = self.sql.exec(
-            "INSERT INTO players (player, name, total, best_streak, rounds, wins)
-             VALUES (?, ?, ?, ?, ?, ?)
-             ON CONFLICT (player) DO UPDATE SET name = excluded.name, total = excluded.total,
-               best_streak = excluded.best_streak, rounds = excluded.rounds, wins = excluded.wins",
-            vec![
-                s.player.as_str().into(),
-                s.name.as_str().into(),
-                s.total.into(),
-                i64::from(s.best_streak).into(),
-                (s.rounds as i64).into(),
-                (s.wins as i64).into(),
-            ],
-        );
-        if let Err(err) = result {
-            worker::console_error!("saving stats of {} failed: {err}", s.player);
-        }
+    fn apply(&mut self, round_id: &str, s: &PlayerStats) -> Result<(), StoreError> {
+        self.sql
+            .exec(
+                "INSERT INTO applied (round_id, player, at) VALUES (?, ?, ?)",
+                vec![
+                    round_id.into(),
+                    s.player.as_str().into(),
+                    (self.now as i64).into(),
+                ],
+            )
+            .map_err(db)?;
+        self.sql
+            .exec(
+                "INSERT INTO players (player, name, total, best_streak, rounds, wins)
+                 VALUES (?, ?, ?, ?, ?, ?)
+                 ON CONFLICT (player) DO UPDATE SET name = excluded.name, total = excluded.total,
+                   best_streak = excluded.best_streak, rounds = excluded.rounds, wins = excluded.wins",
+                vec![
+                    s.player.as_str().into(),
+                    s.name.as_str().into(),
+                    s.total.into(),
+                    i64::from(s.best_streak).into(),
+                    (s.rounds as i64).into(),
+                    (s.wins as i64).into(),
+                ],
+            )
+            .map_err(db)?;
+        Ok(())
     }
 }

@@ -3,17 +3,22 @@
 use worker::Env;
 
 use crate::auth::TokenKey;
-use crate::config::RoomConfig;
+use crate::config::{RoomConfig, Vars};
+use crate::games::Settings;
 use crate::origin::OriginPolicy;
 use crate::wechat::DEFAULT_API_BASE;
 
-/// The room settings in force now. Ignored values are logged, never fatal.
-pub fn room_config(env: &Env) -> RoomConfig {
-    let (config, rejected) = RoomConfig::from_vars(|key| text(env, key));
-    for r in rejected {
+/// The settings in force now: those every room shares, and every game's. Ignored
+/// values are logged, never fatal.
+pub fn room_settings(env: &Env) -> (RoomConfig, Settings) {
+    let get = |key: &str| text(env, key);
+    let mut vars = Vars::new(&get);
+    let config = RoomConfig::read(&mut vars);
+    let settings = Settings::read(&mut vars);
+    for r in vars.rejected {
         worker::console_warn!("ignoring {}={:?}: not a number in range", r.key, r.value);
     }
-    config
+    (config, settings)
 }
 
 /// How many stats shards players are spread over (`STATS_SHARDS`, 1..=256, default 8).

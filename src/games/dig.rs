@@ -7,12 +7,118 @@
 //! gold is dug (or fewer than two players are left) and the most gold wins. The board
 //! itself never leaves the server: clients only ever see dug cells.
 
+//!
+//! Frames: players send `dig` (beside the shared `join`); the room hears `board`,
+//! `dug`, `turn` and `game_over`.
+
 use serde::{Deserialize, Serialize};
 
-use crate::game::{Game, Refusal, Release, SeatScore};
-use crate::protocol::{Cell, ClientFrame, ErrorCode, RoomPhase, SeatGold, ServerFrame};
-use crate::room::Table;
+use crate::config::Vars;
+use crate::effects::Frame;
+use crate::envelope::Envelope;
+use crate::game::{Game, GameType, Played, Refusal, Release, SeatScore, Table};
+use crate::protocol::{ErrorCode, RoomPhase};
 use crate::stats::RecordLine;
+
+/// Frames players send to a dig-gold room.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(Serialize))]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(tag = "type", rename = "DigClientFrame"))]
+pub enum ClientFrame {
+    /// Dig the cell at column `x`, row `y` (on your turn).
+    Dig { x: u8, y: u8 },
+}
+
+/// Gold dug by one seat.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct SeatGold {
+    pub seat: usize,
+    pub gold: u32,
+}
+
+/// A dug cell: `n` is the gold among its neighbours, `gold` whether it held gold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct Cell {
+    pub x: u8,
+    pub y: u8,
+    pub n: u8,
+    pub gold: bool,
+}
+
+/// Frames a dig-gold room sends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(Deserialize))]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "DigServerFrame"))]
+pub enum ServerFrame {
+    /// The board as everybody may see it (on start, and to catch up).
+    Board {
+        game: u64,
+        width: u8,
+        height: u8,
+        /// One string per row: `.` undug, `0`–`8` dug (gold among the 8 neighbours),
+        /// `$` dug gold.
+        rows: Vec<String>,
+        gold_left: u32,
+        /// Whose turn it is (`null` when no game runs).
+        turn: Option<usize>,
+        turn_ends_in_ms: Option<u64>,
+        /// Gold dug per seat, by seat.
+        scores: Vec<SeatGold>,
+    },
+    /// A seat dug a cell. `revealed` lists every cell it opened (more than one when a 0
+    /// flood-reveals its neighbours).
+    Dug {
+        seat: usize,
+        x: u8,
+        y: u8,
+        gold: bool,
+        revealed: Vec<Cell>,
+        gold_left: u32,
+        scores: Vec<SeatGold>,
+    },
+    /// Whose turn it is now; `skipped` names a seat whose time ran out.
+    Turn {
+        seat: usize,
+        ends_in_ms: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        skipped: Option<usize>,
+    },
+    /// All gold is dug (or too few players are left). `winners` have the most.
+    GameOver {
+        game: u64,
+        winners: Vec<usize>,
+        scores: Vec<SeatGold>,
+    },
+}
+
+/// What an operator can tune.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DigSettings {
+    /// Players per room (`DIG_ROOM_SIZE`, 2..=4, default 2).
+    pub size: usize,
+    /// The board is this many cells square (`DIG_BOARD`, 4..=16, default 8).
+    pub board: u8,
+    /// Gold cells on the board (`DIG_GOLD`, 1..=64, at most half the board; default 10).
+    pub gold: u32,
+    /// A turn not taken in this long is skipped (`DIG_TURN_MS`, 1000..=120000,
+    /// default 15000).
+    pub turn_ms: u64,
+}
+
+impl Default for DigSettings {
+    fn default() -> Self {
+        DigSettings {
+            size: 2,
+            board: 8,
+            gold: 10,
+            turn_ms: 15_000,
+        }
+    }
+}
 
 /// A board: gold and dug flags, row-major.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -144,6 +250,10 @@ struct DigSeat {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Dig {
+    /// Frozen when the room opens (rooms stored before games kept their own settings
+    /// read back with the defaults).
+    #[serde(default)]
+    settings: DigSettings,
     seats: Vec<DigSeat>,
     /// Number of the running game, or of the last one.
     game: u64,
@@ -154,16 +264,6 @@ pub struct Dig {
 }
 
 impl Dig {
-    pub fn new(size: usize) -> Dig {
-        Dig {
-            seats: vec![DigSeat::default(); size],
-            game: 0,
-            board: None,
-            turn: None,
-            turn_deadline: None,
-        }
-    }
-
     fn scores(&self, t: &Table<'_>) -> Vec<SeatGold> {
         (0..self.seats.len())
             .filter(|&i| t.occupied(i))
@@ -196,8 +296,8 @@ impl Dig {
             return;
         }
         let mut rng = t.rng();
-        let size = t.config.dig_board;
-        self.board = Some(Board::generate(size, size, t.config.dig_gold, &mut rng));
+        let side = self.settings.board;
+        self.board = Some(Board::generate(side, side, self.settings.gold, &mut rng));
         t.put_rng(rng);
         self.game += 1;
         for seat in &mut self.seats {
@@ -206,10 +306,10 @@ impl Dig {
         self.turn = None;
         let first = self.advance_turn(t);
         if let Some(frame) = self.board_frame(t) {
-            t.broadcast(frame, true);
+            t.broadcast(&frame, true);
         }
         if let Some(seat) = first {
-            announce_turn(t, seat, None);
+            self.announce_turn(t, seat, None);
         }
     }
 
@@ -217,7 +317,7 @@ impl Dig {
     /// when nobody has had a turn), strictly in seat order, and says so.
     fn next_turn(&mut self, t: &mut Table<'_>, skipped: Option<usize>) {
         if let Some(seat) = self.advance_turn(t) {
-            announce_turn(t, seat, skipped);
+            self.announce_turn(t, seat, skipped);
         }
     }
 
@@ -226,7 +326,7 @@ impl Dig {
         let start = self.turn.map_or(0, |s| s + 1);
         let next = (0..n).map(|k| (start + k) % n).find(|&s| t.is_person(s))?;
         self.turn = Some(next);
-        self.turn_deadline = Some(t.now + t.config.dig_turn_ms);
+        self.turn_deadline = Some(t.now + self.settings.turn_ms);
         Some(next)
     }
 
@@ -239,14 +339,12 @@ impl Dig {
         let winners: Vec<usize> = (0..self.seats.len())
             .filter(|&i| t.is_person(i) && self.seats[i].gold == best)
             .collect();
-        t.broadcast(
-            ServerFrame::GameOver {
-                game: self.game,
-                winners: winners.clone(),
-                scores: self.scores(t),
-            },
-            true,
-        );
+        let over = ServerFrame::GameOver {
+            game: self.game,
+            winners: winners.clone(),
+            scores: self.scores(t),
+        };
+        t.broadcast(&over, true);
         let lines = (0..self.seats.len())
             .filter(|&i| t.is_person(i))
             .map(|i| RecordLine {
@@ -265,6 +363,49 @@ impl Dig {
             seat.ready = false;
         }
         t.room_frame(self);
+    }
+}
+
+impl GameType for Dig {
+    const NAME: &'static str = "dig";
+    type ClientFrame = ClientFrame;
+    type Settings = DigSettings;
+
+    fn settings(vars: &mut Vars<'_>) -> DigSettings {
+        let d = DigSettings::default();
+        let board = vars.number("DIG_BOARD", 4..=16, u64::from(d.board)) as u8;
+        let gold = vars.number("DIG_GOLD", 1..=64, u64::from(d.gold)) as u32;
+        DigSettings {
+            size: vars.number("DIG_ROOM_SIZE", 2..=4, d.size as u64) as usize,
+            board,
+            // Gold on at most half the board, so numbers mean something.
+            gold: gold.min(u32::from(board) * u32::from(board) / 2),
+            turn_ms: vars.number("DIG_TURN_MS", 1_000..=120_000, d.turn_ms),
+        }
+    }
+
+    fn room_size(settings: &DigSettings) -> usize {
+        settings.size
+    }
+
+    fn new(settings: &DigSettings) -> Dig {
+        Dig {
+            settings: *settings,
+            seats: vec![DigSeat::default(); settings.size],
+            game: 0,
+            board: None,
+            turn: None,
+            turn_deadline: None,
+        }
+    }
+
+    #[cfg(test)]
+    fn typescript(cfg: &ts_rs::Config) -> crate::game::Typescript {
+        use ts_rs::TS;
+        crate::game::Typescript::of::<ClientFrame, ServerFrame>(
+            cfg,
+            vec![SeatGold::decl(cfg), Cell::decl(cfg)],
+        )
     }
 }
 
@@ -313,15 +454,33 @@ impl Game for Dig {
     }
 
     fn emptied(&mut self) {
-        let size = self.seats.len();
         *self = Dig {
             game: self.game,
-            ..Dig::new(size)
+            seats: vec![DigSeat::default(); self.seats.len()],
+            ..Dig::new(&self.settings)
         };
     }
 
-    fn frame(&mut self, t: &mut Table<'_>, seat: usize, frame: ClientFrame) -> Result<(), Refusal> {
-        match frame {
+    fn join(&mut self, t: &mut Table<'_>, seat: usize) -> Result<(), Refusal> {
+        if self.board.is_some() {
+            return Err(Refusal::new(
+                ErrorCode::RoundInProgress,
+                "a game is running; join after it ends",
+            ));
+        }
+        self.seats[seat].ready = true;
+        t.room_frame(self);
+        self.maybe_start(t);
+        Ok(())
+    }
+
+    fn play(
+        &mut self,
+        t: &mut Table<'_>,
+        seat: usize,
+        frame: &Envelope<'_>,
+    ) -> Result<Played, Refusal> {
+        match Self::decode(frame)? {
             ClientFrame::Dig { x, y } => {
                 let Some(board) = self.board.as_mut() else {
                     return Err(Refusal::new(ErrorCode::NoGame, "no game is running"));
@@ -336,41 +495,23 @@ impl Game for Dig {
                     self.seats[seat].gold += 1;
                 }
                 let scores = self.scores(t);
-                t.broadcast(
-                    ServerFrame::Dug {
-                        seat,
-                        x,
-                        y,
-                        gold,
-                        revealed,
-                        gold_left,
-                        scores,
-                    },
-                    true,
-                );
+                let dug = ServerFrame::Dug {
+                    seat,
+                    x,
+                    y,
+                    gold,
+                    revealed,
+                    gold_left,
+                    scores,
+                };
+                t.broadcast(&dug, true);
                 if gold_left == 0 {
                     self.game_over(t);
                 } else {
                     self.next_turn(t, None);
                 }
-                Ok(())
+                Ok(Played::Changed)
             }
-            ClientFrame::Join {} => {
-                if self.board.is_some() {
-                    return Err(Refusal::new(
-                        ErrorCode::RoundInProgress,
-                        "a game is running; join after it ends",
-                    ));
-                }
-                self.seats[seat].ready = true;
-                t.room_frame(self);
-                self.maybe_start(t);
-                Ok(())
-            }
-            _ => Err(Refusal::new(
-                ErrorCode::WrongGame,
-                "this room plays dig gold",
-            )),
         }
     }
 
@@ -385,23 +526,22 @@ impl Game for Dig {
         self.turn_deadline.filter(|_| self.board.is_some())
     }
 
-    fn catch_up(&self, t: &Table<'_>, _viewer: Option<usize>) -> Vec<ServerFrame> {
+    fn catch_up(&self, t: &Table<'_>, _viewer: Option<usize>) -> Vec<Frame> {
         // Nobody has secrets in dig gold: everyone sees the same (dug) board.
-        self.board_frame(t).into_iter().collect()
+        self.board_frame(t).iter().map(Frame::of).collect()
     }
 }
 
-/// Tells everybody whose turn it is now.
-fn announce_turn(t: &mut Table<'_>, seat: usize, skipped: Option<usize>) {
-    let ends_in_ms = t.config.dig_turn_ms;
-    t.broadcast(
-        ServerFrame::Turn {
+impl Dig {
+    /// Tells everybody whose turn it is now.
+    fn announce_turn(&self, t: &mut Table<'_>, seat: usize, skipped: Option<usize>) {
+        let turn = ServerFrame::Turn {
             seat,
-            ends_in_ms,
+            ends_in_ms: self.settings.turn_ms,
             skipped,
-        },
-        true,
-    );
+        };
+        t.broadcast(&turn, true);
+    }
 }
 
 #[cfg(test)]

@@ -1,20 +1,125 @@
 //! Rock-paper-scissors, the seed demo's game.
 //!
 //! When every seat is taken and everyone is ready, a round starts; hands may change
-//! until the deadline; at the deadline the round settles by [`crate::scoring::settle`]
-//! and every seat learns every hand. A lone player gets bots after `bot_wait_ms`; a bot
+//! until the deadline; at the deadline the round settles by [`scoring::settle`] and
+//! every seat learns every hand. A lone player gets bots after `bot_wait_ms`; a bot
 //! "chooses" at a random moment of the round (its avatar spins like anyone's). Hands
 //! are never revealed before `result`: `movement` says that a seat chose, not what.
+//!
+//! Frames: players send `choice` and `face` (beside the shared `join`); the room hears
+//! `start`, `movement`, `result`, and a resumed player `state`.
+
+pub mod scoring;
 
 use serde::{Deserialize, Serialize};
 
-use crate::game::{Game, Refusal, Release, SeatScore};
-use crate::protocol::{
-    Choice, ClientFrame, ErrorCode, Face, MovementKind, RoomPhase, SeatResult, ServerFrame,
-};
-use crate::room::{Profile, Table};
-use crate::scoring::{settle, Standing};
+use crate::config::Vars;
+use crate::effects::Frame;
+use crate::envelope::Envelope;
+use crate::game::{Game, GameType, Played, Refusal, Release, SeatScore, Table};
+use crate::protocol::{ErrorCode, RoomPhase, SeatView};
+use crate::seats::Profile;
 use crate::stats::RecordLine;
+use scoring::{settle, Standing};
+
+pub use scoring::Choice;
+
+/// Expressions a player can pull while the round runs (the demo's faces).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub enum Face {
+    Laugh,
+    Cry,
+    Angry,
+    Smirk,
+}
+
+/// What `movement` says a player did. It never carries the hand itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub enum MovementKind {
+    /// Chose or changed a hand (which one stays secret until `result`).
+    Choice,
+    /// Pulled a face.
+    Face,
+}
+
+/// Frames players send to a rock-paper-scissors room.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(Serialize))]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(tag = "type", rename = "RpsClientFrame"))]
+pub enum ClientFrame {
+    /// Pick or change a hand; allowed until the round's deadline.
+    Choice { choice: Choice },
+    /// Pull a face; relayed to the others as `movement`.
+    Face { face: Face },
+}
+
+/// One seat's line in a `result`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct SeatResult {
+    pub seat: usize,
+    /// `null` when the seat chose nothing (which loses to any hand).
+    pub choice: Option<Choice>,
+    /// Sum of +1 / −1 against every other seat.
+    pub base: i32,
+    /// Points this round: base × streak when base > 0, else 0.
+    pub score: i64,
+    pub total: i64,
+    pub streak: u32,
+}
+
+/// Frames a rock-paper-scissors room sends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(Deserialize))]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "RpsServerFrame"))]
+pub enum ServerFrame {
+    /// The room as it is now; sent after a resume (after the frames missed while away).
+    State {
+        phase: RoomPhase,
+        round: u64,
+        /// Milliseconds left in the running round, if one runs.
+        ends_in_ms: Option<u64>,
+        seats: Vec<SeatView>,
+        /// Your own hand in the running round, if you chose one.
+        choice: Option<Choice>,
+    },
+    /// A round begins.
+    Start {
+        round: u64,
+        round_ms: u64,
+        /// Milliseconds until the server settles the round.
+        ends_in_ms: u64,
+        seats: Vec<SeatView>,
+    },
+    /// Another seat just did something: spin their avatar.
+    Movement {
+        seat: usize,
+        what: MovementKind,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        face: Option<Face>,
+    },
+    /// The round is settled.
+    Result { round: u64, seats: Vec<SeatResult> },
+}
+
+/// What an operator can tune.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RpsSettings {
+    /// Seats per room (`ROOM_SIZE`, 2..=8, default 2; N players work too).
+    pub size: usize,
+}
+
+impl Default for RpsSettings {
+    fn default() -> Self {
+        RpsSettings { size: 2 }
+    }
+}
 
 /// One seat's part of the game.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,15 +147,6 @@ pub struct Rps {
 }
 
 impl Rps {
-    pub fn new(size: usize) -> Rps {
-        Rps {
-            seats: vec![RpsSeat::default(); size],
-            round: 0,
-            deadline: None,
-            bot_at: None,
-        }
-    }
-
     /// People with free seats around them get bots after `bot_wait_ms` (the wait
     /// restarts whenever someone arrives), so a room of 3 never waits forever for its
     /// third.
@@ -111,7 +207,7 @@ impl Rps {
             ends_in_ms: round_ms,
             seats: t.views(self),
         };
-        t.broadcast(frame, true);
+        t.broadcast(&frame, true);
     }
 
     fn settle_round(&mut self, t: &mut Table<'_>) {
@@ -158,13 +254,11 @@ impl Rps {
             // Bots are always up for another round; people say so with `join`.
             seat.ready = t.is_bot(slot);
         }
-        t.broadcast(
-            ServerFrame::Result {
-                round: self.round,
-                seats: lines,
-            },
-            true,
-        );
+        let result = ServerFrame::Result {
+            round: self.round,
+            seats: lines,
+        };
+        t.broadcast(&result, true);
         t.record(self.round, records);
         // Forfeited seats are released now that their round is over.
         let gone: Vec<usize> = (0..t.size()).filter(|&i| t.is_forfeit(i)).collect();
@@ -177,6 +271,45 @@ impl Rps {
             t.room_frame(self);
             t.capacity();
         }
+    }
+}
+
+impl GameType for Rps {
+    const NAME: &'static str = "rps";
+    type ClientFrame = ClientFrame;
+    type Settings = RpsSettings;
+
+    fn settings(vars: &mut Vars<'_>) -> RpsSettings {
+        RpsSettings {
+            size: vars.number("ROOM_SIZE", 2..=8, 2) as usize,
+        }
+    }
+
+    fn room_size(settings: &RpsSettings) -> usize {
+        settings.size
+    }
+
+    fn new(settings: &RpsSettings) -> Rps {
+        Rps {
+            seats: vec![RpsSeat::default(); settings.size],
+            round: 0,
+            deadline: None,
+            bot_at: None,
+        }
+    }
+
+    #[cfg(test)]
+    fn typescript(cfg: &ts_rs::Config) -> crate::game::Typescript {
+        use ts_rs::TS;
+        crate::game::Typescript::of::<ClientFrame, ServerFrame>(
+            cfg,
+            vec![
+                Choice::decl(cfg),
+                Face::decl(cfg),
+                MovementKind::decl(cfg),
+                SeatResult::decl(cfg),
+            ],
+        )
     }
 }
 
@@ -228,26 +361,34 @@ impl Game for Rps {
     }
 
     fn emptied(&mut self) {
-        let size = self.seats.len();
         *self = Rps {
             round: self.round,
-            ..Rps::new(size)
+            ..Rps::new(&RpsSettings {
+                size: self.seats.len(),
+            })
         };
     }
 
-    fn frame(&mut self, t: &mut Table<'_>, seat: usize, frame: ClientFrame) -> Result<(), Refusal> {
-        match frame {
-            ClientFrame::Join {} => {
-                if self.deadline.is_some() {
-                    return Err(Refusal::new(
-                        ErrorCode::RoundInProgress,
-                        "a round is running; join after its result",
-                    ));
-                }
-                self.seats[seat].ready = true;
-                t.room_frame(self);
-                self.maybe_start(t);
-            }
+    fn join(&mut self, t: &mut Table<'_>, seat: usize) -> Result<(), Refusal> {
+        if self.deadline.is_some() {
+            return Err(Refusal::new(
+                ErrorCode::RoundInProgress,
+                "a round is running; join after its result",
+            ));
+        }
+        self.seats[seat].ready = true;
+        t.room_frame(self);
+        self.maybe_start(t);
+        Ok(())
+    }
+
+    fn play(
+        &mut self,
+        t: &mut Table<'_>,
+        seat: usize,
+        frame: &Envelope<'_>,
+    ) -> Result<Played, Refusal> {
+        match Self::decode(frame)? {
             ClientFrame::Choice { choice } => {
                 let in_round =
                     self.deadline.is_some_and(|d| t.now < d) && self.seats[seat].in_round;
@@ -260,15 +401,12 @@ impl Game for Rps {
                 self.seats[seat].choice = Some(choice);
                 movement(t, seat, MovementKind::Choice, None);
             }
-            ClientFrame::Face { face } => movement(t, seat, MovementKind::Face, Some(face)),
-            _ => {
-                return Err(Refusal::new(
-                    ErrorCode::WrongGame,
-                    "this room plays rock-paper-scissors",
-                ))
+            ClientFrame::Face { face } => {
+                movement(t, seat, MovementKind::Face, Some(face));
+                return Ok(Played::Relayed);
             }
         }
-        Ok(())
+        Ok(Played::Changed)
     }
 
     fn tick(&mut self, t: &mut Table<'_>) {
@@ -300,22 +438,60 @@ impl Game for Rps {
             .min()
     }
 
-    fn catch_up(&self, t: &Table<'_>, viewer: Option<usize>) -> Vec<ServerFrame> {
+    fn catch_up(&self, t: &Table<'_>, viewer: Option<usize>) -> Vec<Frame> {
         // Only the viewer's own hand, and only in a running round it plays.
         let choice = viewer
-            .map(|v| &self.seats[v])
+            .and_then(|v| self.seats.get(v))
             .and_then(|s| s.choice.filter(|_| s.in_round));
-        vec![ServerFrame::State {
+        vec![Frame::of(&ServerFrame::State {
             phase: self.phase(),
             round: self.round,
             ends_in_ms: self.deadline.map(|d| d.saturating_sub(t.now)),
             seats: t.views(self),
             choice,
-        }]
+        })]
     }
 }
 
 /// `movement` for everyone but the mover. Carries the face, never the hand.
 fn movement(t: &mut Table<'_>, seat: usize, what: MovementKind, face: Option<Face>) {
-    t.broadcast_except(seat, ServerFrame::Movement { seat, what, face });
+    t.broadcast_except(seat, &ServerFrame::Movement { seat, what, face });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn movement_never_names_the_hand() {
+        let json = Frame::of(&ServerFrame::Movement {
+            seat: 1,
+            what: MovementKind::Choice,
+            face: None,
+        });
+        assert_eq!(json.text(), r#"{"type":"movement","seat":1,"what":"choice"}"#);
+    }
+
+    #[test]
+    fn frames_read_strictly() {
+        let read = |text: &str| Rps::decode(&Envelope::read(text).unwrap());
+        assert_eq!(
+            read(r#"{"type":"choice","choice":"rock"}"#),
+            Ok(ClientFrame::Choice {
+                choice: Choice::Rock
+            })
+        );
+        assert_eq!(
+            read(r#"{"type":"face","face":"smirk"}"#),
+            Ok(ClientFrame::Face { face: Face::Smirk })
+        );
+        for bad in [
+            r#"{"type":"choice","choice":"lizard"}"#,
+            r#"{"type":"choice","choice":"rock","seat":1}"#,
+            r#"{"type":"choice"}"#,
+            r#"{"type":"choice","choice":null}"#,
+        ] {
+            assert_eq!(read(bad).unwrap_err().code, ErrorCode::BadFrame, "{bad}");
+        }
+    }
 }

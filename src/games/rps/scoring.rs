@@ -1,4 +1,7 @@
-//! Settlement of a rock-paper-scissors round, as the seed article states the rule.
+//! The hands and the settlement of a rock-paper-scissors round, as the seed article
+//! states the rule.
+//!
+//! Rock beats scissors, scissors beat paper, paper beats rock.
 //!
 //! Every pair of seats plays once: the winner gets +1, the loser −1. A missing choice
 //! loses to any hand; two missing choices draw. A seat's sum over its pairs is its
@@ -10,7 +13,31 @@
 //! The demo's own code kept the streak on a draw; the article's rule (`x × 0`) resets
 //! it, and that is what we implement (see `draw_resets_the_streak`).
 
-use crate::protocol::Choice;
+use serde::{Deserialize, Serialize};
+
+/// Rock-paper-scissors hands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub enum Choice {
+    Rock,
+    Paper,
+    Scissors,
+}
+
+impl Choice {
+    pub const ALL: [Choice; 3] = [Choice::Rock, Choice::Paper, Choice::Scissors];
+
+    /// Does `self` beat `other`?
+    pub fn beats(self, other: Choice) -> bool {
+        matches!(
+            (self, other),
+            (Choice::Rock, Choice::Scissors)
+                | (Choice::Scissors, Choice::Paper)
+                | (Choice::Paper, Choice::Rock)
+        )
+    }
+}
 
 /// A seat's running standing, carried from round to round.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -84,6 +111,16 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
     use Choice::*;
+
+    #[test]
+    fn beats_is_a_cycle() {
+        for a in Choice::ALL {
+            let wins = Choice::ALL.iter().filter(|b| a.beats(**b)).count();
+            let losses = Choice::ALL.iter().filter(|b| b.beats(a)).count();
+            assert_eq!((wins, losses), (1, 1), "{a:?}");
+            assert!(!a.beats(a));
+        }
+    }
 
     fn fresh(choices: &[Option<Choice>]) -> Vec<(Option<Choice>, Standing)> {
         choices.iter().map(|c| (*c, Standing::default())).collect()

@@ -1,0 +1,183 @@
+//! What the core asks the shell to do: the output side of the sans-IO engine.
+//!
+//! A room never sends, closes, stores or calls anything itself. It returns [`Effect`]s,
+//! and the Durable Object shell carries them out, after storing the room when the
+//! [`Outcome`] says so. Frames leave the core as the JSON text that goes on the wire
+//! ([`Frame`]): the shell forwards text, so it never needs to know a game's frames, and
+//! a frame kept for an away seat is replayed byte for byte.
+
+use serde::Serialize;
+
+use crate::ids::{ConnId, PlayerId};
+use crate::protocol::{CloseCode, ErrorCode, SharedServerFrame};
+use crate::stats::RoundRecord;
+
+/// One server frame, as the JSON text that goes on the wire.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Frame(String);
+
+impl Frame {
+    /// `frame` (any of the protocol's server frames) as wire text.
+    pub fn of<T: Serialize>(frame: &T) -> Frame {
+        // Serialising these types cannot fail (no maps with non-string keys, no custom
+        // serialisers), so the fallback is never sent in practice.
+        Frame(serde_json::to_string(frame).unwrap_or_else(|_| {
+            r#"{"type":"error","code":"bad_frame","message":"internal"}"#.into()
+        }))
+    }
+
+    /// The `error` frame for a refusal.
+    pub fn error(code: ErrorCode, message: impl Into<std::borrow::Cow<'static, str>>) -> Frame {
+        Frame::of(&SharedServerFrame::Error {
+            code,
+            message: message.into(),
+        })
+    }
+
+    /// A frame kept as text (for an away seat) going out again.
+    pub(crate) fn from_text(text: String) -> Frame {
+        Frame(text)
+    }
+
+    pub fn text(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_text(self) -> String {
+        self.0
+    }
+}
+
+/// Something the shell must do after an event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Send `frame` to each of these connections.
+    Send { to: Vec<ConnId>, frame: Frame },
+    /// Close this connection with `code`.
+    Close { conn: ConnId, code: CloseCode },
+    /// The number of free seats changed for a reason the matchmaker cannot know
+    /// (someone left, bots sat down). `version` grows with every report so the
+    /// matchmaker can drop one that arrives late. `humans` counts people (not bots).
+    Capacity {
+        free: usize,
+        humans: u64,
+        version: u64,
+        /// The players holding seats (connected or away), so the matchmaker can send a
+        /// player's next connection back to their seat.
+        players: Vec<PlayerId>,
+    },
+    /// Deliver these settled rounds to the stats shards, then report
+    /// `Event::Recorded` with their ids. Until then they are sent again (after
+    /// `RECORD_RETRY_MS` at least); the shards ignore repeats.
+    Records(Vec<RoundRecord>),
+}
+
+impl Effect {
+    /// `frame` to one connection.
+    pub fn send_to(conn: &str, frame: Frame) -> Effect {
+        Effect::Send {
+            to: vec![conn.to_string()],
+            frame,
+        }
+    }
+}
+
+/// What came of a connection that asked to join a room (`Event::Connect`,
+/// `Event::Resume`, `Event::Watch`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Admission {
+    /// The event was not a connection.
+    #[default]
+    NotAsked,
+    /// Accept its socket: the effects address it.
+    Accept,
+    /// Every seat is taken: answer 409, and the Worker asks the matchmaker again.
+    Full,
+    /// Answer with a socket that carries one `error` frame and closes with `close`.
+    Refuse {
+        code: ErrorCode,
+        message: &'static str,
+        close: CloseCode,
+    },
+}
+
+impl Admission {
+    /// A resume whose seat is gone (released, or never there).
+    pub fn seat_gone() -> Admission {
+        Admission::Refuse {
+            code: ErrorCode::SeatGone,
+            message: "that seat was released; connect again without a resume token",
+            close: CloseCode::SeatGone,
+        }
+    }
+
+    /// A spectator for a room that does not exist (it may have emptied).
+    pub fn no_such_room() -> Admission {
+        Admission::Refuse {
+            code: ErrorCode::NoSuchRoom,
+            message: "no such room (it may have emptied); see GET /api/rooms",
+            close: CloseCode::Normal,
+        }
+    }
+}
+
+/// What a room asks of the shell after one event, in order: store the room (when
+/// `persist` says so), accept or refuse the socket that asked in (`admission`), carry
+/// out `effects`, and point the alarm at `next_deadline`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[must_use]
+pub struct Outcome {
+    pub effects: Vec<Effect>,
+    pub persist: Persist,
+    pub admission: Admission,
+    /// When the room next has something to do (`Event::Alarm`), if ever.
+    pub next_deadline: Option<u64>,
+}
+
+/// Which parts of a room changed in a way that must survive a restart. Stored before
+/// any effect is carried out, so nothing a player has seen can be lost to a crash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Persist {
+    /// The room itself (seats, game, timers).
+    pub room: bool,
+    /// Its outbox of round records for the stats shards, kept apart because it
+    /// changes once per round while the room changes several times.
+    pub outbox: bool,
+}
+
+/// Where to point the room's one alarm, given the time it is `armed` for and the
+/// room's `next` deadline: `Some(at)` to set it, `None` to leave it as it is.
+///
+/// An alarm earlier than needed is kept: it wakes the room, which finds nothing due and
+/// points the alarm further. Moving it on every event instead would cost a runtime call
+/// per frame, since each frame pushes its player's heartbeat deadline a little later.
+pub fn alarm_to_set(armed: Option<u64>, next: Option<u64>) -> Option<u64> {
+    match (armed, next) {
+        (None, Some(at)) => Some(at),
+        (Some(armed), Some(at)) if at < armed => Some(at),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_early_alarm_is_kept_a_late_one_moved_forward() {
+        assert_eq!(alarm_to_set(None, Some(5)), Some(5));
+        assert_eq!(alarm_to_set(Some(9), Some(5)), Some(5));
+        assert_eq!(alarm_to_set(Some(5), Some(9)), None);
+        assert_eq!(alarm_to_set(Some(5), None), None);
+        assert_eq!(alarm_to_set(None, None), None);
+    }
+
+    #[test]
+    fn frames_are_wire_text() {
+        let frame = Frame::error(ErrorCode::BadFrame, "no");
+        assert_eq!(
+            frame.text(),
+            r#"{"type":"error","code":"bad_frame","message":"no"}"#
+        );
+    }
+}
