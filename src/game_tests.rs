@@ -354,3 +354,184 @@ fn a_spectator_joining_mid_game_gets_the_public_board_only() {
         "only dug gold"
     );
 }
+
+// ---- no sequence of events breaks a game's promises ----
+
+mod properties {
+    use super::*;
+    use crate::games::chat::HISTORY;
+    use proptest::prelude::*;
+
+    /// What players do to a room, at random.
+    #[derive(Debug, Clone)]
+    enum Step {
+        Connect(u8),
+        Text(u8, String),
+        Close(u8),
+        Wait(u64),
+    }
+
+    fn steps(
+        frame: impl Strategy<Value = String> + Clone,
+        max: usize,
+    ) -> impl Strategy<Value = Vec<Step>> {
+        let player = 0u8..4;
+        let step = prop_oneof![
+            2 => player.clone().prop_map(Step::Connect),
+            8 => (player.clone(), frame).prop_map(|(p, f)| Step::Text(p, f)),
+            1 => player.prop_map(Step::Close),
+            2 => (0u64..20_000).prop_map(Step::Wait),
+        ];
+        prop::collection::vec(step, 1..max)
+    }
+
+    /// Runs `steps` on `room` (a spectator "eye" watching from the start) and hands
+    /// every outcome's effects to `check`, with the room after it.
+    fn run(
+        room: &mut Room,
+        steps: Vec<Step>,
+        mut check: impl FnMut(&Room, &[Effect]) -> Result<(), TestCaseError>,
+    ) -> Result<(), TestCaseError> {
+        let mut now = 0;
+        let first = room.watch(now, "eye");
+        check(room, &first)?;
+        for step in steps {
+            now += 150; // a human pace: the rate limit is not what this tests
+            let out = match step {
+                Step::Connect(p) => {
+                    let profile = Profile {
+                        name: format!("P{p}"),
+                        avatar: String::new(),
+                    };
+                    let conn = format!("p{p}-{now}");
+                    room.arrive(now, &conn, &format!("guest:{p}"), profile)
+                }
+                Step::Text(p, text) => {
+                    let conns = room.connections();
+                    match conns.iter().find(|c| c.starts_with(&format!("p{p}-"))) {
+                        Some(conn) => room.receive(now, conn, &text),
+                        None => Vec::new(),
+                    }
+                }
+                Step::Close(p) => {
+                    let conns = room.connections();
+                    match conns.iter().find(|c| c.starts_with(&format!("p{p}-"))) {
+                        Some(conn) => room.disconnect(now, conn),
+                        None => Vec::new(),
+                    }
+                }
+                Step::Wait(ms) => {
+                    now += ms;
+                    room.tick(now)
+                }
+            };
+            check(room, &out)?;
+        }
+        Ok(())
+    }
+
+    fn dig_frame() -> impl Strategy<Value = String> + Clone {
+        prop_oneof![
+            8 => (0u8..7, 0u8..7).prop_map(|(x, y)| client_text(&dig(x, y))),
+            1 => Just(r#"{"type":"join"}"#.to_string()),
+            1 => Just(r#"{"type":"leave"}"#.to_string()),
+            1 => Just(r#"{"type":"dig","x":1}"#.to_string()),
+        ]
+    }
+
+    fn chat_frame() -> impl Strategy<Value = String> + Clone {
+        prop_oneof![
+            12 => "[a-z 好]{0,12}".prop_map(|text| client_text(&ChatMove::Say { text })),
+            1 => Just(client_text(&ChatMove::Say { text: "x".repeat(201) })),
+            1 => Just(r#"{"type":"leave"}"#.to_string()),
+            1 => Just(r#"{"type":"join"}"#.to_string()),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        // Dig gold: the board shown is only ever the dug cells (hidden gold is never
+        // sent, to players or spectators), a flood never opens gold, and only the seat
+        // whose turn it is digs, turns passing strictly in seat order.
+        #[test]
+        fn dig_never_shows_hidden_gold_and_keeps_strict_turns(steps in steps(dig_frame(), 120)) {
+            let mut room = new_room("dig-0-0", 5);
+            let mut revealed = std::collections::BTreeSet::new();
+            let mut turn: Option<usize> = None;
+            let mut dug_by: Option<usize> = None;
+            run(&mut room, steps, |room, out| {
+                for frame in dig_to(out, "eye") {
+                    match frame {
+                        Dig::Board { rows, turn: now, .. } => {
+                            if rows.iter().all(|r| r.chars().all(|c| c == '.')) {
+                                revealed.clear(); // a new game
+                            }
+                            for (y, row) in rows.iter().enumerate() {
+                                for (x, c) in row.chars().enumerate() {
+                                    prop_assert!(c == '.' || revealed.contains(&(x as u8, y as u8)),
+                                        "({}, {}) shown as {:?} before anyone dug it", x, y, c);
+                                }
+                            }
+                            turn = now;
+                        }
+                        Dig::Dug { seat, x, y, revealed: cells, .. } => {
+                            prop_assert_eq!(Some(seat), turn, "a seat dug out of turn");
+                            dug_by = Some(seat);
+                            for cell in &cells {
+                                prop_assert!(!cell.gold || (cell.x, cell.y) == (x, y), "a flood opened gold");
+                                revealed.insert((cell.x, cell.y));
+                            }
+                        }
+                        Dig::Turn { seat, .. } => {
+                            // After a dig the turn passes on, while two people play.
+                            if let Some(digger) = dug_by.take() {
+                                prop_assert!(seat != digger || room.players().len() < 2,
+                                    "seat {} dug and kept the turn", digger);
+                            }
+                            turn = Some(seat);
+                        }
+                        Dig::GameOver { .. } => turn = None,
+                    }
+                }
+                Ok(())
+            })?;
+        }
+
+        // Chat: everyone seated hears every message (the sender too), presence counts
+        // the people in the room, and a newcomer gets the last messages, never more than
+        // the history holds.
+        #[test]
+        fn chat_reaches_everyone_and_keeps_its_history_bounded(steps in steps(chat_frame(), 300)) {
+            let mut room = new_room("chat-0-0", 5);
+            let mut said = 0;
+            run(&mut room, steps, |room, out| {
+                let seated = room.connections();
+                let mut last_presence = None;
+                for effect in out {
+                    let Effect::Send { to, frame } = effect else { continue };
+                    match crate::testkit::wire(frame) {
+                        // A broadcast (the spectator hears it; a replay to a resumed
+                            // seat goes to that seat alone).
+                        Wire::Chat(Chat::Said { .. }) if to.iter().any(|c| c == "eye") => {
+                            for conn in &seated {
+                                prop_assert!(to.contains(conn), "{} missed a message", conn);
+                            }
+                            said += 1;
+                        }
+                        Wire::Chat(Chat::History { messages }) => {
+                            prop_assert_eq!(messages.len(), said.min(HISTORY), "the last messages, no more");
+                        }
+                        Wire::Chat(Chat::Presence { online, .. }) => last_presence = Some(online),
+                        _ => {}
+                    }
+                }
+                // (One event may release several seats, each announced in turn.)
+                if let Some(online) = last_presence {
+                    prop_assert_eq!(online, room.players().len(), "presence counts the people here");
+                }
+                Ok(())
+            })?;
+        }
+    }
+}

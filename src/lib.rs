@@ -67,6 +67,8 @@ pub mod wechat;
 #[cfg(test)]
 mod game_tests;
 #[cfg(test)]
+mod layering;
+#[cfg(test)]
 mod room_tests;
 #[cfg(test)]
 mod testkit;

@@ -16,8 +16,9 @@
 //! connection (another tab, a reconnect without its resume token) is sent back to their
 //! own seat, where the room hands the seat over: one live seat per player.
 //!
-//! Past one object's request budget, matchmaking is sharded: `MATCHMAKER_SHARDS`
-//! matchmakers, each owning the rooms named `rps-<shard>-<n>`, and a player always asks
+//! Each game has its own matchmakers. Past one object's request budget, a game's
+//! matchmaking is sharded: `MATCHMAKER_SHARDS` matchmakers, each owning the rooms named
+//! `<game>-<shard>-<n>` ([`crate::ids::RoomName::numbered`]), and a player always asks
 //! the shard their identity hashes to ([`crate::shard::shard_of`]). Shards never share a
 //! room, so none can overfill another's, and a player's seat is always known to the one
 //! shard they ask.
@@ -43,7 +44,7 @@ pub struct Assignment {
     pub online: u64,
 }
 
-/// Body of a room's `POST /report` to the matchmaker (see [`crate::room::Effect::Capacity`]).
+/// Body of a room's `POST /report` to the matchmaker (see [`crate::effects::Effect::Capacity`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CapacityReport {
     pub room: String,

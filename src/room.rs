@@ -911,8 +911,10 @@ impl Room {
             _ => self.seats[slot] = None,
         }
         if !self.has_people() {
-            // Nobody real is left: bots and forfeits go too, and the game starts over.
+            // Nobody real is left: bots and forfeits go too, spectators hear of it, and
+            // the game starts over.
             self.seats.iter_mut().for_each(|s| *s = None);
+            self.with_game(now, out, |game, t| game.released(t, slot, &name));
             self.game.get_mut().emptied();
         } else {
             self.with_game(now, out, |game, t| game.released(t, slot, &name));

@@ -18,10 +18,30 @@ pub fn shard_of(key: &str, shards: u32) -> u32 {
 mod tests {
     use super::*;
 
+    /// Golden values, from an independent FNV-1a (32-bit) written in Python (the
+    /// 32-bit hashes are in the comments): a changed hash would silently move every
+    /// deployed player's stats and seat to another shard, so it must fail here first.
+    #[test]
+    fn shards_are_pinned() {
+        let golden: [(&str, u32, u32); 8] = [
+            ("", 1_000_000, 136_261),           // 0x811c9dc5, the offset basis
+            ("wx:o-alice", 8, 0),               // 0x4e34ffe8
+            ("wx:o-alice", 256, 232),           // 0x4e34ffe8
+            ("guest:0000000000000001", 8, 0),   // 0xe156dc98
+            ("guest:00000000deadbeef", 64, 19), // 0xc91ed913
+            ("wx:oZx_Q7-xyz", 16, 14),          // 0x1e6551ce
+            ("玩家", 8, 6),                     // 0x22094106 (hashes UTF-8 bytes)
+            ("guest:ffffffffffffffff", 3, 1),   // 0x1708bc2b
+        ];
+        let got: Vec<(&str, u32, u32)> = golden
+            .iter()
+            .map(|&(key, shards, _)| (key, shards, shard_of(key, shards)))
+            .collect();
+        assert_eq!(got, golden);
+    }
+
     #[test]
     fn shards_are_stable_and_spread() {
-        // Pinned values: a change here would move every player to another shard.
-        assert_eq!(shard_of("", 1_000_000), 0x811c_9dc5 % 1_000_000);
         assert_eq!(shard_of("wx:o-alice", 8), shard_of("wx:o-alice", 8));
         assert_eq!(shard_of("anything", 1), 0);
         assert_eq!(shard_of("anything", 0), 0, "no division by zero");

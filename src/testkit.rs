@@ -82,6 +82,8 @@ pub trait Drive {
         profile: Profile,
         online: u64,
     ) -> Result<Vec<Effect>, RoomFull>;
+    /// [`Drive::connect`], keeping what passing time did even when the room was full.
+    fn arrive(&mut self, now: u64, conn: &str, player: &str, profile: Profile) -> Vec<Effect>;
     fn resume(
         &mut self,
         now: u64,
@@ -125,6 +127,17 @@ impl Drive for Room {
             Admission::Full => Err(RoomFull),
             _ => Ok(effects_of(conn, outcome)),
         }
+    }
+
+    fn arrive(&mut self, now: u64, conn: &str, player: &str, profile: Profile) -> Vec<Effect> {
+        let arrival = Arrival {
+            conn: conn.to_string(),
+            player: player.to_string(),
+            profile,
+            secret: secret(player),
+            online: 1,
+        };
+        effects_of(conn, self.handle(now, &[], Event::Connect(arrival)))
     }
 
     fn resume(

@@ -1,7 +1,7 @@
 //! The `ArenaMatchmaker` Durable Object around [`Matchmaker`].
 //!
-//! One instance per shard (named `matchmaker-<n>`, `MATCHMAKER_SHARDS` of them) serves
-//! the joins of the players that hash to it. Its input gate runs one request at a time,
+//! One instance per game and shard (named `matchmaker-<game>-<n>`, `MATCHMAKER_SHARDS`
+//! per game) serves the joins of the players that hash to it. Its input gate runs one request at a time,
 //! which is what makes "first room that is not full" race-free. Its state (one row per
 //! room with people in it, one per seated player) lives in SQLite; each request writes
 //! only the rows it changed ([`Changes`]), in the same synchronous stretch as the change,
