@@ -57,10 +57,14 @@ pub enum Effect {
     Close { conn: ConnId, code: CloseCode },
     /// The number of free seats changed for a reason the matchmaker cannot know
     /// (someone left, bots sat down). `version` grows with every report so the
-    /// matchmaker can drop one that arrives late. `humans` counts people (not bots).
+    /// matchmaker can drop one that arrives late. `humans` counts people (not bots),
+    /// `away` those of them whose connection dropped (held for a resume), and `bots`
+    /// the seats bots hold that a person may take (people before bots).
     Capacity {
         free: usize,
         humans: u64,
+        away: u64,
+        bots: usize,
         version: u64,
         /// The players holding seats (connected or away), so the matchmaker can send a
         /// player's next connection back to their seat.

@@ -81,6 +81,10 @@ pub enum Release {
 pub trait Game {
     /// Where the game is (shown in `room` frames).
     fn phase(&self) -> RoomPhase;
+    /// No round (or game) is running: a person waiting for a bot's seat sits down now.
+    fn between_rounds(&self) -> bool {
+        self.phase() == RoomPhase::Waiting
+    }
     /// The seat's numbers for the views (`ready`, `total`, `streak`).
     fn score(&self, seat: usize) -> SeatScore;
     /// Someone (a person, new or taking over nothing) just sat down at `seat`.
@@ -334,10 +338,12 @@ impl Table<'_> {
     /// Tells the matchmaker the free seats changed (see [`Effect::Capacity`]).
     pub fn capacity(&mut self) {
         *self.capacity_version += 1;
-        let players = seats::players(self.seats);
+        let players = seats::players(self.seats, self.spectators);
         self.out.push(Effect::Capacity {
             free: self.free_seats(),
             humans: players.len() as u64,
+            away: seats::away(self.seats) as u64,
+            bots: seats::open_bot_seats(self.seats, self.spectators).len(),
             version: *self.capacity_version,
             players,
         });

@@ -466,6 +466,7 @@ mod properties {
                         Dig::Board { rows, turn: now, .. } => {
                             if rows.iter().all(|r| r.chars().all(|c| c == '.')) {
                                 revealed.clear(); // a new game
+                                dug_by = None;
                             }
                             for (y, row) in rows.iter().enumerate() {
                                 for (x, c) in row.chars().enumerate() {
@@ -491,7 +492,10 @@ mod properties {
                             }
                             turn = Some(seat);
                         }
-                        Dig::GameOver { .. } => turn = None,
+                        Dig::GameOver { .. } => {
+                            turn = None;
+                            dug_by = None; // the next game's first turn may be anyone's
+                        }
                     }
                 }
                 Ok(())
@@ -534,4 +538,168 @@ mod properties {
             })?;
         }
     }
+}
+
+// ---- a dig-gold bot for the lonely, playing from the public board only ----
+
+/// The board as a spectator knows it from `board` and `dug` frames alone.
+#[derive(Default)]
+struct SeenBoard {
+    rows: Vec<Vec<char>>,
+    gold_left: u32,
+    game: u64,
+}
+
+impl SeenBoard {
+    fn see(&mut self, frame: &Dig) {
+        match frame {
+            Dig::Board {
+                game,
+                rows,
+                gold_left,
+                ..
+            } => {
+                self.rows = rows.iter().map(|r| r.chars().collect()).collect();
+                self.gold_left = *gold_left;
+                self.game = *game;
+            }
+            Dig::Dug {
+                revealed,
+                gold_left,
+                ..
+            } => {
+                for cell in revealed {
+                    self.rows[usize::from(cell.y)][usize::from(cell.x)] = match cell.gold {
+                        true => '$',
+                        false => char::from(b'0' + cell.n),
+                    };
+                }
+                self.gold_left = *gold_left;
+            }
+            _ => {}
+        }
+    }
+
+    fn public(&self) -> crate::games::dig::PublicBoard {
+        crate::games::dig::PublicBoard {
+            rows: self.rows.iter().map(|r| r.iter().collect()).collect(),
+            gold_left: self.gold_left,
+        }
+    }
+}
+
+#[test]
+fn a_lone_dig_player_plays_a_bot_that_digs_from_the_public_board_only() {
+    let mut room = new_room("dig-0-0", 77);
+    join(&mut room, 0, "a");
+    room.watch(1, "eye");
+    let wait = RoomConfig::default().bot_wait_ms;
+    assert_eq!(
+        room.next_deadline(),
+        Some(wait),
+        "a bot after the usual wait"
+    );
+    let mut seen = SeenBoard::default();
+    let mut out = room.tick(wait);
+    let mut now = wait;
+    let (mut bot_digs, mut my_digs, mut over) = (0, 0, None);
+    for _ in 0..200 {
+        for frame in dig_to(&out, "eye") {
+            if let Dig::Dug { seat: 1, x, y, .. } = frame {
+                // Before this dig the bot saw what the spectator saw: its move is the one
+                // the public board gives.
+                let dug = seen.rows.iter().flatten().filter(|c| **c != '.').count();
+                let expected = crate::games::dig::bot_pick(&seen.public(), seen.game, dug);
+                assert_eq!(
+                    expected,
+                    Some((x, y)),
+                    "the bot's move follows from the public board"
+                );
+                bot_digs += 1;
+            }
+            if let Dig::GameOver {
+                winners, scores, ..
+            } = &frame
+            {
+                over = Some((winners.clone(), scores.clone()));
+            }
+            seen.see(&frame);
+        }
+        if over.is_some() {
+            break;
+        }
+        // My turn: the first undug cell; otherwise let time pass to the bot's move.
+        let my_turn = dig_to(&out, "eye").iter().rev().find_map(|f| match f {
+            Dig::Turn { seat, .. } => Some(*seat),
+            Dig::Board { turn, .. } => *turn,
+            _ => None,
+        });
+        now += 100;
+        out = match my_turn {
+            Some(0) => {
+                let at = seen
+                    .rows
+                    .iter()
+                    .flatten()
+                    .position(|c| *c == '.')
+                    .expect("an undug cell");
+                my_digs += 1;
+                send(&mut room, now, "a", &dig((at % 6) as u8, (at / 6) as u8))
+            }
+            _ => {
+                now = room.next_deadline().expect("the bot's move is due");
+                room.tick(now)
+            }
+        };
+    }
+    let (winners, scores) = over.expect("the game ended");
+    assert!(
+        bot_digs > 0 && my_digs > 0,
+        "both dug: bot {bot_digs}, me {my_digs}"
+    );
+    assert_eq!(
+        scores.iter().map(|s| s.gold).sum::<u32>(),
+        4,
+        "all the gold was found"
+    );
+    assert!(!winners.is_empty());
+}
+
+#[test]
+fn the_bot_cannot_tell_two_boards_that_look_the_same() {
+    use crate::games::dig::{bot_pick, PublicBoard};
+    // Two hidden boards that differ only where nothing is dug look the same to players;
+    // bot_pick is only ever given that view, so it picks the same cell for both. A view
+    // with a revealed 1 whose one undug neighbour must be gold makes the bot go there.
+    let view = PublicBoard {
+        rows: vec!["1...".into(), "1...".into(), "00..".into(), "00..".into()],
+        gold_left: 2,
+    };
+    let pick = bot_pick(&view, 1, 6);
+    assert_eq!(pick, bot_pick(&view, 1, 6), "a function of the view");
+    assert!(
+        matches!(pick, Some((1, 0)) | Some((1, 1))),
+        "next to the numbers: {pick:?}"
+    );
+    // A number whose gold is all found rules its neighbours out.
+    let done = PublicBoard {
+        rows: vec!["$1..".into(), "11..".into(), "....".into(), "....".into()],
+        gold_left: 1,
+    };
+    let pick = bot_pick(&done, 1, 4).unwrap();
+    assert!(
+        pick != (2, 0) && pick != (2, 1),
+        "{pick:?} is next to a finished 1"
+    );
+    assert_eq!(
+        bot_pick(
+            &PublicBoard {
+                rows: vec!["$1".into()],
+                gold_left: 0
+            },
+            1,
+            2
+        ),
+        None
+    );
 }

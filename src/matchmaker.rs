@@ -50,6 +50,12 @@ pub struct CapacityReport {
     pub room: String,
     pub free: usize,
     pub humans: u64,
+    /// Of `humans`, those whose connection dropped (their seat held for a resume).
+    #[serde(default)]
+    pub away: u64,
+    /// Seats bots hold that a person may take (people before bots).
+    #[serde(default)]
+    pub bots: usize,
     pub version: u64,
     /// The players holding seats in the room.
     #[serde(default)]
@@ -65,9 +71,14 @@ pub struct RoomListing {
     /// Seats held (people and bots).
     pub taken: usize,
     pub free: usize,
-    /// People in the room (bots not counted).
+    /// Seats bots hold (a person who joins takes one at the next round boundary).
+    pub bots: usize,
+    /// People in the room (bots not counted), connected or not.
     pub players: u64,
-    /// `open` (a seat is free) or `full`.
+    /// Of `players`, those whose connection dropped: their seats are held for a
+    /// resume (`RESUME_GRACE_MS`).
+    pub away: u64,
+    /// `open` (a seat is free, or a bot's seat is open to a person) or `full`.
     pub state: &'static str,
 }
 
@@ -85,6 +96,10 @@ pub struct Seating {
 pub struct RoomEstimate {
     pub free: usize,
     pub humans: u64,
+    /// Of `humans`, those away (held for a resume).
+    pub away: u64,
+    /// Seats bots hold that a person may take.
+    pub bots: usize,
     /// The version of the last report applied (see [`CapacityReport::version`]).
     pub version: u64,
 }
@@ -198,8 +213,10 @@ impl Matchmaker {
     }
 
     /// Picks a room for `player` in rooms of `size` seats at time `now`: the room they
-    /// already sit in, else the oldest room with a free seat, else a new one. `refused`
-    /// names a room that just turned this player away because it was full.
+    /// already sit in, else the oldest room with a free seat, else the oldest where a
+    /// bot holds a seat (people before bots: they take it at the next round boundary),
+    /// else a new one. `refused` names a room that just turned this player away because
+    /// it was full.
     pub fn assign(
         &mut self,
         size: usize,
@@ -217,6 +234,7 @@ impl Matchmaker {
                 // The room is full, and this player is not in it: neither the seat
                 // reserved for them nor the one a report said they held.
                 estimate.free = 0;
+                estimate.bots = 0;
                 estimate.humans = estimate.humans.saturating_sub(1);
             }
         }
@@ -228,7 +246,9 @@ impl Matchmaker {
                 };
             }
         }
-        let number = match self.rooms.iter().find(|(_, e)| e.free > 0) {
+        let open = self.rooms.iter().find(|(_, e)| e.free > 0);
+        let with_bot = || self.rooms.iter().find(|(_, e)| e.bots > 0);
+        let number = match open.or_else(with_bot) {
             Some((&number, _)) => number,
             None => {
                 let number = self.next_room;
@@ -245,7 +265,10 @@ impl Matchmaker {
             }
         };
         if let Some(estimate) = self.rooms.get_mut(&number) {
-            estimate.free -= 1;
+            match estimate.free {
+                0 => estimate.bots = estimate.bots.saturating_sub(1),
+                _ => estimate.free -= 1,
+            }
             estimate.humans += 1;
             self.dirty.rooms.insert(number);
         }
@@ -269,6 +292,8 @@ impl Matchmaker {
         let CapacityReport {
             free,
             humans,
+            away,
+            bots,
             version,
             ..
         } = *report;
@@ -288,6 +313,8 @@ impl Matchmaker {
         *estimate = RoomEstimate {
             free,
             humans,
+            away,
+            bots,
             version,
         };
         self.dirty.rooms.insert(number);
@@ -325,9 +352,15 @@ impl Matchmaker {
             .then(|| self.room_name(seating.room))
     }
 
-    /// People seated across all rooms, as far as the matchmaker knows.
+    /// People in rooms across this shard (connected or held for a resume), as far as
+    /// the matchmaker knows.
     pub fn online(&self) -> u64 {
         self.rooms.values().map(|e| e.humans).sum()
+    }
+
+    /// Of [`Matchmaker::online`], those whose connection dropped (held for a resume).
+    pub fn away(&self) -> u64 {
+        self.rooms.values().map(|e| e.away).sum()
     }
 
     /// Every room with people in it, oldest first, as `GET /api/rooms` lists them.
@@ -340,8 +373,10 @@ impl Matchmaker {
                 seats: size,
                 taken: size.saturating_sub(e.free),
                 free: e.free,
+                bots: e.bots,
                 players: e.humans,
-                state: if e.free > 0 { "open" } else { "full" },
+                away: e.away,
+                state: if e.free + e.bots > 0 { "open" } else { "full" },
             })
             .collect()
     }
@@ -352,6 +387,15 @@ impl Matchmaker {
             .iter()
             .filter(|(_, e)| e.free > 0)
             .map(|(&n, e)| (self.room_name(n), e.free))
+            .collect()
+    }
+
+    /// Rooms where a bot holds a seat a person may take, oldest first.
+    pub fn bot_rooms(&self) -> Vec<(String, usize)> {
+        self.rooms
+            .iter()
+            .filter(|(_, e)| e.bots > 0)
+            .map(|(&n, e)| (self.room_name(n), e.bots))
             .collect()
     }
 }
@@ -402,6 +446,8 @@ mod tests {
             room: room.into(),
             free,
             humans,
+            away: 0,
+            bots: 0,
             version,
             players: Vec::new(),
         };
@@ -450,6 +496,41 @@ mod tests {
         report(&mut mm, "rps-0-0", 1, 1, 1);
         assert_eq!(assign(&mut mm, None).room, "rps-0-0");
         assert_eq!(assign(&mut mm, None).room, "rps-0-2");
+    }
+
+    #[test]
+    fn people_go_to_free_seats_first_then_to_seats_bots_hold() {
+        let mut mm = Matchmaker::default();
+        assign(&mut mm, None); // rps-0-0: a lone player …
+        let bots = CapacityReport {
+            room: "rps-0-0".into(),
+            free: 0,
+            humans: 1,
+            away: 0,
+            bots: 1, // … who got a bot
+            version: 1,
+            players: Vec::new(),
+        };
+        mm.report(&bots, RESERVATION_MS);
+        assert_eq!(mm.bot_rooms(), vec![("rps-0-0".to_string(), 1)]);
+        assign(&mut mm, None); // nothing free: the bot's seat, not a new room
+        assert!(mm.bot_rooms().is_empty(), "the bot's seat is reserved");
+        assert_eq!(mm.online(), 2);
+        // A room with a free seat comes first when there is one.
+        report(&mut mm, "rps-0-0", 0, 2, 2);
+        assign(&mut mm, None); // rps-0-1
+        mm.report(
+            &CapacityReport {
+                room: "rps-0-0".into(),
+                version: 3,
+                ..bots.clone()
+            },
+            RESERVATION_MS,
+        );
+        assert_eq!(assign(&mut mm, None).room, "rps-0-1", "the free seat");
+        assert_eq!(assign(&mut mm, None).room, "rps-0-0", "then the bot's");
+        let listing = mm.listing(2);
+        assert_eq!(listing[0].state, "full");
     }
 
     #[test]
@@ -521,6 +602,8 @@ mod tests {
             room: "rps-0-0".into(),
             free: 2 - players.len(),
             humans: players.len() as u64,
+            away: 0,
+            bots: 0,
             version,
             players: players.iter().map(|p| p.to_string()).collect(),
         };
@@ -546,6 +629,8 @@ mod tests {
             room: "rps-0-0".into(),
             free: 0,
             humans: 2,
+            away: 0,
+            bots: 0,
             version: 1,
             players: vec!["guest:a".into(), "guest:b".into()],
         };
@@ -688,6 +773,8 @@ mod tests {
                             room: format!("rps-0-{room}"),
                             free: 2usize.saturating_sub(players.len()),
                             humans: players.len() as u64,
+                            away: 0,
+                            bots: 0,
                             version: u64::from(version),
                             players,
                         };

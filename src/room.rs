@@ -34,7 +34,7 @@ use crate::game::{Game, Played, Release, Table};
 use crate::games::{GameKind, GameState, Settings};
 use crate::ids::{ConnId, PlayerId, ResumeToken, RoomName};
 use crate::protocol::{CloseCode, ErrorCode, ProtocolError, SharedClientFrame, SharedServerFrame};
-use crate::seats::{self, Allowance, Bucket, Occupant, Profile, Seat, Spectator};
+use crate::seats::{self, Allowance, Bucket, Claim, Occupant, Profile, Seat, Spectator};
 use crate::stats::{RecordLine, RoundRecord};
 
 /// How long records sent to the stats shards wait for their confirmation before they
@@ -118,6 +118,11 @@ pub struct Room {
     /// [`Room::send_records_if_due`].
     #[serde(default, alias = "record_retry_at")]
     records_due_at: Option<u64>,
+    /// People across the service, as the matchmaker last counted them for a player
+    /// joining here: what `hi` says to a player who resumes (the Worker does not ask
+    /// the matchmaker on a resume).
+    #[serde(default)]
+    online: u64,
 }
 
 /// What one frame did, for the decision to store the room.
@@ -151,6 +156,7 @@ impl Room {
             incarnation: seed,
             unrecorded: Vec::new(),
             records_due_at: None,
+            online: 0,
         }
     }
 
@@ -186,9 +192,10 @@ impl Room {
         self.spectators.iter().map(|s| s.conn.clone()).collect()
     }
 
-    /// The people seated here (connected or away), in seat order.
+    /// The people in the room: seated (connected or away), then those waiting for a
+    /// bot's seat.
     pub fn players(&self) -> Vec<PlayerId> {
-        seats::players(&self.seats)
+        seats::players(&self.seats, &self.spectators)
     }
 
     /// Seats nobody holds.
@@ -268,8 +275,14 @@ impl Room {
                 Durability::Durable
             }
         };
+        let before_claims = effects.len();
+        self.seat_claims(now, &mut effects);
+        let claims_seated = effects.len() != before_claims;
         let only_sends = effects.iter().all(|e| matches!(e, Effect::Send { .. }));
-        let ephemeral = durability == Durability::Ephemeral && !time_did_something && only_sends;
+        let ephemeral = durability == Durability::Ephemeral
+            && !time_did_something
+            && !claims_seated
+            && only_sends;
         let outbox = self.outbox_ids() != outbox_before;
         Outcome {
             effects,
@@ -299,18 +312,126 @@ impl Room {
             secret,
             online,
         } = arrival;
+        self.online = online;
         if let Some(slot) = self.seat_of_player(&player) {
             self.take_over(now, slot, conn, online, out);
             return Admission::Accept;
         }
-        let Some(slot) = self.seats.iter().position(Option::is_none) else {
+        // Already waiting for a bot's seat (another tab): the newer connection waits.
+        let waiting = self
+            .spectators
+            .iter()
+            .position(|s| s.claim.as_ref().is_some_and(|c| c.player == player));
+        if let Some(at) = waiting {
+            let old = self.spectators.remove(at);
+            out.push(Effect::Close {
+                conn: old.conn,
+                code: CloseCode::Replaced,
+            });
+            let claim = old.claim.expect("found by its claim");
+            return self.claim_seat(now, conn, claim, online, out);
+        }
+        if let Some(slot) = self.seats.iter().position(Option::is_none) {
+            let token = ResumeToken::new(&self.name, secret);
+            self.seats[slot] = Some(Seat::person(conn.clone(), now, &player, token, profile));
+            out.push(self.hi(slot, &conn, online, false));
+            self.with_game(now, out, |game, t| game.seated(t, slot));
+            return Admission::Accept;
+        }
+        // People before bots: a bot's seat is open to a person, who takes it at the
+        // next round boundary.
+        let Some(&slot) = seats::open_bot_seats(&self.seats, &self.spectators).first() else {
             return Admission::Full;
         };
-        let token = ResumeToken::new(&self.name, secret);
-        self.seats[slot] = Some(Seat::person(conn.clone(), now, &player, token, profile));
-        out.push(self.hi(slot, conn, online, false));
-        self.with_game(now, out, |game, t| game.seated(t, slot));
+        if self.spectators.len() >= MAX_SPECTATORS {
+            return Admission::Full;
+        }
+        let claim = Claim {
+            seat: slot,
+            player,
+            profile,
+            token: ResumeToken::new(&self.name, secret),
+        };
+        self.claim_seat(now, conn, claim, online, out)
+    }
+
+    /// `conn` waits for the bot's seat `claim` names: it hears `hi` now (with the seat
+    /// and its resume token), sees the round in progress, and sits down at the next
+    /// round boundary ([`Room::seat_claims`]).
+    fn claim_seat(
+        &mut self,
+        now: u64,
+        conn: ConnId,
+        claim: Claim,
+        online: u64,
+        out: &mut Vec<Effect>,
+    ) -> Admission {
+        let hi = self.hi_frame(claim.seat, &claim.token, online, false);
+        out.push(Effect::send_to(&conn, hi));
+        self.spectators.push(Spectator {
+            conn: conn.clone(),
+            last_seen: now,
+            bucket: Bucket::full(now),
+            claim: Some(claim),
+        });
+        let mut frames = Vec::new();
+        self.with_game(now, out, |game, t| {
+            frames = game.catch_up(t, None);
+            frames.push(Frame::of(&t.room_frame_of(game)));
+            t.capacity();
+        });
+        out.extend(
+            frames
+                .into_iter()
+                .map(|frame| Effect::send_to(&conn, frame)),
+        );
         Admission::Accept
+    }
+
+    /// Between rounds, the people waiting for bots' seats sit down: each bot leaves
+    /// with its score, and the person starts the seat afresh (their own standing).
+    fn seat_claims(&mut self, now: u64, out: &mut Vec<Effect>) {
+        if !self.spectators.iter().any(|s| s.claim.is_some()) || !self.game.get().between_rounds() {
+            return;
+        }
+        let mut seated = false;
+        for at in (0..self.spectators.len()).rev() {
+            let Some(claim) = self.spectators[at].claim.as_ref() else {
+                continue;
+            };
+            let is_bot = |slot: &Option<Seat>| slot.as_ref().is_some_and(Seat::is_bot);
+            let target = match is_bot(&self.seats[claim.seat]) || self.seats[claim.seat].is_none() {
+                true => Some(claim.seat),
+                false => (0..self.seats.len())
+                    .find(|&i| is_bot(&self.seats[i]) || self.seats[i].is_none()),
+            };
+            let Some(slot) = target else {
+                continue; // nothing to take yet: keep waiting
+            };
+            let watcher = self.spectators.remove(at);
+            let Some(claim) = watcher.claim else {
+                continue;
+            };
+            let mut seat = Seat::person(
+                watcher.conn,
+                watcher.last_seen,
+                &claim.player,
+                claim.token,
+                claim.profile,
+            );
+            if let Occupant::Human { bucket, .. } = &mut seat.occupant {
+                *bucket = watcher.bucket;
+            }
+            self.seats[slot] = Some(seat);
+            self.with_game(now, out, |game, t| game.seated(t, slot));
+            seated = true;
+        }
+        if seated {
+            self.with_game(now, out, |game, t| {
+                t.room_frame(game);
+                t.capacity();
+            });
+        }
     }
 
     /// A spectator connection: it gets `watching`, the state everybody may see, and
@@ -328,6 +449,7 @@ impl Room {
             conn: conn.clone(),
             last_seen: now,
             bucket: Bucket::full(now),
+            claim: None,
         });
         let watching = SharedServerFrame::Watching {
             room: self.name.to_string(),
@@ -378,6 +500,10 @@ impl Room {
     ) -> Admission {
         match self.seat_for_token(token, player) {
             Some(slot) => {
+                let online = match online {
+                    0 => self.online,
+                    known => known,
+                };
                 self.take_over(now, slot, conn, online, out);
                 Admission::Accept
             }
@@ -410,7 +536,7 @@ impl Room {
             bucket: Bucket::full(now),
         };
         let missed = std::mem::take(&mut seat.missed);
-        out.push(self.hi(slot, conn.clone(), online, true));
+        out.push(self.hi(slot, &conn, online, true));
         out.extend(missed.into_iter().map(|text| Effect::Send {
             to: vec![conn.clone()],
             frame: Frame::from_text(text),
@@ -442,7 +568,7 @@ impl Room {
                     conn: conn.to_string(),
                     code: CloseCode::TooBig,
                 });
-                self.drop_spectator(conn);
+                self.drop_spectator(now, conn, out);
                 if let Some(slot) = self.slot_of(conn) {
                     self.release(now, slot, out);
                 }
@@ -477,12 +603,7 @@ impl Room {
             };
         }
         let ours = self.game.kind();
-        let spectating = || {
-            Route::Refused(
-                ErrorCode::Spectating,
-                "spectators watch; they cannot play".into(),
-            )
-        };
+        let spectating = || self.watcher_refusal(conn);
         match GameKind::owning(kind) {
             Some(owner) => match owner.check(envelope) {
                 Err(refusal) => Route::Refused(refusal.code, refusal.message),
@@ -508,7 +629,7 @@ impl Room {
         out: &mut Vec<Effect>,
     ) -> Durability {
         if self.is_spectator(conn) {
-            return self.spectator_frame(conn, frame, out);
+            return self.spectator_frame(now, conn, frame, out);
         }
         let Some(slot) = self.slot_of(conn) else {
             return not_seated(conn, out);
@@ -609,22 +730,69 @@ impl Room {
         self.spectators.iter().any(|s| s.conn == conn)
     }
 
-    fn drop_spectator(&mut self, conn: &str) -> bool {
-        let before = self.spectators.len();
-        self.spectators.retain(|s| s.conn != conn);
-        self.spectators.len() != before
+    /// What a watcher is told when it tries to play: a spectator watches; a person
+    /// waiting for a bot's seat plays from the next round.
+    fn watcher_refusal(&self, conn: &str) -> Route {
+        let waiting = self
+            .spectators
+            .iter()
+            .any(|s| s.conn == conn && s.claim.is_some());
+        match waiting {
+            true => Route::Refused(
+                ErrorCode::NotSeated,
+                "you take a bot's seat when this round ends".into(),
+            ),
+            false => Route::Refused(
+                ErrorCode::Spectating,
+                "spectators watch; they cannot play".into(),
+            ),
+        }
     }
 
-    /// A spectator may only leave and ping.
+    /// Forgets the watcher `conn`; if it was waiting for a bot's seat, the seat is open
+    /// again and the matchmaker hears so.
+    fn drop_spectator(&mut self, now: u64, conn: &str, out: &mut Vec<Effect>) {
+        let Some(at) = self.spectators.iter().position(|s| s.conn == conn) else {
+            return;
+        };
+        if self.spectators.remove(at).claim.is_some() {
+            self.with_game(now, out, |_, t| t.capacity());
+        }
+    }
+
+    /// A spectator may only leave and ping; a person waiting for a bot's seat may also
+    /// say who they are.
     fn spectator_frame(
         &mut self,
+        now: u64,
         conn: &str,
         frame: SharedClientFrame,
         out: &mut Vec<Effect>,
     ) -> Durability {
         match frame {
+            SharedClientFrame::Hello { name, avatar } => {
+                let Some(claim) = self
+                    .spectators
+                    .iter_mut()
+                    .find(|s| s.conn == conn)
+                    .and_then(|s| s.claim.as_mut())
+                else {
+                    return self.refuse_watcher(conn, out);
+                };
+                if let Some(name) = name {
+                    claim.profile.name = name;
+                }
+                if let Some(avatar) = avatar {
+                    claim.profile.avatar = avatar;
+                }
+                out.push(Effect::send_to(
+                    conn,
+                    Frame::of(&SharedServerFrame::Pong {}),
+                ));
+                Durability::Durable
+            }
             SharedClientFrame::Leave {} => {
-                self.drop_spectator(conn);
+                self.drop_spectator(now, conn, out);
                 out.push(Effect::Close {
                     conn: conn.to_string(),
                     code: CloseCode::Normal,
@@ -638,13 +806,15 @@ impl Room {
                 ));
                 Durability::Ephemeral
             }
-            _ => {
-                let refusal =
-                    Frame::error(ErrorCode::Spectating, "spectators watch; they cannot play");
-                out.push(Effect::send_to(conn, refusal));
-                Durability::Ephemeral
-            }
+            SharedClientFrame::Join {} => self.refuse_watcher(conn, out),
         }
+    }
+
+    fn refuse_watcher(&self, conn: &str, out: &mut Vec<Effect>) -> Durability {
+        if let Route::Refused(code, message) = self.watcher_refusal(conn) {
+            out.push(Effect::send_to(conn, Frame::error(code, message)));
+        }
+        Durability::Ephemeral
     }
 
     /// Charges one frame to `conn`'s bucket. Over the limit: `rate_limited`; far over
@@ -676,7 +846,7 @@ impl Room {
                     conn: conn.to_string(),
                     code: CloseCode::RateLimited,
                 });
-                self.drop_spectator(conn);
+                self.drop_spectator(now, conn, out);
                 if let Some(slot) = slot {
                     self.release(now, slot, out);
                 }
@@ -702,7 +872,7 @@ impl Room {
 
     /// A seat is held for the grace window; a spectator is simply gone.
     fn on_closed(&mut self, now: u64, conn: &str, out: &mut Vec<Effect>) {
-        self.drop_spectator(conn);
+        self.drop_spectator(now, conn, out);
         if let Some(slot) = self.slot_of(conn) {
             self.set_away(now, slot, out);
         }
@@ -710,7 +880,15 @@ impl Room {
 
     /// Seats whose connection is not among `live` are away from now on.
     fn on_restart(&mut self, now: u64, live: &[ConnId], out: &mut Vec<Effect>) {
-        self.spectators.retain(|s| live.contains(&s.conn));
+        let gone: Vec<ConnId> = self
+            .spectators
+            .iter()
+            .filter(|s| !live.contains(&s.conn))
+            .map(|s| s.conn.clone())
+            .collect();
+        for conn in gone {
+            self.drop_spectator(now, &conn, out);
+        }
         for slot in 0..self.seats.len() {
             let lost = self.seats[slot]
                 .as_ref()
@@ -763,11 +941,11 @@ impl Room {
             .map(|s| s.conn.clone())
             .collect();
         for conn in silent {
-            self.drop_spectator(&conn);
             out.push(Effect::Close {
-                conn,
+                conn: conn.clone(),
                 code: CloseCode::HeartbeatTimeout,
             });
+            self.drop_spectator(now, &conn, &mut out);
         }
         // (Sends records that are due, too: see the end of `with_game`.)
         self.with_game(now, &mut out, |game, t| game.tick(t));
@@ -780,26 +958,32 @@ impl Room {
             .position(|s| s.as_ref().and_then(Seat::conn).is_some_and(|c| c == conn))
     }
 
+    /// Anyone real here: seated (connected or away), or waiting for a bot's seat.
     fn has_people(&self) -> bool {
         self.seats.iter().flatten().any(Seat::is_person)
+            || seats::claims(&self.spectators).next().is_some()
     }
 
-    fn hi(&self, slot: usize, conn: ConnId, online: u64, resumed: bool) -> Effect {
-        let token = self.seats[slot]
-            .as_ref()
-            .and_then(|s| s.token.as_ref())
-            .map(|t| t.as_str().to_string())
-            .unwrap_or_default();
-        let hi = SharedServerFrame::Hi {
+    /// `hi` for the person at `slot`.
+    fn hi(&self, slot: usize, conn: &str, online: u64, resumed: bool) -> Effect {
+        let token = self.seats[slot].as_ref().and_then(|s| s.token.as_ref());
+        let frame = match token {
+            Some(token) => self.hi_frame(slot, token, online, resumed),
+            None => Frame::error(ErrorCode::NotSeated, "that seat holds no person"),
+        };
+        Effect::send_to(conn, frame)
+    }
+
+    fn hi_frame(&self, slot: usize, token: &ResumeToken, online: u64, resumed: bool) -> Frame {
+        Frame::of(&SharedServerFrame::Hi {
             room: self.name.to_string(),
             seat: slot,
             size: self.seats.len(),
             online,
             round_ms: self.config.round_ms,
-            resume: token,
+            resume: token.as_str().to_string(),
             resumed,
-        };
-        Effect::send_to(&conn, Frame::of(&hi))
+        })
     }
 
     /// Runs `f` on the game with a [`Table`] over this room at `now`, then files the

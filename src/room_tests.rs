@@ -319,6 +319,8 @@ fn a_lone_player_gets_a_bot_after_the_wait_and_the_bot_plays() {
     assert!(out.contains(&Effect::Capacity {
         free: 0,
         humans: 1,
+        away: 0,
+        bots: 1,
         version: 1,
         players: vec![player("solo")],
     }));
@@ -1256,4 +1258,169 @@ fn the_alarm_moves_only_earlier_and_a_room_woken_early_finds_nothing_due() {
         "woken early: no change"
     );
     assert_eq!(alarm_to_set(None, room.next_deadline()), Some(next));
+}
+
+// ---- people before bots ----
+
+fn room_names(effects: &[Effect], conn: &str) -> Option<Vec<(String, bool)>> {
+    room_frames(effects, conn)
+        .pop()
+        .map(|seats| seats.into_iter().map(|s| (s.name, s.bot)).collect())
+}
+
+#[test]
+fn a_person_takes_a_bots_seat_at_the_next_round_boundary() {
+    let mut room = new_room("rps-0", config(), 2, 5);
+    join(&mut room, 0, "a");
+    let out = tick(&mut room, BOT_WAIT);
+    assert_eq!(starts(&out, "a"), 1, "a plays a bot");
+    assert!(out.contains(&Effect::Capacity {
+        free: 0,
+        humans: 1,
+        away: 0,
+        bots: 1,
+        version: 1,
+        players: vec![player("a")],
+    }));
+    // b arrives mid-round: b is welcomed to the bot's seat, and watches the round.
+    let out = room
+        .connect(BOT_WAIT + 500, "b", &player("b"), profile("b"), 2)
+        .expect("the bot's seat is open to a person");
+    assert!(matches!(
+        shared_to(&out, "b")[0],
+        Shared::Hi {
+            seat: 1,
+            resumed: false,
+            ..
+        }
+    ));
+    assert!(rps_to(&out, "b").iter().any(|f| matches!(
+        f,
+        Rps::State {
+            phase: RoomPhase::Playing,
+            ..
+        }
+    )));
+    assert!(
+        out.iter().any(|e| matches!(
+            e,
+            Effect::Capacity {
+                humans: 2,
+                bots: 0,
+                ..
+            }
+        )),
+        "the seat is claimed"
+    );
+    let refused = room.receive(BOT_WAIT + 600, "b", r#"{"type":"choice","choice":"rock"}"#);
+    assert!(
+        matches!(
+            shared_to(&refused, "b")[..],
+            [Shared::Error {
+                code: ErrorCode::NotSeated,
+                ..
+            }]
+        ),
+        "b plays from the next round"
+    );
+    // The round ends: the bot leaves with its score, b sits down, everyone sees it.
+    let out = tick(&mut room, BOT_WAIT + ROUND);
+    assert_eq!(
+        results(&out, "b").len(),
+        1,
+        "b saw the round it watched end"
+    );
+    assert_eq!(
+        room_names(&out, "a"),
+        Some(vec![("a".to_string(), false), ("b".to_string(), false)])
+    );
+    assert_eq!(room.connections(), ["a", "b"]);
+    // a's next round is against b, who starts afresh.
+    let out = room.receive(BOT_WAIT + ROUND + 100, "a", r#"{"type":"join"}"#);
+    let start = rps_to(&out, "b")
+        .into_iter()
+        .find(|f| matches!(f, Rps::Start { .. }));
+    let Some(Rps::Start { round, seats, .. }) = start else {
+        panic!("round 2 starts for b: {:?}", frames_to(&out, "b"));
+    };
+    assert_eq!(round, 2);
+    assert_eq!(
+        seats
+            .iter()
+            .map(|s| (s.name.as_str(), s.bot, s.total))
+            .collect::<Vec<_>>()[1],
+        ("b", false, 0)
+    );
+}
+
+#[test]
+fn a_claim_dropped_before_the_boundary_opens_the_bots_seat_again() {
+    let mut room = new_room("rps-0", config(), 2, 5);
+    join(&mut room, 0, "a");
+    tick(&mut room, BOT_WAIT);
+    room.connect(BOT_WAIT + 1, "b", &player("b"), profile("b"), 2)
+        .unwrap();
+    let out = room.disconnect(BOT_WAIT + 2, "b");
+    assert!(out.iter().any(|e| matches!(
+        e,
+        Effect::Capacity {
+            humans: 1,
+            bots: 1,
+            ..
+        }
+    )));
+    // A second claimant now, then the same player from another tab: one claim only.
+    room.connect(BOT_WAIT + 3, "c", &player("c"), profile("c"), 2)
+        .unwrap();
+    let out = room
+        .connect(BOT_WAIT + 4, "c2", &player("c"), profile("c"), 2)
+        .unwrap();
+    assert!(out.contains(&Effect::Close {
+        conn: "c".into(),
+        code: CloseCode::Replaced
+    }));
+    assert_eq!(room.players(), [player("a"), player("c")]);
+    // With the bot's seat claimed and no free seat, a fourth person is turned away.
+    assert_eq!(
+        room.connect(BOT_WAIT + 5, "d", &player("d"), profile("d"), 2),
+        Err(RoomFull)
+    );
+    tick(&mut room, BOT_WAIT + ROUND);
+    assert_eq!(room.connections(), ["a", "c2"]);
+}
+
+#[test]
+fn a_room_whose_last_person_leaves_closes_with_its_bots() {
+    let mut room = new_room("rps-0", config(), 3, 5);
+    join(&mut room, 0, "a");
+    tick(&mut room, BOT_WAIT);
+    let out = room.receive(BOT_WAIT + 1, "a", r#"{"type":"leave"}"#);
+    assert!(out.iter().any(|e| matches!(
+        e,
+        Effect::Capacity {
+            free: 3,
+            humans: 0,
+            bots: 0,
+            ..
+        }
+    )));
+    assert_eq!(room.next_deadline(), None, "nothing left to wake for");
+}
+
+#[test]
+fn a_resumed_player_is_told_how_many_play() {
+    let (mut room, _, _) = full_room(2);
+    // full_room seats players with online = 1; the matchmaker counted 7 for a later one.
+    room.connect(1, "c0-tab", &player("c0"), profile("c0"), 7)
+        .unwrap();
+    room.disconnect(2, "c0-tab");
+    let out = room.resume(3, "c0-back", &token("c0"), &player("c0"), 0);
+    assert!(matches!(
+        shared_to(&out, "c0-back")[0],
+        Shared::Hi {
+            online: 7,
+            resumed: true,
+            ..
+        }
+    ));
 }

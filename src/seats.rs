@@ -205,13 +205,43 @@ mod token_or_empty {
     }
 }
 
-/// A read-only connection: sees what players see, plays nothing.
+/// A read-only connection: sees what players see, plays nothing; or a person waiting
+/// to take a bot's seat ([`Claim`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Spectator {
     pub conn: ConnId,
     pub last_seen: u64,
     #[serde(default)]
     pub bucket: Bucket,
+    /// Set for a person who arrived while a bot held a seat: people before bots. They
+    /// watch the round in progress and take the seat at the next round boundary, when
+    /// the bot leaves.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claim: Option<Claim>,
+}
+
+/// A person's claim on a seat a bot holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claim {
+    /// The bot's seat they will take (another bot's, if that one is gone by then).
+    pub seat: usize,
+    pub player: PlayerId,
+    pub profile: Profile,
+    /// The seat's resume token, handed out in `hi` already.
+    pub token: ResumeToken,
+}
+
+/// The claims among `spectators`.
+pub fn claims(spectators: &[Spectator]) -> impl Iterator<Item = &Claim> {
+    spectators.iter().filter_map(|s| s.claim.as_ref())
+}
+
+/// Seats a bot holds that nobody has claimed yet: open to the next person.
+pub fn open_bot_seats(seats: &[Option<Seat>], spectators: &[Spectator]) -> Vec<usize> {
+    (0..seats.len())
+        .filter(|&i| seats[i].as_ref().is_some_and(Seat::is_bot))
+        .filter(|i| claims(spectators).all(|c| c.seat != *i))
+        .collect()
 }
 
 /// Seats nobody holds.
@@ -224,13 +254,20 @@ pub fn people(seats: &[Option<Seat>]) -> usize {
     seats.iter().flatten().filter(|s| s.is_person()).count()
 }
 
-/// The people holding seats (connected or away), in seat order.
-pub fn players(seats: &[Option<Seat>]) -> Vec<PlayerId> {
+/// People seated whose connection dropped (held for a resume).
+pub fn away(seats: &[Option<Seat>]) -> usize {
+    seats.iter().flatten().filter(|s| s.is_away()).count()
+}
+
+/// The people in the room (seated, connected or away, then those with a claim on a
+/// bot's seat), in seat order.
+pub fn players(seats: &[Option<Seat>], spectators: &[Spectator]) -> Vec<PlayerId> {
     seats
         .iter()
         .flatten()
         .filter(|s| s.is_person())
         .map(|s| s.player.clone())
+        .chain(claims(spectators).map(|c| c.player.clone()))
         .collect()
 }
 

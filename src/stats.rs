@@ -7,6 +7,10 @@
 //! rule over any [`StatsStore`]; the Durable Object implements the store in SQLite, the
 //! tests in memory.
 //!
+//! Stats are kept per game: a player's rock-paper-scissors points and their dig-gold
+//! gold are two lines, never one sum. The game of a record is its room's
+//! ([`RoundRecord::game`]).
+//!
 //! Players are spread over `shards` stats objects by a stable hash of their identity
 //! ([`shard_of`]), so no single object sees every round. The leaderboard merges the top
 //! of each shard ([`merge_top`]), and a player's rank is one plus the number of players
@@ -40,6 +44,13 @@ pub struct RoundRecord {
 }
 
 impl RoundRecord {
+    /// The game the round was played in: its room's, from the round id
+    /// (`<game>-…:<incarnation>:<round>`).
+    pub fn game(&self) -> &str {
+        let room = self.round_id.split(':').next().unwrap_or_default();
+        room.split('-').next().unwrap_or_default()
+    }
+
     /// The part of this record for one shard (the lines of its players).
     pub fn for_shard(&self, shard: u32, shards: u32) -> Option<RoundRecord> {
         let lines: Vec<RecordLine> = self
@@ -89,6 +100,9 @@ pub fn batch_by_shard(records: &[RoundRecord], shards: u32) -> Vec<(u32, Vec<Rou
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlayerStats {
     pub player: PlayerId,
+    /// The game these numbers are for (`rps`, `dig`, …).
+    #[serde(default)]
+    pub game: String,
     pub name: String,
     pub total: i64,
     pub best_streak: u32,
@@ -122,9 +136,10 @@ impl std::fmt::Display for StoreError {
 pub trait StatsStore {
     /// Has `player`'s line of `round_id` been applied already?
     fn applied(&self, round_id: &str, player: &str) -> Result<bool, StoreError>;
-    /// The player's stats, `None` if they have none yet.
-    fn load(&self, player: &str) -> Result<Option<PlayerStats>, StoreError>;
-    /// Notes `stats.player`'s line of `round_id` as applied and saves their new totals.
+    /// The player's stats in `game`, `None` if they have none yet.
+    fn load(&self, game: &str, player: &str) -> Result<Option<PlayerStats>, StoreError>;
+    /// Notes `stats.player`'s line of `round_id` as applied and saves their new totals
+    /// in `stats.game`.
     fn apply(&mut self, round_id: &str, stats: &PlayerStats) -> Result<(), StoreError>;
 }
 
@@ -144,10 +159,14 @@ pub fn record(store: &mut impl StatsStore, record: &RoundRecord) -> Result<Recor
             out.duplicates += 1;
             continue;
         }
-        let mut stats = store.load(&line.player)?.unwrap_or_else(|| PlayerStats {
-            player: line.player.clone(),
-            ..PlayerStats::default()
-        });
+        let game = record.game();
+        let mut stats = store
+            .load(game, &line.player)?
+            .unwrap_or_else(|| PlayerStats {
+                player: line.player.clone(),
+                game: game.to_string(),
+                ..PlayerStats::default()
+            });
         stats.apply(line);
         store.apply(&record.round_id, &stats)?;
         out.applied += 1;
@@ -224,7 +243,8 @@ pub fn rank_from_counts(higher: &[u64]) -> u64 {
 #[derive(Debug, Default, Clone)]
 pub struct MemoryStats {
     marks: std::collections::BTreeSet<(String, String)>,
-    players: std::collections::BTreeMap<String, PlayerStats>,
+    /// By (game, player).
+    players: std::collections::BTreeMap<(String, String), PlayerStats>,
     /// Fail every write from the `n`th on (counting from 0), as a broken database
     /// would: possibly between noting a line applied and saving the totals.
     pub fail_from: Option<u32>,
@@ -275,15 +295,19 @@ impl StatsStore for MemoryStats {
             .marks
             .contains(&(round_id.to_string(), player.to_string())))
     }
-    fn load(&self, player: &str) -> Result<Option<PlayerStats>, StoreError> {
-        Ok(self.players.get(player).cloned())
+    fn load(&self, game: &str, player: &str) -> Result<Option<PlayerStats>, StoreError> {
+        Ok(self
+            .players
+            .get(&(game.to_string(), player.to_string()))
+            .cloned())
     }
     fn apply(&mut self, round_id: &str, stats: &PlayerStats) -> Result<(), StoreError> {
         self.write()?;
         self.marks
             .insert((round_id.to_string(), stats.player.clone()));
         self.write()?;
-        self.players.insert(stats.player.clone(), stats.clone());
+        let key = (stats.game.clone(), stats.player.clone());
+        self.players.insert(key, stats.clone());
         Ok(())
     }
 }
@@ -375,7 +399,7 @@ mod tests {
                 }
             );
         }
-        let a = store.load("guest:a").unwrap().unwrap();
+        let a = store.load("rps", "guest:a").unwrap().unwrap();
         assert_eq!((a.total, a.rounds, a.wins, a.best_streak), (1, 1, 1, 1));
         // The next round of the same room is news.
         let r2 = round(
@@ -383,9 +407,9 @@ mod tests {
             vec![line("guest:a", 2, 2), line("guest:b", 0, 0)],
         );
         record(&mut store, &r2).unwrap();
-        let a = store.load("guest:a").unwrap().unwrap();
+        let a = store.load("rps", "guest:a").unwrap().unwrap();
         assert_eq!((a.total, a.rounds, a.wins, a.best_streak), (3, 2, 2, 2));
-        let b = store.load("guest:b").unwrap().unwrap();
+        let b = store.load("rps", "guest:b").unwrap().unwrap();
         assert_eq!((b.total, b.rounds, b.wins), (0, 2, 0));
     }
 
@@ -406,7 +430,11 @@ mod tests {
         ];
         for fail_at in 0..8 {
             let mut store = MemoryStats::default();
-            record(&mut store, &round("earlier", vec![line("guest:a", 5, 1)])).unwrap();
+            record(
+                &mut store,
+                &round("rps-0-0:a:0", vec![line("guest:a", 5, 1)]),
+            )
+            .unwrap();
             let before = store.top(10);
             store.fail_from = Some(fail_at);
             store.writes = 0;
@@ -419,7 +447,7 @@ mod tests {
             assert_eq!((done.applied, done.duplicates), (4, 0));
             let again = store.transaction(|s| record_batch(s, &batch)).unwrap();
             assert_eq!((again.applied, again.duplicates), (0, 4));
-            let a = store.load("guest:a").unwrap().unwrap();
+            let a = store.load("rps", "guest:a").unwrap().unwrap();
             assert_eq!((a.total, a.rounds, a.wins), (11, 3, 3));
         }
     }
@@ -436,10 +464,30 @@ mod tests {
         store.fail_from = None;
         assert_eq!(record(&mut store, &rec).unwrap().duplicates, 1);
         assert_eq!(
-            store.load("guest:a").unwrap(),
+            store.load("rps", "guest:a").unwrap(),
             None,
             "the round never counted"
         );
+    }
+
+    #[test]
+    fn each_game_keeps_its_own_numbers() {
+        let mut store = MemoryStats::default();
+        record(
+            &mut store,
+            &round("rps-0-3:a:1", vec![line("guest:a", 3, 1)]),
+        )
+        .unwrap();
+        record(
+            &mut store,
+            &round("dig-0-1:b:1", vec![line("guest:a", 7, 0)]),
+        )
+        .unwrap();
+        let rps = store.load("rps", "guest:a").unwrap().unwrap();
+        let dig = store.load("dig", "guest:a").unwrap().unwrap();
+        assert_eq!((rps.game.as_str(), rps.total, rps.rounds), ("rps", 3, 1));
+        assert_eq!((dig.game.as_str(), dig.total, dig.rounds), ("dig", 7, 1));
+        assert_eq!(round("chat-0-0:1:2", vec![]).game(), "chat");
     }
 
     #[test]
@@ -460,6 +508,7 @@ mod tests {
     fn the_board_ranks_by_total_and_ties_share_a_rank() {
         let p = |id: &str, total, best_streak, rounds| PlayerStats {
             player: id.into(),
+            game: "rps".into(),
             name: id.into(),
             total,
             best_streak,

@@ -20,8 +20,9 @@ use crate::stats::{merge_top, rank_from_counts, PlayerStats, Ranked};
 /// Largest `limit` the leaderboard accepts.
 const MAX_LIMIT: usize = 100;
 
-/// `GET /api/me` with the session token (`Authorization: Bearer …` or `?token=`): the
-/// caller's stats and rank. A player with no rounds yet gets zeros and no rank.
+/// `GET /api/me?game=rps|dig|…` with the session token (`Authorization: Bearer …` or
+/// `?token=`): the caller's stats and rank in that game (rock-paper-scissors when none
+/// is named). A player with no rounds yet gets zeros and no rank.
 pub async fn me(req: worker::Request, ctx: RouteContext<()>) -> worker::Result<Response> {
     let settings = AuthSettings::read(&ctx.env);
     if let Door::Refused(refused) = check_origin(&req, &settings)? {
@@ -38,7 +39,11 @@ pub async fn me(req: worker::Request, ctx: RouteContext<()>) -> worker::Result<R
         #[serde(flatten)]
         stats: PlayerStats,
     }
-    let me = match ranked_player(&ctx, &claims).await? {
+    let game = match game_of(&req)? {
+        Ok(game) => game,
+        Err(refused) => return Ok(refused),
+    };
+    let me = match ranked_player(&ctx, game, &claims).await? {
         Some(Ranked { rank, stats }) => Me {
             rank: Some(rank),
             stats,
@@ -47,6 +52,7 @@ pub async fn me(req: worker::Request, ctx: RouteContext<()>) -> worker::Result<R
             rank: None,
             stats: PlayerStats {
                 player: claims.sub,
+                game: game.name().to_string(),
                 ..PlayerStats::default()
             },
         },
@@ -54,8 +60,8 @@ pub async fn me(req: worker::Request, ctx: RouteContext<()>) -> worker::Result<R
     Response::from_json(&me)
 }
 
-/// `GET /api/leaderboard?limit=N` (default 10, at most 100): the top players; with a
-/// token, also `me`, the caller's own line.
+/// `GET /api/leaderboard?game=…&limit=N` (default rock-paper-scissors, 10, at most 100):
+/// the top players of that game; with a token, also `me`, the caller's own line.
 pub async fn leaderboard(req: worker::Request, ctx: RouteContext<()>) -> worker::Result<Response> {
     let settings = AuthSettings::read(&ctx.env);
     if let Door::Refused(refused) = check_origin(&req, &settings)? {
@@ -71,23 +77,34 @@ pub async fn leaderboard(req: worker::Request, ctx: RouteContext<()>) -> worker:
         Ok(n) if (1..=MAX_LIMIT).contains(&n) => n,
         _ => return json_error(400, "bad_request", "limit must be 1 to 100"),
     };
+    let game = match game_of(&req)? {
+        Ok(game) => game,
+        Err(refused) => return Ok(refused),
+    };
     let credentials = Credentials::of(&req);
     let me = match credentials.verify(&settings) {
-        Ok(claims) => ranked_player(&ctx, &claims).await?,
+        Ok(claims) => ranked_player(&ctx, game, &claims).await?,
         Err(_) => None,
     };
     let shards = vars::stats_shards(&ctx.env);
+    let name = game.name();
     let tops = try_join_all((0..shards).map(|n| {
-        shard_get::<Vec<PlayerStats>>(&ctx, n, format!("https://stats.internal/top?limit={limit}"))
+        let url = format!("https://stats.internal/top?game={name}&limit={limit}");
+        shard_get::<Vec<PlayerStats>>(&ctx, n, url)
     }))
     .await?;
     let top = merge_top(tops.into_iter().flatten().collect(), limit);
     #[derive(serde::Serialize)]
     struct Leaderboard {
+        game: &'static str,
         top: Vec<Ranked>,
         me: Option<Ranked>,
     }
-    Response::from_json(&Leaderboard { top, me })
+    Response::from_json(&Leaderboard {
+        game: name,
+        top,
+        me,
+    })
 }
 
 /// `GET /api/rooms`: rooms with people in them (game, seats taken and free, open or
@@ -102,7 +119,11 @@ pub async fn rooms(req: worker::Request, ctx: RouteContext<()>) -> worker::Resul
     /// pass through as the JSON text the shard wrote; nothing here reads them.
     #[derive(serde::Deserialize, serde::Serialize)]
     struct Listing {
+        /// People in rooms, connected or held for a resume.
         online: u64,
+        /// Of `online`, those whose connection dropped (seat held for a resume).
+        #[serde(default)]
+        away: u64,
         rooms: Vec<Box<RawValue>>,
     }
     let shards = vars::matchmaker_shards(&ctx.env);
@@ -117,16 +138,43 @@ pub async fn rooms(req: worker::Request, ctx: RouteContext<()>) -> worker::Resul
     }))
     .await?;
     let online: u64 = listings.iter().map(|l| l.online).sum();
+    let away: u64 = listings.iter().map(|l| l.away).sum();
     let rooms = listings.into_iter().flat_map(|l| l.rooms).collect();
-    Response::from_json(&Listing { online, rooms })
+    Response::from_json(&Listing {
+        online,
+        away,
+        rooms,
+    })
 }
 
-/// The caller's stats with their rank, or `None` before their first round.
-async fn ranked_player(ctx: &RouteContext<()>, claims: &Claims) -> worker::Result<Option<Ranked>> {
+/// `?game=` of a request (rock-paper-scissors when absent), or the 400 to answer.
+fn game_of(req: &worker::Request) -> worker::Result<Result<GameKind, Response>> {
+    let url = req.url()?;
+    let named = url
+        .query_pairs()
+        .find(|(k, _)| k == "game")
+        .map(|(_, v)| v.into_owned());
+    Ok(match named {
+        None => Ok(GameKind::default()),
+        Some(name) => match GameKind::from_name(&name) {
+            Some(game) => Ok(game),
+            None => Err(json_error(400, "bad_request", "no such game")?),
+        },
+    })
+}
+
+/// The caller's stats in `game` with their rank, or `None` before their first round.
+async fn ranked_player(
+    ctx: &RouteContext<()>,
+    game: GameKind,
+    claims: &Claims,
+) -> worker::Result<Option<Ranked>> {
     let shards = vars::stats_shards(&ctx.env);
     let home = crate::stats::shard_of(&claims.sub, shards);
-    let url =
-        worker::Url::parse_with_params("https://stats.internal/player", &[("id", &claims.sub)])?;
+    let url = worker::Url::parse_with_params(
+        "https://stats.internal/player",
+        &[("id", claims.sub.as_str()), ("game", game.name())],
+    )?;
     let Some(stats) = shard_get::<PlayerStats>(ctx, home, url.to_string()).await? else {
         return Ok(None);
     };
@@ -138,7 +186,11 @@ async fn ranked_player(ctx: &RouteContext<()>, claims: &Claims) -> worker::Resul
         shard_get::<Higher>(
             ctx,
             n,
-            format!("https://stats.internal/higher?total={}", stats.total),
+            format!(
+                "https://stats.internal/higher?game={}&total={}",
+                game.name(),
+                stats.total
+            ),
         )
     }))
     .await?;

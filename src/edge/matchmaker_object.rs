@@ -24,7 +24,9 @@ CREATE TABLE IF NOT EXISTS mm_rooms (
   number INTEGER PRIMARY KEY,
   free INTEGER NOT NULL,
   humans INTEGER NOT NULL,
-  version INTEGER NOT NULL
+  version INTEGER NOT NULL,
+  away INTEGER NOT NULL DEFAULT 0,
+  bots INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS mm_seats (
   player TEXT PRIMARY KEY,
@@ -79,16 +81,17 @@ impl DurableObject for ArenaMatchmaker {
                 Some(Response::from_json(&assignment)?)
             }
             "/rooms" => {
-                let (online, rooms) = {
+                let listing = {
                     let cache = self.matchmaker.borrow();
                     let mm = cache.as_ref();
-                    (
-                        mm.map_or(0, Matchmaker::online),
-                        mm.map(|m| m.listing(size)).unwrap_or_default(),
-                    )
+                    Listing {
+                        online: mm.map_or(0, Matchmaker::online),
+                        away: mm.map_or(0, Matchmaker::away),
+                        rooms: mm.map(|m| m.listing(size)).unwrap_or_default(),
+                    }
                 };
                 // A read: nothing to store.
-                return Response::from_json(&Listing { online, rooms });
+                return Response::from_json(&listing);
             }
             "/report" => {
                 let r: CapacityReport = serde_json::from_str(&req.text().await?)?;
@@ -119,6 +122,14 @@ impl ArenaMatchmaker {
         }
         let sql = self.state.storage().sql();
         sql.exec(SCHEMA, None)?;
+        // Shards stored before rooms reported bots and away seats get the columns now
+        // (SQLite has no ADD COLUMN IF NOT EXISTS: the error for a column already
+        // there is the expected case).
+        for column in ["away", "bots"] {
+            let add =
+                format!("ALTER TABLE mm_rooms ADD COLUMN {column} INTEGER NOT NULL DEFAULT 0");
+            let _ = sql.exec(&add, None);
+        }
         let next_room: Vec<Number> = sql
             .exec(
                 "SELECT value AS n FROM mm_meta WHERE name = 'next_room'",
@@ -135,6 +146,8 @@ impl ArenaMatchmaker {
                 let estimate = RoomEstimate {
                     free: r.free as usize,
                     humans: r.humans as u64,
+                    away: r.away as u64,
+                    bots: r.bots as usize,
                     version: r.version as u64,
                 };
                 (r.number as u64, estimate)
@@ -182,12 +195,15 @@ fn store(sql: &SqlStorage, changes: &Changes) -> worker::Result<()> {
         let number = (*number as i64).into();
         match row {
             Some(e) => sql.exec(
-                "INSERT OR REPLACE INTO mm_rooms (number, free, humans, version) VALUES (?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO mm_rooms (number, free, humans, version, away, bots)
+                 VALUES (?, ?, ?, ?, ?, ?)",
                 vec![
                     number,
                     (e.free as i64).into(),
                     (e.humans as i64).into(),
                     (e.version as i64).into(),
+                    (e.away as i64).into(),
+                    (e.bots as i64).into(),
                 ],
             )?,
             None => sql.exec("DELETE FROM mm_rooms WHERE number = ?", vec![number])?,
@@ -223,6 +239,10 @@ struct RoomRow {
     free: f64,
     humans: f64,
     version: f64,
+    #[serde(default)]
+    away: f64,
+    #[serde(default)]
+    bots: f64,
 }
 
 #[derive(Deserialize)]
@@ -236,5 +256,6 @@ struct SeatRow {
 #[derive(serde::Serialize)]
 struct Listing {
     online: u64,
+    away: u64,
     rooms: Vec<RoomListing>,
 }

@@ -373,6 +373,8 @@ impl RoomShell {
                 Effect::Capacity {
                     free,
                     humans,
+                    away,
+                    bots,
                     version,
                     players,
                 } => {
@@ -380,6 +382,8 @@ impl RoomShell {
                         room: name.to_string(),
                         free,
                         humans,
+                        away,
+                        bots,
                         version,
                         players,
                     };

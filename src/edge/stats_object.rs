@@ -8,9 +8,10 @@
 //!
 //! - `POST /records` (from rooms): a batch of [`RoundRecord`]s, each applied
 //!   idempotently → [`crate::stats::Recorded`] (summed over the batch).
-//! - `GET /player?id=…`: one player's [`PlayerStats`] (404 if none).
-//! - `GET /top?limit=…`: this shard's best players, in leaderboard order.
-//! - `GET /higher?total=…`: how many players here have a higher total.
+//! - `GET /player?game=…&id=…`: one player's [`PlayerStats`] in a game (404 if none).
+//! - `GET /top?game=…&limit=…`: this shard's best players of a game, in leaderboard
+//!   order.
+//! - `GET /higher?game=…&total=…`: how many players here have a higher total in it.
 //! - `GET /status`: players and duplicates ignored so far (tests, operators).
 
 use std::cell::{Cell, RefCell};
@@ -31,16 +32,22 @@ const MARK_TTL_MS: u64 = 24 * 3600 * 1000;
 /// Most players `/top` returns.
 pub const MAX_TOP: usize = 100;
 
+// Stats are kept per game (`game_players`). Shards stored before that kept one line per
+// player in `players`, every game summed in it; those lines are carried over once as
+// rock-paper-scissors, the game that was most of them, and the old table dropped.
 const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS players (
-  player TEXT PRIMARY KEY,
+CREATE TABLE IF NOT EXISTS game_players (
+  game TEXT NOT NULL,
+  player TEXT NOT NULL,
   name TEXT NOT NULL,
   total INTEGER NOT NULL,
   best_streak INTEGER NOT NULL,
   rounds INTEGER NOT NULL,
-  wins INTEGER NOT NULL
+  wins INTEGER NOT NULL,
+  PRIMARY KEY (game, player)
 );
-CREATE INDEX IF NOT EXISTS players_by_total ON players (total DESC, best_streak DESC, wins DESC);
+CREATE INDEX IF NOT EXISTS game_players_by_total
+  ON game_players (game, total DESC, best_streak DESC, wins DESC);
 CREATE TABLE IF NOT EXISTS applied (
   round_id TEXT NOT NULL,
   player TEXT NOT NULL,
@@ -85,6 +92,20 @@ impl DurableObject for ArenaStats {
         let sql = self.state.storage().sql();
         if !self.ready.get() {
             sql.exec(SCHEMA, None)?;
+            let old: Vec<Count> = sql
+                .exec(
+                    "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'players'",
+                    None,
+                )?
+                .to_array()?;
+            if old.first().is_some_and(|c| c.n > 0.0) {
+                sql.exec(
+                    "INSERT OR IGNORE INTO game_players
+                       SELECT 'rps', player, name, total, best_streak, rounds, wins FROM players;
+                     DROP TABLE players;",
+                    None,
+                )?;
+            }
             self.ready.set(true);
         }
         let url = req.url()?;
@@ -93,6 +114,9 @@ impl DurableObject for ArenaStats {
                 .find(|(k, _)| k == key)
                 .map(|(_, v)| v.into_owned())
         };
+        // The game a read is about (stats are kept per game); rock-paper-scissors, the
+        // seed's game, when none is named.
+        let game = param("game").unwrap_or_else(|| "rps".to_string());
         match url.path() {
             "/records" => {
                 let batch: Vec<RoundRecord> = serde_json::from_str(&req.text().await?)?;
@@ -106,7 +130,7 @@ impl DurableObject for ArenaStats {
             }
             "/player" => {
                 let id = param("id").unwrap_or_default();
-                match (SqlStats { sql: &sql, now: 0 }).load(&id) {
+                match (SqlStats { sql: &sql, now: 0 }).load(&game, &id) {
                     Ok(Some(stats)) => Response::from_json(&stats),
                     Ok(None) => Response::error("no such player", 404),
                     Err(err) => Response::error(err.to_string(), 500),
@@ -119,10 +143,10 @@ impl DurableObject for ArenaStats {
                     .clamp(1, MAX_TOP);
                 let rows: Vec<Row> = sql
                     .exec(
-                        "SELECT * FROM players
+                        "SELECT * FROM game_players WHERE game = ?
                          ORDER BY total DESC, best_streak DESC, wins DESC, rounds ASC, player ASC
                          LIMIT ?",
-                        vec![(limit as i64).into()],
+                        vec![game.as_str().into(), (limit as i64).into()],
                     )?
                     .to_array()?;
                 let top: Vec<PlayerStats> = rows.into_iter().map(Row::into_stats).collect();
@@ -134,8 +158,8 @@ impl DurableObject for ArenaStats {
                     .unwrap_or(0);
                 let count: Count = sql
                     .exec(
-                        "SELECT COUNT(*) AS n FROM players WHERE total > ?",
-                        vec![total.into()],
+                        "SELECT COUNT(*) AS n FROM game_players WHERE game = ? AND total > ?",
+                        vec![game.as_str().into(), total.into()],
                     )?
                     .one()?;
                 #[derive(serde::Serialize)]
@@ -147,7 +171,9 @@ impl DurableObject for ArenaStats {
                 })
             }
             "/status" => {
-                let players: Count = sql.exec("SELECT COUNT(*) AS n FROM players", None)?.one()?;
+                let players: Count = sql
+                    .exec("SELECT COUNT(DISTINCT player) AS n FROM game_players", None)?
+                    .one()?;
                 let dups: Vec<Count> = sql
                     .exec(
                         "SELECT value AS n FROM counters WHERE name = 'duplicates'",
@@ -251,9 +277,10 @@ struct Count {
     n: f64,
 }
 
-/// A `players` row as SQLite hands it over.
+/// A `game_players` row as SQLite hands it over.
 #[derive(Deserialize)]
 struct Row {
+    game: String,
     player: String,
     name: String,
     total: f64,
@@ -266,6 +293,7 @@ impl Row {
     fn into_stats(self) -> PlayerStats {
         PlayerStats {
             player: self.player,
+            game: self.game,
             name: self.name,
             total: self.total as i64,
             best_streak: self.best_streak as u32,
@@ -294,12 +322,12 @@ impl StatsStore for SqlStats<'_> {
         Ok(count.n > 0.0)
     }
 
-    fn load(&self, player: &str) -> Result<Option<PlayerStats>, StoreError> {
+    fn load(&self, game: &str, player: &str) -> Result<Option<PlayerStats>, StoreError> {
         let rows: Vec<Row> = self
             .sql
             .exec(
-                "SELECT * FROM players WHERE player = ?",
-                vec![player.into()],
+                "SELECT * FROM game_players WHERE game = ? AND player = ?",
+                vec![game.into(), player.into()],
             )
             .and_then(|c| c.to_array())
             .map_err(db)?;
@@ -319,11 +347,13 @@ impl StatsStore for SqlStats<'_> {
             .map_err(db)?;
         self.sql
             .exec(
-                "INSERT INTO players (player, name, total, best_streak, rounds, wins)
-                 VALUES (?, ?, ?, ?, ?, ?)
-                 ON CONFLICT (player) DO UPDATE SET name = excluded.name, total = excluded.total,
-                   best_streak = excluded.best_streak, rounds = excluded.rounds, wins = excluded.wins",
+                "INSERT INTO game_players (game, player, name, total, best_streak, rounds, wins)
+                 VALUES (?, ?, ?, ?, ?, ?, ?)
+                 ON CONFLICT (game, player) DO UPDATE SET name = excluded.name,
+                   total = excluded.total, best_streak = excluded.best_streak,
+                   rounds = excluded.rounds, wins = excluded.wins",
                 vec![
+                    s.game.as_str().into(),
                     s.player.as_str().into(),
                     s.name.as_str().into(),
                     s.total.into(),

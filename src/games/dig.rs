@@ -6,6 +6,10 @@
 //! the digger. A turn not taken within `dig_turn_ms` is skipped. The game ends when all
 //! gold is dug (or fewer than two players are left) and the most gold wins. The board
 //! itself never leaves the server: clients only ever see dug cells.
+//!
+//! A lone player gets a bot after `bot_wait_ms`. The bot digs from the public board
+//! only (what every player and spectator sees), by [`bot_pick`], a function that is
+//! never handed the hidden board: it cannot know where the gold is.
 
 //!
 //! Frames: players send `dig` (beside the shared `join`); the room hears `board`,
@@ -261,7 +265,18 @@ pub struct Dig {
     board: Option<Board>,
     turn: Option<usize>,
     turn_deadline: Option<u64>,
+    /// When bots fill the free seats around a lone player.
+    #[serde(default)]
+    bot_at: Option<u64>,
+    /// When the bot whose turn it is digs (it "thinks" a moment, like a person).
+    #[serde(default)]
+    bot_digs_at: Option<u64>,
 }
+
+/// How long a bot takes over its turn, in ms: at least this …
+const BOT_THINK_MS: u64 = 700;
+/// … plus up to this much more.
+const BOT_THINK_JITTER_MS: u64 = 900;
 
 impl Dig {
     fn scores(&self, t: &Table<'_>) -> Vec<SeatGold> {
@@ -288,10 +303,46 @@ impl Dig {
         })
     }
 
-    /// A game starts when every seat is taken by a person who is ready.
+    /// People with free seats around them get bots after `bot_wait_ms` (the wait
+    /// restarts whenever someone arrives); nobody waits forever for a second player.
+    fn arm_bot_timer(&mut self, t: &Table<'_>) {
+        let wants_bots = self.board.is_none() && t.free_seats() > 0 && t.people() > 0;
+        self.bot_at = wants_bots.then(|| t.now + t.config.bot_wait_ms);
+    }
+
+    fn seat_bots(&mut self, t: &mut Table<'_>) {
+        if t.people() == 0 || t.free_seats() == 0 || self.board.is_some() {
+            return;
+        }
+        for seat in 0..t.size() {
+            if !t.occupied(seat) {
+                let profile = crate::seats::Profile {
+                    name: format!("Bot {}", seat + 1),
+                    avatar: "🤖".into(),
+                };
+                t.seat_bot(seat, profile);
+                self.seats[seat] = DigSeat {
+                    gold: 0,
+                    ready: true,
+                };
+            }
+        }
+        t.room_frame(self);
+        t.capacity();
+        self.maybe_start(t);
+    }
+
+    /// A player in the game: a person or a bot (not a forfeit, not a free seat).
+    fn plays(t: &Table<'_>, seat: usize) -> bool {
+        t.is_person(seat) || t.is_bot(seat)
+    }
+
+    /// A game starts when every seat is taken, every person is ready, and at least one
+    /// person plays (bots are always ready; a room of bots only plays nothing).
     fn maybe_start(&mut self, t: &mut Table<'_>) {
-        let everyone_ready =
-            (0..t.size()).all(|i| t.is_person(i) && self.seats[i].ready) && t.people() >= 2;
+        let everyone_ready = (0..t.size())
+            .all(|i| t.is_bot(i) || (t.is_person(i) && self.seats[i].ready))
+            && t.people() >= 1;
         if self.board.is_some() || !everyone_ready {
             return;
         }
@@ -304,6 +355,7 @@ impl Dig {
             *seat = DigSeat::default();
         }
         self.turn = None;
+        self.bot_at = None;
         let first = self.advance_turn(t);
         if let Some(frame) = self.board_frame(t) {
             t.broadcast(&frame, true);
@@ -324,20 +376,28 @@ impl Dig {
     fn advance_turn(&mut self, t: &Table<'_>) -> Option<usize> {
         let n = self.seats.len();
         let start = self.turn.map_or(0, |s| s + 1);
-        let next = (0..n).map(|k| (start + k) % n).find(|&s| t.is_person(s))?;
+        let next = (0..n)
+            .map(|k| (start + k) % n)
+            .find(|&s| Self::plays(t, s))?;
         self.turn = Some(next);
         self.turn_deadline = Some(t.now + self.settings.turn_ms);
+        self.bot_digs_at = t.is_bot(next).then(|| {
+            let mut rng = t.rng();
+            let think = BOT_THINK_MS + rng.u64(0..=BOT_THINK_JITTER_MS);
+            // Always inside the turn, however short the turn is set.
+            t.now + think.min(self.settings.turn_ms / 2)
+        });
         Some(next)
     }
 
     fn game_over(&mut self, t: &mut Table<'_>) {
         let best = (0..self.seats.len())
-            .filter(|&i| t.is_person(i))
+            .filter(|&i| Self::plays(t, i))
             .map(|i| self.seats[i].gold)
             .max()
             .unwrap_or(0);
         let winners: Vec<usize> = (0..self.seats.len())
-            .filter(|&i| t.is_person(i) && self.seats[i].gold == best)
+            .filter(|&i| Self::plays(t, i) && self.seats[i].gold == best)
             .collect();
         let over = ServerFrame::GameOver {
             game: self.game,
@@ -359,10 +419,62 @@ impl Dig {
         self.board = None;
         self.turn = None;
         self.turn_deadline = None;
-        for seat in &mut self.seats {
-            seat.ready = false;
+        self.bot_digs_at = None;
+        for (i, seat) in self.seats.iter_mut().enumerate() {
+            // Bots are always up for another game; people say so with `join`.
+            seat.ready = t.is_bot(i);
         }
         t.room_frame(self);
+    }
+
+    /// Digs (x, y) for `seat` (a person's frame, or a bot's move): tells everybody
+    /// what it opened, then ends the game or passes the turn.
+    fn dig_at(&mut self, t: &mut Table<'_>, seat: usize, x: u8, y: u8) -> Result<(), Refusal> {
+        let Some(board) = self.board.as_mut() else {
+            return Err(Refusal::new(ErrorCode::NoGame, "no game is running"));
+        };
+        if self.turn != Some(seat) {
+            return Err(Refusal::new(ErrorCode::NotYourTurn, "it is not your turn"));
+        }
+        let revealed = board.dig(x, y)?;
+        let gold = board.is_gold(x, y);
+        let gold_left = board.gold_left();
+        if gold {
+            self.seats[seat].gold += 1;
+        }
+        let scores = self.scores(t);
+        let dug = ServerFrame::Dug {
+            seat,
+            x,
+            y,
+            gold,
+            revealed,
+            gold_left,
+            scores,
+        };
+        t.broadcast(&dug, true);
+        if gold_left == 0 {
+            self.game_over(t);
+        } else {
+            self.next_turn(t, None);
+        }
+        Ok(())
+    }
+
+    /// The bot whose turn it is digs where [`bot_pick`] says, from the public board.
+    fn bot_turn(&mut self, t: &mut Table<'_>) {
+        let (Some(seat), Some(board)) = (self.turn, self.board.as_ref()) else {
+            return;
+        };
+        let view = PublicBoard {
+            rows: board.rows(),
+            gold_left: board.gold_left(),
+        };
+        let dug = view.rows.iter().map(|r| r.matches(|c| c != '.').count()).sum::<usize>();
+        if let Some((x, y)) = bot_pick(&view, self.game, dug) {
+            // A pick is always an undug cell on the board, so this cannot be refused.
+            let _ = self.dig_at(t, seat, x, y);
+        }
     }
 }
 
@@ -396,6 +508,8 @@ impl GameType for Dig {
             board: None,
             turn: None,
             turn_deadline: None,
+            bot_at: None,
+            bot_digs_at: None,
         }
     }
 
@@ -431,6 +545,7 @@ impl Game for Dig {
             gold: 0,
             ready: true,
         };
+        self.arm_bot_timer(t);
         t.room_frame(self);
         self.maybe_start(t);
     }
@@ -442,7 +557,8 @@ impl Game for Dig {
 
     fn released(&mut self, t: &mut Table<'_>, seat: usize, _name: &str) {
         if self.board.is_some() {
-            if t.people() < 2 {
+            let players = (0..t.size()).filter(|&i| Self::plays(t, i)).count();
+            if t.people() == 0 || players < 2 {
                 self.game_over(t);
                 return;
             }
@@ -450,6 +566,7 @@ impl Game for Dig {
                 self.next_turn(t, None);
             }
         }
+        self.arm_bot_timer(t);
         t.room_frame(self);
     }
 
@@ -474,48 +591,27 @@ impl Game for Dig {
         Ok(())
     }
 
+
     fn play(
         &mut self,
         t: &mut Table<'_>,
         seat: usize,
         frame: &Envelope<'_>,
     ) -> Result<Played, Refusal> {
-        match Self::decode(frame)? {
-            ClientFrame::Dig { x, y } => {
-                let Some(board) = self.board.as_mut() else {
-                    return Err(Refusal::new(ErrorCode::NoGame, "no game is running"));
-                };
-                if self.turn != Some(seat) {
-                    return Err(Refusal::new(ErrorCode::NotYourTurn, "it is not your turn"));
-                }
-                let revealed = board.dig(x, y)?;
-                let gold = board.is_gold(x, y);
-                let gold_left = board.gold_left();
-                if gold {
-                    self.seats[seat].gold += 1;
-                }
-                let scores = self.scores(t);
-                let dug = ServerFrame::Dug {
-                    seat,
-                    x,
-                    y,
-                    gold,
-                    revealed,
-                    gold_left,
-                    scores,
-                };
-                t.broadcast(&dug, true);
-                if gold_left == 0 {
-                    self.game_over(t);
-                } else {
-                    self.next_turn(t, None);
-                }
-                Ok(Played::Changed)
-            }
-        }
+        let ClientFrame::Dig { x, y } = Self::decode(frame)?;
+        self.dig_at(t, seat, x, y)?;
+        Ok(Played::Changed)
     }
 
     fn tick(&mut self, t: &mut Table<'_>) {
+        if self.bot_at.is_some_and(|at| at <= t.now) {
+            self.bot_at = None;
+            self.seat_bots(t);
+        }
+        if self.bot_digs_at.is_some_and(|at| at <= t.now) {
+            self.bot_digs_at = None;
+            self.bot_turn(t);
+        }
         if self.board.is_some() && self.turn_deadline.is_some_and(|d| d <= t.now) {
             let skipped = self.turn;
             self.next_turn(t, skipped);
@@ -523,7 +619,12 @@ impl Game for Dig {
     }
 
     fn next_deadline(&self) -> Option<u64> {
-        self.turn_deadline.filter(|_| self.board.is_some())
+        self.turn_deadline
+            .filter(|_| self.board.is_some())
+            .into_iter()
+            .chain(self.bot_at)
+            .chain(self.bot_digs_at)
+            .min()
     }
 
     fn catch_up(&self, t: &Table<'_>, _viewer: Option<usize>) -> Vec<Frame> {
@@ -542,6 +643,69 @@ impl Dig {
         };
         t.broadcast(&turn, true);
     }
+}
+
+/// What anybody may see of a board: the rows of a `board` frame (`.` undug, `0`–`8`
+/// dug, `$` dug gold) and how much gold is left.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicBoard {
+    pub rows: Vec<String>,
+    pub gold_left: u32,
+}
+
+/// The bot's move: the undug cell most likely to hold gold, judged from the public
+/// board alone. A revealed number `n` with `g` gold already dug around it says each of
+/// its `u` undug neighbours holds gold with odds `(n - g) / u`; a cell no number
+/// touches gets the board's average odds, `gold_left / undug`. Ties are broken by a
+/// generator seeded from public facts only (the game's number and how many cells are
+/// dug), so the same view always gives the same move. `None` when nothing is left to
+/// dig.
+pub fn bot_pick(view: &PublicBoard, game: u64, dug: usize) -> Option<(u8, u8)> {
+    let grid: Vec<Vec<char>> = view.rows.iter().map(|r| r.chars().collect()).collect();
+    let height = grid.len();
+    let at = |x: usize, y: usize| grid.get(y).and_then(|row| row.get(x)).copied();
+    let neighbours = |x: usize, y: usize| {
+        let (x, y) = (x as i64, y as i64);
+        (-1i64..=1)
+            .flat_map(move |dy| (-1i64..=1).map(move |dx| (x + dx, y + dy)))
+            .filter(move |&(nx, ny)| (nx, ny) != (x, y) && nx >= 0 && ny >= 0)
+            .map(|(nx, ny)| (nx as usize, ny as usize))
+    };
+    let undug: Vec<(usize, usize)> = (0..height)
+        .flat_map(|y| (0..grid[y].len()).map(move |x| (x, y)))
+        .filter(|&(x, y)| at(x, y) == Some('.'))
+        .collect();
+    if undug.is_empty() {
+        return None;
+    }
+    let average = f64::from(view.gold_left) / undug.len() as f64;
+    let odds = |x: usize, y: usize| -> f64 {
+        let mut best: Option<f64> = None;
+        for (nx, ny) in neighbours(x, y) {
+            let Some(n) = at(nx, ny).and_then(|c| c.to_digit(10)) else {
+                continue;
+            };
+            let around: Vec<char> = neighbours(nx, ny).filter_map(|(a, b)| at(a, b)).collect();
+            let gold = around.iter().filter(|&&c| c == '$').count() as f64;
+            let open = around.iter().filter(|&&c| c == '.').count() as f64;
+            let p = ((f64::from(n) - gold) / open).max(0.0);
+            if p == 0.0 {
+                return 0.0; // a number whose gold is all found: this cell is empty
+            }
+            best = Some(best.map_or(p, |b: f64| b.max(p)));
+        }
+        best.unwrap_or(average)
+    };
+    let scored: Vec<((usize, usize), f64)> = undug.iter().map(|&(x, y)| ((x, y), odds(x, y))).collect();
+    let top = scored.iter().map(|(_, p)| *p).fold(f64::MIN, f64::max);
+    let best: Vec<(usize, usize)> = scored
+        .into_iter()
+        .filter(|(_, p)| (top - p).abs() < 1e-9)
+        .map(|(cell, _)| cell)
+        .collect();
+    let mut rng = fastrand::Rng::with_seed(game.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ dug as u64);
+    let (x, y) = best[rng.usize(0..best.len())];
+    Some((x as u8, y as u8))
 }
 
 #[cfg(test)]
