@@ -8,7 +8,7 @@
 
 use serde::Serialize;
 
-use crate::ids::{ConnId, PlayerId};
+use crate::ids::{Code, ConnId, PlayerId};
 use crate::protocol::{CloseCode, ErrorCode, SharedServerFrame};
 use crate::stats::RoundRecord;
 
@@ -70,6 +70,9 @@ pub enum Effect {
         /// player's next connection back to their seat.
         players: Vec<PlayerId>,
     },
+    /// A private room's people changed: tell the directory of codes, which keeps the
+    /// room's code alive while anyone is in it (`crate::invites`).
+    Occupancy { code: Code, people: u64 },
     /// Deliver these settled rounds to the stats shards, then report
     /// `Event::Recorded` with their ids. Until then they are sent again (after
     /// `RECORD_RETRY_MS` at least); the shards ignore repeats.
@@ -112,6 +115,15 @@ impl Admission {
             code: ErrorCode::SeatGone,
             message: "that seat was released; connect again without a resume token",
             close: CloseCode::SeatGone,
+        }
+    }
+
+    /// A code that opens no room (unknown, expired, or another room's).
+    pub fn unknown_code() -> Admission {
+        Admission::Refuse {
+            code: ErrorCode::UnknownCode,
+            message: "no room has that code (it may have expired); ask your friend for a new one",
+            close: CloseCode::NoEntry,
         }
     }
 

@@ -18,10 +18,18 @@ use serde::Serialize;
 use crate::config::{RoomConfig, Vars};
 use crate::effects::{Effect, Frame};
 use crate::envelope::Envelope;
-use crate::ids::{ConnId, PlayerId, RoomName};
+use crate::ids::{Code, ConnId, PlayerId, RoomName};
 use crate::protocol::{ErrorCode, ProtocolError, RoomPhase, SeatView, SharedServerFrame};
 use crate::seats::{self, Occupant, Profile, Seat, Spectator};
 use crate::stats::RecordLine;
+
+/// What makes a room private: the code that opens it, and whether its creator asked
+/// for bots.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Privacy {
+    pub code: Code,
+    pub bots: bool,
+}
 
 /// What a game says about one seat in the room's `room`/`start` views.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -182,6 +190,8 @@ pub struct Table<'a> {
     pub(crate) out: &'a mut Vec<Effect>,
     pub(crate) rng_state: &'a mut u64,
     pub(crate) capacity_version: &'a mut u64,
+    /// Set for a private room (see [`Privacy`]).
+    pub(crate) private: Option<&'a Privacy>,
     /// Round records made while handling this event: `(round, lines)`.
     pub(crate) records: &'a mut Vec<(u64, Vec<RecordLine>)>,
 }
@@ -335,10 +345,21 @@ impl Table<'_> {
         self.broadcast(&frame, false);
     }
 
-    /// Tells the matchmaker the free seats changed (see [`Effect::Capacity`]).
+    /// May the game seat bots? Always in a public room; in a private one only when its
+    /// creator asked for them.
+    pub fn bots_allowed(&self) -> bool {
+        self.private.is_none_or(|p| p.bots)
+    }
+
+    /// Tells the matchmaker the free seats changed (see [`Effect::Capacity`]). A private
+    /// room has no matchmaker: the room tells the directory of codes whenever its
+    /// people change instead ([`Effect::Occupancy`]).
     pub fn capacity(&mut self) {
-        *self.capacity_version += 1;
+        if self.private.is_some() {
+            return;
+        }
         let players = seats::players(self.seats, self.spectators);
+        *self.capacity_version += 1;
         self.out.push(Effect::Capacity {
             free: self.free_seats(),
             humans: players.len() as u64,

@@ -1,4 +1,5 @@
-//! Names of things: players, connections, rooms and the tokens that take seats back.
+//! Names of things: players, connections, rooms, the tokens that take seats back, and
+//! the codes that open private rooms.
 //!
 //! These sit at the bottom of the core: every other module may name a player or a room,
 //! and none of them needs to know how the names are made. The two that arrive from
@@ -39,6 +40,17 @@ impl RoomName {
     /// The name of room `number` of `game`'s matchmaker shard `shard`.
     pub fn numbered(game: &str, shard: u32, number: u64) -> RoomName {
         RoomName(format!("{game}-{shard}-{number}"))
+    }
+
+    /// The name of a private room of `game` (`<game>-p-<16 hex digits>`): random, so it
+    /// says nothing about the room's code, and never one a matchmaker would open.
+    pub fn private(game: &str, random: u64) -> RoomName {
+        RoomName(format!("{game}-p-{random:016x}"))
+    }
+
+    /// A private room's name (see [`RoomName::private`]).
+    pub fn is_private(&self) -> bool {
+        self.0.split('-').nth(1) == Some("p")
     }
 
     /// The game's name, the part before the first `-`.
@@ -105,9 +117,66 @@ impl ResumeToken {
     }
 }
 
+/// The characters of a code: capitals and digits, without the ones people confuse when
+/// they read a code aloud or copy it by hand (`0`/`O`, `1`/`I`).
+pub const CODE_ALPHABET: &[u8; 32] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+/// How long a code is: 32^6, about a billion codes.
+pub const CODE_LEN: usize = 6;
+/// A private room's code, as people type it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Code(String);
+
+impl Code {
+    /// A code from 30 random bits and more (the rest are ignored).
+    pub fn from_random(mut random: u64) -> Code {
+        let mut code = String::with_capacity(CODE_LEN);
+        for _ in 0..CODE_LEN {
+            code.push(char::from(CODE_ALPHABET[(random % 32) as usize]));
+            random /= 32;
+        }
+        Code(code)
+    }
+
+    /// A code as someone typed it: case, spaces and dashes do not matter.
+    pub fn parse(typed: &str) -> Option<Code> {
+        let code: String = typed
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '-')
+            .map(|c| c.to_ascii_uppercase())
+            .collect();
+        let ok = code.len() == CODE_LEN && code.bytes().all(|b| CODE_ALPHABET.contains(&b));
+        ok.then_some(Code(code))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn codes_are_six_readable_characters() {
+        for random in [0, 1, u64::MAX, 0x1234_5678_9abc] {
+            let code = Code::from_random(random);
+            assert_eq!(code.as_str().len(), CODE_LEN);
+            assert!(!code.as_str().contains(['0', 'O', '1', 'I']), "{code:?}");
+            assert_eq!(Code::parse(code.as_str()), Some(code));
+        }
+        assert_eq!(Code::parse(" abc-def ").map(|c| c.0), Some("ABCDEF".into()));
+        for bad in [
+            "ABCDE", "ABCDEFG", "ABCDE0", "ABCDEI", "ABCDE!", "", "ÄBCDEF",
+        ] {
+            assert_eq!(Code::parse(bad), None, "{bad:?}");
+        }
+        let distinct: std::collections::HashSet<Code> = (0..1000u64)
+            .map(|i| Code::from_random(i.wrapping_mul(0x9e37_79b9_7f4a_7c15)))
+            .collect();
+        assert!(distinct.len() > 990);
+    }
 
     #[test]
     fn room_names_are_bounded_plain_ascii() {
@@ -129,6 +198,10 @@ mod tests {
         assert_eq!(name.game_name(), "dig");
         assert_eq!(name.numbering(), Some(("dig", 2, 7)));
         assert_eq!(RoomName::parse("dig-2").unwrap().numbering(), None);
+        let private = RoomName::private("chat", 0xabc);
+        assert_eq!(private.as_str(), "chat-p-0000000000000abc");
+        assert!(private.is_private() && !name.is_private());
+        assert_eq!((private.game_name(), private.numbering()), ("chat", None));
         assert_eq!(RoomName::parse("dig-2-7-1").unwrap().numbering(), None);
     }
 

@@ -25,6 +25,7 @@
 //!   that lists them (one line per game).
 //! - [`room`]: one room as a state machine: `handle(now, event) -> outcome`.
 //! - [`matchmaker`]: which room the next player goes to (and which room a player is in).
+//! - [`invites`]: private rooms' codes, their lifetimes, and who may try one.
 //! - [`auth`]: session tokens (HMAC-SHA256, JWT form): a player's identity.
 //! - [`wechat`]: the WeChat login exchange (`jscode2session`) without the network.
 //! - [`origin`]: which pages and clients may connect (cross-site WebSocket hijacking).
@@ -55,6 +56,7 @@ pub mod envelope;
 pub mod game;
 pub mod games;
 pub mod ids;
+pub mod invites;
 pub mod matchmaker;
 pub mod origin;
 pub mod protocol;

@@ -189,6 +189,13 @@ pub enum ErrorCode {
     NoGame,
     /// `watch` named a room that does not exist (the socket closes with 1000).
     NoSuchRoom,
+    /// `join=<code>` named no private room (a typo, or the code expired: it lives while
+    /// its room has someone in it and for the resume window after). Closed with
+    /// [`CloseCode::NoEntry`]; ask for a new code.
+    UnknownCode,
+    /// The private room a code opens has no seat left (closed with
+    /// [`CloseCode::NoEntry`]).
+    RoomFull,
 }
 
 /// WebSocket close codes the server sends. What a client should do on each:
@@ -205,6 +212,7 @@ pub enum ErrorCode {
 /// | 4001 | replaced | the same player connected again (another tab, a resume); the newer connection has the seat | stop (the newer one plays) |
 /// | 4002 | seat gone | a resume after the grace window | connect anew, no token |
 /// | 4003 | unauthorized | no valid session token (an `error` frame says why) | log in, then connect |
+/// | 4004 | no entry | `join=<code>` opened no room: an unknown or expired code, a full room, or too many wrong codes lately (`error` says which) | stop; ask for a new code |
 ///
 /// 1001 and 1012 come from the runtime, not from this code, so they have no variant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -216,10 +224,11 @@ pub enum CloseCode {
     Replaced,
     SeatGone,
     Unauthorized,
+    NoEntry,
 }
 
 impl CloseCode {
-    pub const ALL: [CloseCode; 7] = [
+    pub const ALL: [CloseCode; 8] = [
         CloseCode::Normal,
         CloseCode::RateLimited,
         CloseCode::TooBig,
@@ -227,6 +236,7 @@ impl CloseCode {
         CloseCode::Replaced,
         CloseCode::SeatGone,
         CloseCode::Unauthorized,
+        CloseCode::NoEntry,
     ];
 
     pub fn code(self) -> u16 {
@@ -238,6 +248,7 @@ impl CloseCode {
             CloseCode::Replaced => 4001,
             CloseCode::SeatGone => 4002,
             CloseCode::Unauthorized => 4003,
+            CloseCode::NoEntry => 4004,
         }
     }
 
@@ -250,6 +261,7 @@ impl CloseCode {
             CloseCode::Replaced => "replaced by a newer connection",
             CloseCode::SeatGone => "seat gone",
             CloseCode::Unauthorized => "unauthorized",
+            CloseCode::NoEntry => "no entry",
         }
     }
 }

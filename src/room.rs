@@ -30,9 +30,9 @@ use serde::{Deserialize, Serialize};
 use crate::config::RoomConfig;
 use crate::effects::{Admission, Effect, Frame, Outcome, Persist};
 use crate::envelope::Envelope;
-use crate::game::{Game, Played, Release, Table};
+use crate::game::{Game, Played, Privacy, Release, Table};
 use crate::games::{GameKind, GameState, Settings};
-use crate::ids::{ConnId, PlayerId, ResumeToken, RoomName};
+use crate::ids::{Code, ConnId, PlayerId, ResumeToken, RoomName};
 use crate::protocol::{CloseCode, ErrorCode, ProtocolError, SharedClientFrame, SharedServerFrame};
 use crate::seats::{self, Allowance, Bucket, Claim, Occupant, Profile, Seat, Spectator};
 use crate::stats::{RecordLine, RoundRecord};
@@ -59,8 +59,11 @@ pub enum Event {
         token: ResumeToken,
         online: u64,
     },
-    /// A new connection wants to watch.
-    Watch { conn: ConnId },
+    /// A new connection wants to watch (a private room's spectators bring its code).
+    Watch { conn: ConnId, code: Option<Code> },
+    /// The room was just opened as a private room ([`Privacy`]): only people with its
+    /// code come in, no matchmaker sends anyone, and bots only if asked for.
+    Privatise(Privacy),
     /// A text frame from `conn`.
     Text { conn: ConnId, text: String },
     /// A binary frame from `conn` (not part of the protocol).
@@ -88,6 +91,9 @@ pub struct Arrival {
     pub secret: u128,
     /// People seated across the service, as the matchmaker counted them (for `hi`).
     pub online: u64,
+    /// The code they came with (`/ws?join=<code>`): a private room admits no one
+    /// without it.
+    pub code: Option<Code>,
 }
 
 /// A room: its seats, its spectators, its game, and its timers.
@@ -123,6 +129,9 @@ pub struct Room {
     /// the matchmaker on a resume).
     #[serde(default)]
     online: u64,
+    /// Set for a private room.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    private: Option<Privacy>,
 }
 
 /// What one frame did, for the decision to store the room.
@@ -157,6 +166,7 @@ impl Room {
             unrecorded: Vec::new(),
             records_due_at: None,
             online: 0,
+            private: None,
         }
     }
 
@@ -235,6 +245,7 @@ impl Room {
     /// [`Room::wants_heard`]; pass nothing otherwise).
     pub fn handle(&mut self, now: u64, heard: &[(ConnId, u64)], event: Event) -> Outcome {
         let outbox_before = self.outbox_ids();
+        let people_before = self.players().len();
         for (conn, at) in heard {
             self.note_alive(conn, *at);
         }
@@ -255,8 +266,18 @@ impl Room {
                 admission = self.resume_seat(now, conn, &token, &player, online, &mut effects);
                 Durability::Durable
             }
-            Event::Watch { conn } => {
-                admission = self.add_spectator(now, conn, &mut effects);
+            Event::Watch { conn, code } => {
+                admission = match self.admits(code.as_ref()) {
+                    true => self.add_spectator(now, conn, &mut effects),
+                    false => Admission::unknown_code(),
+                };
+                Durability::Durable
+            }
+            Event::Privatise(privacy) => {
+                // Only a room nobody has been in yet: a public room never turns private.
+                if self.incarnation_is_fresh() {
+                    self.private = Some(privacy);
+                }
                 Durability::Durable
             }
             Event::Text { conn, text } => self.on_text(now, &conn, &text, &mut effects),
@@ -278,6 +299,13 @@ impl Room {
         let before_claims = effects.len();
         self.seat_claims(now, &mut effects);
         let claims_seated = effects.len() != before_claims;
+        let people = self.players().len();
+        if let Some(private) = self.private.as_ref().filter(|_| people != people_before) {
+            effects.push(Effect::Occupancy {
+                code: private.code.clone(),
+                people: people as u64,
+            });
+        }
         let only_sends = effects.iter().all(|e| matches!(e, Effect::Send { .. }));
         let ephemeral = durability == Durability::Ephemeral
             && !time_did_something
@@ -311,7 +339,11 @@ impl Room {
             profile,
             secret,
             online,
+            code,
         } = arrival;
+        if !self.admits(code.as_ref()) {
+            return Admission::unknown_code();
+        }
         self.online = online;
         if let Some(slot) = self.seat_of_player(&player) {
             self.take_over(now, slot, conn, online, out);
@@ -470,6 +502,20 @@ impl Room {
         Admission::Accept
     }
 
+    /// A private room lets in only people with its code; a public room only people the
+    /// matchmaker sent (who bring no code).
+    fn admits(&self, code: Option<&Code>) -> bool {
+        self.private.as_ref().map(|p| &p.code) == code
+    }
+
+    /// Nothing has happened in this room yet (it was just created).
+    fn incarnation_is_fresh(&self) -> bool {
+        self.private.is_none()
+            && self.capacity_version == 0
+            && self.seats.iter().all(Option::is_none)
+            && self.spectators.is_empty()
+    }
+
     /// A resume token only works for the player it was issued to: a leaked token is
     /// no use to anyone else.
     fn seat_for_token(&self, token: &ResumeToken, player: &str) -> Option<usize> {
@@ -524,6 +570,7 @@ impl Room {
         let Some(seat) = self.seats[slot].as_mut() else {
             return;
         };
+        let was_away = seat.is_away();
         if let Occupant::Human { conn: old, .. } = &seat.occupant {
             out.push(Effect::Close {
                 conn: old.clone(),
@@ -548,7 +595,12 @@ impl Room {
                 .into_iter()
                 .map(|frame| Effect::send_to(&conn, frame)),
         );
-        self.with_game(now, out, |game, t| t.room_frame(game));
+        self.with_game(now, out, |game, t| {
+            t.room_frame(game);
+            if was_away {
+                t.capacity(); // back: no longer counted as away
+            }
+        });
     }
 
     /// A text frame from `conn`. Any frame, even a bad one, proves the connection alive.
@@ -1004,6 +1056,7 @@ impl Room {
                 game,
                 capacity_version,
                 rng_state,
+                private,
                 ..
             } = self;
             let mut table = Table {
@@ -1015,6 +1068,7 @@ impl Room {
                 out,
                 rng_state,
                 capacity_version,
+                private: private.as_ref(),
                 records: &mut records,
             };
             f(game.get_mut(), &mut table);
@@ -1074,7 +1128,11 @@ impl Room {
                 until: now + self.config.resume_grace_ms,
             };
         }
-        self.with_game(now, out, |game, t| t.room_frame(game));
+        // Everybody sees the seat away; the matchmaker counts it as away, not playing.
+        self.with_game(now, out, |game, t| {
+            t.room_frame(game);
+            t.capacity();
+        });
     }
 
     /// The seat's player is gone for good (left, or away past the grace window). The

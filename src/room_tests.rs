@@ -1424,3 +1424,130 @@ fn a_resumed_player_is_told_how_many_play() {
         }
     ));
 }
+
+// ---- private rooms ----
+
+fn private_room(bots: bool) -> (Room, crate::ids::Code) {
+    use crate::game::Privacy;
+    use crate::room::Event;
+    let mut room = new_room("rps-p-00000000000000aa", config(), 2, 3);
+    let code = crate::ids::Code::parse("FRENDS").unwrap();
+    let privacy = Privacy {
+        code: code.clone(),
+        bots,
+    };
+    let _ = room.handle(0, &[], Event::Privatise(privacy));
+    (room, code)
+}
+
+fn arrive_with(
+    room: &mut Room,
+    now: u64,
+    conn: &str,
+    code: Option<&crate::ids::Code>,
+) -> crate::effects::Outcome {
+    use crate::room::{Arrival, Event};
+    let arrival = Arrival {
+        conn: conn.into(),
+        player: player(conn),
+        profile: profile(conn),
+        secret: 1,
+        online: 1,
+        code: code.cloned(),
+    };
+    room.handle(now, &[], Event::Connect(arrival))
+}
+
+#[test]
+fn a_private_room_admits_only_its_code_and_gets_no_bots_unless_asked() {
+    use crate::effects::Admission;
+    let (mut room, code) = private_room(false);
+    let stranger = arrive_with(&mut room, 1, "stranger", None);
+    assert!(matches!(
+        stranger.admission,
+        Admission::Refuse {
+            code: ErrorCode::UnknownCode,
+            close: CloseCode::NoEntry,
+            ..
+        }
+    ));
+    let wrong = crate::ids::Code::parse("ABCDEF").unwrap();
+    assert!(matches!(
+        arrive_with(&mut room, 2, "guesser", Some(&wrong)).admission,
+        Admission::Refuse { .. }
+    ));
+    let me = arrive_with(&mut room, 3, "me", Some(&code));
+    assert_eq!(me.admission, Admission::Accept);
+    // The directory of codes hears that someone is in (no matchmaker does).
+    assert!(me.effects.contains(&Effect::Occupancy {
+        code: code.clone(),
+        people: 1
+    }));
+    assert!(
+        me.effects
+            .iter()
+            .all(|e| !matches!(e, Effect::Capacity { .. })),
+        "no matchmaker fills it"
+    );
+    assert_eq!(
+        room.next_deadline(),
+        Some(3 + HEARTBEAT),
+        "no bot timer in a private room without bots"
+    );
+    let friend = arrive_with(&mut room, 4, "friend", Some(&code));
+    assert_eq!(
+        starts(&friend.effects, "friend"),
+        1,
+        "friends play each other"
+    );
+    // Spectators need the code too.
+    use crate::room::Event;
+    let watch = room.handle(
+        5,
+        &[],
+        Event::Watch {
+            conn: "eye".into(),
+            code: None,
+        },
+    );
+    assert!(matches!(watch.admission, Admission::Refuse { .. }));
+    let watch = room.handle(
+        6,
+        &[],
+        Event::Watch {
+            conn: "eye".into(),
+            code: Some(code.clone()),
+        },
+    );
+    assert_eq!(watch.admission, Admission::Accept);
+    // When everyone leaves, the directory hears the room is empty.
+    room.receive(7, "me", r#"{"type":"leave"}"#);
+    let out = room.receive(ROUND + 8, "friend", r#"{"type":"leave"}"#);
+    assert!(out.contains(&Effect::Occupancy { code, people: 0 }));
+}
+
+#[test]
+fn a_private_room_whose_creator_asked_for_bots_gets_them() {
+    let (mut room, code) = private_room(true);
+    let out = arrive_with(&mut room, 0, "me", Some(&code));
+    assert!(out.effects.contains(&Effect::Occupancy {
+        code: code.clone(),
+        people: 1
+    }));
+    let out = tick(&mut room, BOT_WAIT);
+    assert_eq!(starts(&out, "me"), 1, "a bot sat down");
+    // A room that was public stays public.
+    let mut public = new_room("rps-0", config(), 2, 1);
+    join(&mut public, 0, "a");
+    let _ = public.handle(
+        1,
+        &[],
+        crate::room::Event::Privatise(crate::game::Privacy { code, bots: false }),
+    );
+    assert!(
+        public
+            .connect(2, "b", &player("b"), profile("b"), 1)
+            .is_ok(),
+        "no code needed"
+    );
+}

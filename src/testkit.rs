@@ -121,6 +121,7 @@ impl Drive for Room {
             profile,
             secret: secret(player),
             online,
+            code: None,
         };
         let outcome = self.handle(now, &[], Event::Connect(arrival));
         match outcome.admission {
@@ -136,6 +137,7 @@ impl Drive for Room {
             profile,
             secret: secret(player),
             online: 1,
+            code: None,
         };
         effects_of(conn, self.handle(now, &[], Event::Connect(arrival)))
     }
@@ -167,7 +169,11 @@ impl Drive for Room {
     }
 
     fn watch(&mut self, now: u64, conn: &str) -> Vec<Effect> {
-        let outcome = self.handle(now, &[], Event::Watch { conn: conn.into() });
+        let event = Event::Watch {
+            conn: conn.into(),
+            code: None,
+        };
+        let outcome = self.handle(now, &[], event);
         effects_of(conn, outcome)
     }
 

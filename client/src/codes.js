@@ -14,4 +14,5 @@ export const CLOSE_CODES = {
   Replaced: 4001,
   SeatGone: 4002,
   Unauthorized: 4003,
+  NoEntry: 4004,
 };

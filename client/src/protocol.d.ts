@@ -4,7 +4,7 @@ export type GameKind = "rps" | "dig" | "chat";
 
 export type RoomPhase = "waiting" | "playing";
 
-export type ErrorCode = "bad_frame" | "unknown_type" | "binary_frame" | "bad_value" | "not_in_round" | "round_in_progress" | "not_seated" | "seat_gone" | "rate_limited" | "unauthorized" | "token_expired" | "wrong_game" | "spectating" | "not_your_turn" | "already_dug" | "no_game" | "no_such_room";
+export type ErrorCode = "bad_frame" | "unknown_type" | "binary_frame" | "bad_value" | "not_in_round" | "round_in_progress" | "not_seated" | "seat_gone" | "rate_limited" | "unauthorized" | "token_expired" | "wrong_game" | "spectating" | "not_your_turn" | "already_dug" | "no_game" | "no_such_room" | "unknown_code" | "room_full";
 
 export type SeatView = { seat: number, name: string, avatar: string, bot: boolean, 
 /**

@@ -14,7 +14,7 @@ use worker::{event, web_sys, Context, Env, Request, Response, RouteContext, Rout
 use super::access::{check_origin, refuse_socket, Credentials, Door};
 use super::hop::Hop;
 use super::vars::{self, AuthSettings};
-use super::{api, board};
+use super::{api, board, private};
 use super::{
     matchmaker, random_u64, turned_away, with_query, ROOMS_BINDING, ROOM_CONNECT_URL, STATS_BINDING,
 };
@@ -54,6 +54,7 @@ async fn fetch(
             })
         })
         .post_async("/api/login", api::login)
+        .post_async("/api/rooms", private::open)
         .post_async("/api/guest", api::guest)
         .options_async("/api/*path", api::preflight)
         .get_async("/api/me", board::me)
@@ -69,7 +70,8 @@ async fn fetch(
 /// `GET /ws?token=…&name=…&avatar=…&game=rps|dig|chat`: a WebSocket into a room of that
 /// game (rock-paper-scissors by default). The token may instead come as the
 /// subprotocol `bearer.<token>`. `?resume=<token from hi>` takes a held seat back;
-/// `?watch=<room>` watches a room.
+/// `?watch=<room>` watches a public room; `?join=<code>` seats you in a friend's private
+/// room (`&watch=1` to watch it).
 async fn play(req: Request, url: Url, env: &Env) -> worker::Result<web_sys::Response> {
     let upgrade = req.headers().get("upgrade")?.unwrap_or_default();
     if !upgrade.eq_ignore_ascii_case("websocket") {
@@ -98,8 +100,14 @@ async fn play(req: Request, url: Url, env: &Env) -> worker::Result<web_sys::Resp
     if let Some((_, token)) = url.query_pairs().find(|(k, _)| k == "resume") {
         return resume(env, &conn, &player, &protocol, &token).await;
     }
-    if let Some((_, room)) = url.query_pairs().find(|(k, _)| k == "watch") {
-        return watch(env, &conn, &protocol, &room).await;
+    let joining = url
+        .query_pairs()
+        .find(|(k, _)| k == "join")
+        .map(|(_, v)| v.into_owned());
+    if joining.is_none() {
+        if let Some((_, room)) = url.query_pairs().find(|(k, _)| k == "watch") {
+            return watch(env, &conn, &protocol, &room).await;
+        }
     }
     let mut name = format!("Player-{}", &conn[..4]);
     let mut avatar = String::new();
@@ -123,6 +131,19 @@ async fn play(req: Request, url: Url, env: &Env) -> worker::Result<web_sys::Resp
         check_name(&name).and_then(|_| check_avatar(&avatar))
     {
         return Ok(Response::error(message, 400)?.into());
+    }
+    if let Some(code) = joining {
+        // A friend's private room: its code, not a matchmaker, says where.
+        let watching = url.query_pairs().any(|(k, v)| k == "watch" && v == "1");
+        let who = private::Joiner {
+            conn: &conn,
+            player: &player,
+            protocol: &protocol,
+            name: &name,
+            avatar: &avatar,
+            watch: watching,
+        };
+        return private::join(env, &code, who).await;
     }
 
     // The player's own matchmaker shard: it knows whether they already have a seat.

@@ -10,7 +10,9 @@ mod api;
 mod board;
 mod entry;
 mod hop;
+mod invites_object;
 mod matchmaker_object;
+mod private;
 mod room_object;
 mod room_store;
 mod stats_object;
@@ -20,6 +22,7 @@ mod vars;
 const ROOMS_BINDING: &str = "ROOMS";
 const MATCHMAKER_BINDING: &str = "MATCHMAKER";
 const STATS_BINDING: &str = "STATS";
+const INVITES_BINDING: &str = "INVITES";
 
 /// Internal URLs between the Worker and its Durable Objects. The host is never
 /// resolved: a stub's `fetch` delivers the request to the object whatever it says.

@@ -30,13 +30,15 @@ use worker::{
     WebSocketIncomingMessage, WebSocketPair,
 };
 
+use super::invites_object::{directory, directory_url, Occupancy};
 use super::matchmaker_object::report_capacity;
 use super::room_store::RoomStore;
 use super::stats_object::deliver;
 use super::{answer_socket, now_ms, random_u64, turned_away, vars};
 use crate::effects::{Admission, Effect, Outcome};
+use crate::game::Privacy;
 use crate::games::GameKind;
-use crate::ids::{ConnId, ResumeToken, RoomName};
+use crate::ids::{Code, ConnId, ResumeToken, RoomName};
 use crate::matchmaker::CapacityReport;
 use crate::protocol::{PING_FRAME, PONG_FRAME};
 use crate::room::{Arrival, Event, Room};
@@ -118,9 +120,16 @@ impl DurableObject for ArenaRoom {
         };
         match url.path() {
             "/connect" => {}
+            "/open" => {
+                return self
+                    .shell
+                    .open_private(&query("room"), &query("code"), query("bots") == "1")
+                    .await
+            }
             "/status" => return self.shell.status().await,
             _ => return Response::error("not found", 404),
         }
+        let code = Code::parse(&query("code"));
         let (conn, player, protocol) = (query("conn"), query("player"), query("protocol"));
         let watch = query("watch") == "1";
         if conn.is_empty() || (player.is_empty() && !watch) {
@@ -128,7 +137,10 @@ impl DurableObject for ArenaRoom {
         }
         let resume = query("resume");
         let event = if watch {
-            Event::Watch { conn: conn.clone() }
+            Event::Watch {
+                conn: conn.clone(),
+                code,
+            }
         } else if !resume.is_empty() {
             let Some(token) = ResumeToken::parse(&resume) else {
                 return self.shell.answer(&conn, &protocol, Admission::seat_gone());
@@ -155,6 +167,7 @@ impl DurableObject for ArenaRoom {
                 },
                 secret: u128::from(random_u64()) << 64 | u128::from(random_u64()),
                 online: query("online").parse().unwrap_or(0),
+                code,
             })
         };
         if !self.shell.load(None).await? {
@@ -281,6 +294,28 @@ impl RoomShell {
         Ok(self.room.borrow().is_some())
     }
 
+    /// `POST /open?room=…&code=…&bots=0|1` (from the Worker's `POST /api/rooms`): this
+    /// room opens as a private room with that code.
+    async fn open_private(
+        self: &Rc<Self>,
+        room: &str,
+        code: &str,
+        bots: bool,
+    ) -> worker::Result<Response> {
+        let (Some(room), Some(code)) = (
+            RoomName::parse(room).filter(RoomName::is_private),
+            Code::parse(code),
+        ) else {
+            return Response::error("a private room name and a code are required", 400);
+        };
+        if !self.load(Some(&room)).await? {
+            return Response::error("no game plays in that room", 404);
+        }
+        let outcome = self.handle(Event::Privatise(Privacy { code, bots }));
+        self.finish(outcome).await?;
+        Response::empty()
+    }
+
     /// Hands `event` to the loaded room, now, with the heartbeats the runtime answered
     /// on its own when the room needs to know them.
     fn handle(&self, event: Event) -> Outcome {
@@ -393,6 +428,14 @@ impl RoomShell {
                     }
                 }
                 Effect::Records(batch) => records = batch,
+                Effect::Occupancy { code, people } => {
+                    let url = directory_url("/occupancy", &[]);
+                    let report = Occupancy { code, people };
+                    let sent = async { directory(&self.env)?.post_json(&url, &report).await };
+                    if let Err(err) = sent.await {
+                        worker::console_warn!("occupancy of {name} not reported: {err}");
+                    }
+                }
             }
         }
         if records.is_empty() {

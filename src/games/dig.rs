@@ -306,7 +306,8 @@ impl Dig {
     /// People with free seats around them get bots after `bot_wait_ms` (the wait
     /// restarts whenever someone arrives); nobody waits forever for a second player.
     fn arm_bot_timer(&mut self, t: &Table<'_>) {
-        let wants_bots = self.board.is_none() && t.free_seats() > 0 && t.people() > 0;
+        let wants_bots =
+            t.bots_allowed() && self.board.is_none() && t.free_seats() > 0 && t.people() > 0;
         self.bot_at = wants_bots.then(|| t.now + t.config.bot_wait_ms);
     }
 

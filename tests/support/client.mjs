@@ -25,15 +25,17 @@ export class Player {
    * `resume` a resume token; `heartbeatMs` sends the exact ping frame that often.
    * `session` is the session token (sent as the `bearer.` subprotocol); without one a
    * fresh guest token is fetched, so every Player is a new identity. `game` picks the
-   * game (rps, dig, chat); `watch` watches a room as a spectator.
+   * game (rps, dig, chat); `watch` watches a room as a spectator; `join` is a private
+   * room's code (with `watch: '1'`, watch it).
    */
-  static async connect(wsUrl, { name, resume, heartbeatMs, session, game, watch } = {}) {
+  static async connect(wsUrl, { name, resume, heartbeatMs, session, game, watch, join } = {}) {
     session ??= (await guestSession(wsUrl)).token;
     const query = new URLSearchParams();
     if (name) query.set('name', name);
     if (resume) query.set('resume', resume);
     if (game) query.set('game', game);
     if (watch) query.set('watch', watch);
+    if (join) query.set('join', join);
     const qs = query.toString();
     const player = new Player(new WebSocket(qs ? `${wsUrl}?${qs}` : wsUrl, ['edge-arena', `bearer.${session}`]));
     player.session = session;

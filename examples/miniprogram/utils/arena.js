@@ -87,7 +87,8 @@ var CLOSE_CODES = {
   HeartbeatTimeout: 4e3,
   Replaced: 4001,
   SeatGone: 4002,
-  Unauthorized: 4003
+  Unauthorized: 4003,
+  NoEntry: 4004
 };
 
 // client/src/arena.js

@@ -151,7 +151,7 @@ impl Rps {
     /// restarts whenever someone arrives), so a room of 3 never waits forever for its
     /// third.
     fn arm_bot_timer(&mut self, t: &Table<'_>) {
-        let wants_bots = t.free_seats() > 0 && t.people() > 0;
+        let wants_bots = t.bots_allowed() && t.free_seats() > 0 && t.people() > 0;
         self.bot_at = wants_bots.then(|| t.now + t.config.bot_wait_ms);
     }
 
