@@ -26,10 +26,6 @@ Page({
     client.connect();
   },
 
-  onShow() {
-    if (this.client) this.client.wake();
-  },
-
   onUnload() {
     this.client.close();
   },

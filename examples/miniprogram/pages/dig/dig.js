@@ -55,10 +55,6 @@ Page({
     client.connect();
   },
 
-  onShow() {
-    if (this.client) this.client.wake();
-  },
-
   onUnload() {
     clearInterval(this.timer);
     this.client.close();

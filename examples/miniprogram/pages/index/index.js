@@ -53,12 +53,6 @@ Page({
     client.connect();
   },
 
-  // WeChat closes the sockets of a mini-program 5 s after it goes to the background;
-  // coming back, reconnect at once instead of waiting out the backoff.
-  onShow() {
-    if (this.client) this.client.wake();
-  },
-
   onUnload() {
     this.stopCountdown();
     Object.values(this.timers.spin).forEach(clearTimeout);
