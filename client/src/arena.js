@@ -29,8 +29,8 @@
 
 import { CLOSE_CODES, PING_FRAME } from './codes.js';
 
-/** @typedef {import('./protocol').ServerFrame} ServerFrame */
-/** @typedef {import('./protocol').ClientFrame} ClientFrame */
+/** @typedef {import('./protocol.js').ServerFrame} ServerFrame */
+/** @typedef {import('./protocol.js').ClientFrame} ClientFrame */
 
 /**
  * What a transport returns for one connection attempt. The client sets the `on*`
@@ -241,15 +241,23 @@ export class ArenaClient {
     this.game = game ?? 'rps';
     /** @type {string | null} */
     this.watch = watch ?? null;
+    /** @private */
     this.transport = transport;
-    /** @type {string | null} the session token */
+    /** @type {string | null} the session token @private */
     this.session = token ?? null;
+    /** @private */
     this.auth = auth ?? null;
+    /** @private */
     this.refreshSession = false;
+    /** @private */
     this.authorizing = false;
+    /** @private */
     this.authFailures = 0;
+    /** @private */
     this.profile = { name, avatar };
+    /** @private */
     this.clock = clock;
+    /** @private */
     this.random = random;
     /** @type {Required<Pick<ArenaOptions, keyof typeof DEFAULTS>>} */
     this.options = { ...DEFAULTS };
@@ -264,23 +272,23 @@ export class ArenaClient {
     this.seat = null;
     /** @type {string | null} */
     this.room = null;
-    /** reconnect attempts since the last open connection */
+    /** reconnect attempts since the last open connection @private */
     this.attempt = 0;
-    /** @type {string[]} */
+    /** @type {string[]} @private */
     this.queue = [];
-    /** @type {Map<string, Set<(value: any) => void>>} */
+    /** @type {Map<string, Set<(value: any) => void>>} @private */
     this.listeners = new Map();
-    /** @type {TransportSocket | null} */
+    /** @type {TransportSocket | null} @private */
     this.socket = null;
-    /** @type {Record<string, unknown>} */
+    /** @type {Record<string, unknown>} @private */
     this.timers = {};
-    /** the app asked to stop (close() or leave()) */
+    /** the app asked to stop (close() or leave()) @private */
     this.stopping = false;
-    /** the app is in the background (as the transport reports it) */
+    /** the app is in the background (as the transport reports it) @private */
     this.hidden = false;
-    /** a connection was open and got lost; cleared by the next open */
+    /** a connection was open and got lost; cleared by the next open @private */
     this.dropped = false;
-    /** @type {(() => void) | null} */
+    /** @type {(() => void) | null} @private */
     this.unlisten = null;
   }
 
@@ -337,12 +345,16 @@ export class ArenaClient {
    * @template {keyof ArenaEvents} K
    * @param {K} type
    * @param {ArenaEvents[K]} value
+   * @private
    */
   emit(type, value) {
     for (const fn of [...(this.listeners.get(type) ?? [])]) fn(value);
   }
 
-  /** @param {ConnectionState} state */
+  /**
+   * @param {ConnectionState} state
+   * @private
+   */
   setState(state) {
     if (this.state === state) return;
     this.state = state;
@@ -387,6 +399,7 @@ export class ArenaClient {
    * `not_configured`, 401 `invalid_code`) counts toward the bounded auth retries; a
    * network failure or a busy server is retried like any failed connection.
    * @param {(opts: { refresh: boolean }) => Promise<string>} auth
+   * @private
    */
   authorize(auth) {
     this.authorizing = true;
@@ -420,6 +433,7 @@ export class ArenaClient {
    * a backoff, unless that keeps failing (or there is no way to get one).
    * @param {string} code
    * @param {unknown} error
+   * @private
    */
   authRefused(code, error) {
     this.authFailures += 1;
@@ -499,7 +513,10 @@ export class ArenaClient {
     this.finish(1000, 'client closed');
   }
 
-  /** The URL of the next connection: the resume token, or what to be matched into. */
+  /**
+   * The URL of the next connection: the resume token, or what to be matched into.
+   * @private
+   */
   socketUrl() {
     const query = [];
     if (this.token) query.push(`resume=${encodeURIComponent(this.token)}`);
@@ -512,22 +529,28 @@ export class ArenaClient {
     return query.length ? `${this.url}${this.url.includes('?') ? '&' : '?'}${query.join('&')}` : this.url;
   }
 
-  /** Subscribes to the transport's app lifecycle, once per run of the client. */
+  /**
+   * Subscribes to the transport's app lifecycle, once per run of the client.
+   * @private
+   */
   listen() {
     if (this.unlisten || !this.transport.lifecycle) return;
     this.unlisten = this.transport.lifecycle(() => this.onHide(), () => this.onShow());
   }
 
+  /** @private */
   onHide() {
     this.hidden = true;
   }
 
+  /** @private */
   onShow() {
     if (!this.hidden) return;
     this.hidden = false;
     this.wake();
   }
 
+  /** @private */
   opened() {
     this.clearTimer('connect');
     const attempts = this.attempt;
@@ -545,7 +568,10 @@ export class ArenaClient {
     }
   }
 
-  /** @param {string} text */
+  /**
+   * @param {string} text
+   * @private
+   */
   received(text) {
     this.alive();
     /** @type {ServerFrame} */
@@ -577,7 +603,10 @@ export class ArenaClient {
     }
   }
 
-  /** @param {ServerFrame} frame */
+  /**
+   * @param {ServerFrame} frame
+   * @private
+   */
   emitFrame(frame) {
     this.emit('frame', frame);
     this.emit(frame.type, /** @type {any} */ (frame));
@@ -587,6 +616,7 @@ export class ArenaClient {
    * The socket closed.
    * @param {number} code
    * @param {string} reason
+   * @private
    */
   lost(code, reason) {
     this.stopTimers();
@@ -617,6 +647,7 @@ export class ArenaClient {
    * Stops for good.
    * @param {number} code
    * @param {string} reason
+   * @private
    */
   finish(code, reason) {
     this.dropSocket('done');
@@ -630,6 +661,7 @@ export class ArenaClient {
   /**
    * Drops the current socket without waiting for its close and reconnects.
    * @param {number} [delay]
+   * @private
    */
   abandon(delay) {
     if (this.state === 'open') {
@@ -643,6 +675,7 @@ export class ArenaClient {
   /**
    * Lets go of the current socket (closing it) and of every timer.
    * @param {string} reason
+   * @private
    */
   dropSocket(reason) {
     const socket = this.socket;
@@ -660,6 +693,7 @@ export class ArenaClient {
    * while the app is hidden (it comes on show), and not past `maxRetries`.
    * @param {number} [delay]
    * @param {CloseInfo} [last] the close that led here
+   * @private
    */
   retry(delay, last) {
     if (this.attempt >= this.options.maxRetries) {
@@ -673,7 +707,10 @@ export class ArenaClient {
     this.setTimer('retry', wait, () => this.connect());
   }
 
-  /** Sends a heartbeat every heartbeatMs while open. */
+  /**
+   * Sends a heartbeat every heartbeatMs while open.
+   * @private
+   */
   beat() {
     this.setTimer('beat', this.options.heartbeatMs, () => {
       if (this.state === 'open' && this.socket) this.socket.send(PING_FRAME);
@@ -681,7 +718,10 @@ export class ArenaClient {
     });
   }
 
-  /** Something arrived: the connection lives for another heartbeatTimeoutMs. */
+  /**
+   * Something arrived: the connection lives for another heartbeatTimeoutMs.
+   * @private
+   */
   alive() {
     this.setTimer('dead', this.options.heartbeatTimeoutMs, () => this.abandon());
   }
@@ -690,6 +730,7 @@ export class ArenaClient {
    * @param {string} name
    * @param {number} ms
    * @param {() => void} fn
+   * @private
    */
   setTimer(name, ms, fn) {
     this.clearTimer(name);
@@ -699,12 +740,16 @@ export class ArenaClient {
     }, ms);
   }
 
-  /** @param {string} name */
+  /**
+   * @param {string} name
+   * @private
+   */
   clearTimer(name) {
     if (this.timers[name] !== undefined) this.clock.clearTimeout(this.timers[name]);
     delete this.timers[name];
   }
 
+  /** @private */
   stopTimers() {
     for (const name of Object.keys(this.timers)) this.clearTimer(name);
   }

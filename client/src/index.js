@@ -8,3 +8,24 @@ export { HANDS, FACES, handIcon, faceIcon, describeResult, OUTCOME_TEXT } from '
 export {
   LoginError, sessionAuth, wechatSession, guestSession, wxPost, fetchPost, wxStore, webStore, apiBaseOf,
 } from './login.js';
+
+// Types (for TypeScript and JSDoc users): the frames, generated from the server's Rust
+// types, and the client's own.
+/** @typedef {import('./protocol.js').ServerFrame} ServerFrame */
+/** @typedef {import('./protocol.js').ClientFrame} ClientFrame */
+/**
+ * The server frame of one type: `FrameOf<'result'>`.
+ * @template {ServerFrame['type']} K
+ * @typedef {Extract<ServerFrame, { type: K }>} FrameOf
+ */
+/** @typedef {import('./arena.js').ArenaOptions} ArenaOptions */
+/** @typedef {import('./arena.js').ArenaEvents} ArenaEvents */
+/** @typedef {import('./arena.js').ConnectionState} ConnectionState */
+/** @typedef {import('./arena.js').CloseInfo} CloseInfo */
+/** @typedef {import('./arena.js').AuthErrorInfo} AuthErrorInfo */
+/** @typedef {import('./arena.js').Transport} Transport */
+/** @typedef {import('./arena.js').TransportSocket} TransportSocket */
+/** @typedef {import('./arena.js').Clock} Clock */
+/** @typedef {import('./login.js').Session} Session */
+/** @typedef {import('./login.js').SessionSource} SessionSource */
+/** @typedef {import('./login.js').SessionStore} SessionStore */

@@ -107,8 +107,13 @@ export function wxPost(wx) {
 }
 
 /**
+ * The part of `fetch` the SDK uses.
+ * @typedef {(url: string, init: { method: string, headers: Record<string, string>, body: string }) => Promise<{ status: number, json(): Promise<any> }>} FetchLike
+ */
+
+/**
  * POSTs JSON with `fetch` (browsers, Node).
- * @param {typeof fetch} [fetchImpl]
+ * @param {FetchLike} [fetchImpl]
  * @returns {Post}
  */
 export function fetchPost(fetchImpl = globalThis.fetch) {
@@ -211,8 +216,8 @@ export function wxStore(wx, key = 'edge-arena-session') {
 }
 
 /**
- * Keeps sessions in a browser's localStorage, one key per kind.
- * @param {Storage} [storage]
+ * Keeps sessions in a browser's localStorage (or sessionStorage), one key per kind.
+ * @param {{ getItem(key: string): string | null, setItem(key: string, value: string): void }} [storage]
  * @param {string} [key]
  * @returns {SessionStore}
  */

@@ -1,4 +1,5 @@
 // Edge Arena client SDK, bundled from client/src by `npm run sdk`. Do not edit.
+"use strict";
 var __defProp = Object.defineProperty;
 var __defProps = Object.defineProperties;
 var __getOwnPropDesc = Object.getOwnPropertyDescriptor;
@@ -242,12 +243,16 @@ var ArenaClient = class {
    * @template {keyof ArenaEvents} K
    * @param {K} type
    * @param {ArenaEvents[K]} value
+   * @private
    */
   emit(type, value) {
     var _a;
     for (const fn of [...(_a = this.listeners.get(type)) != null ? _a : []]) fn(value);
   }
-  /** @param {ConnectionState} state */
+  /**
+   * @param {ConnectionState} state
+   * @private
+   */
   setState(state) {
     if (this.state === state) return;
     this.state = state;
@@ -290,6 +295,7 @@ var ArenaClient = class {
    * `not_configured`, 401 `invalid_code`) counts toward the bounded auth retries; a
    * network failure or a busy server is retried like any failed connection.
    * @param {(opts: { refresh: boolean }) => Promise<string>} auth
+   * @private
    */
   authorize(auth) {
     this.authorizing = true;
@@ -320,6 +326,7 @@ var ArenaClient = class {
    * a backoff, unless that keeps failing (or there is no way to get one).
    * @param {string} code
    * @param {unknown} error
+   * @private
    */
   authRefused(code, error) {
     this.authFailures += 1;
@@ -394,7 +401,10 @@ var ArenaClient = class {
     this.stopping = true;
     this.finish(1e3, "client closed");
   }
-  /** The URL of the next connection: the resume token, or what to be matched into. */
+  /**
+   * The URL of the next connection: the resume token, or what to be matched into.
+   * @private
+   */
   socketUrl() {
     const query = [];
     if (this.token) query.push(`resume=${encodeURIComponent(this.token)}`);
@@ -406,19 +416,25 @@ var ArenaClient = class {
     }
     return query.length ? `${this.url}${this.url.includes("?") ? "&" : "?"}${query.join("&")}` : this.url;
   }
-  /** Subscribes to the transport's app lifecycle, once per run of the client. */
+  /**
+   * Subscribes to the transport's app lifecycle, once per run of the client.
+   * @private
+   */
   listen() {
     if (this.unlisten || !this.transport.lifecycle) return;
     this.unlisten = this.transport.lifecycle(() => this.onHide(), () => this.onShow());
   }
+  /** @private */
   onHide() {
     this.hidden = true;
   }
+  /** @private */
   onShow() {
     if (!this.hidden) return;
     this.hidden = false;
     this.wake();
   }
+  /** @private */
   opened() {
     this.clearTimer("connect");
     const attempts = this.attempt;
@@ -438,7 +454,10 @@ var ArenaClient = class {
       this.emit("reconnect", { attempts });
     }
   }
-  /** @param {string} text */
+  /**
+   * @param {string} text
+   * @private
+   */
   received(text) {
     this.alive();
     let frame;
@@ -466,7 +485,10 @@ var ArenaClient = class {
       this.authRefused(frame.code, frame);
     }
   }
-  /** @param {ServerFrame} frame */
+  /**
+   * @param {ServerFrame} frame
+   * @private
+   */
   emitFrame(frame) {
     this.emit("frame", frame);
     this.emit(
@@ -479,6 +501,7 @@ var ArenaClient = class {
    * The socket closed.
    * @param {number} code
    * @param {string} reason
+   * @private
    */
   lost(code, reason) {
     this.stopTimers();
@@ -507,6 +530,7 @@ var ArenaClient = class {
    * Stops for good.
    * @param {number} code
    * @param {string} reason
+   * @private
    */
   finish(code, reason) {
     var _a;
@@ -520,6 +544,7 @@ var ArenaClient = class {
   /**
    * Drops the current socket without waiting for its close and reconnects.
    * @param {number} [delay]
+   * @private
    */
   abandon(delay) {
     if (this.state === "open") {
@@ -532,6 +557,7 @@ var ArenaClient = class {
   /**
    * Lets go of the current socket (closing it) and of every timer.
    * @param {string} reason
+   * @private
    */
   dropSocket(reason) {
     const socket = this.socket;
@@ -547,6 +573,7 @@ var ArenaClient = class {
    * while the app is hidden (it comes on show), and not past `maxRetries`.
    * @param {number} [delay]
    * @param {CloseInfo} [last] the close that led here
+   * @private
    */
   retry(delay, last) {
     var _a;
@@ -560,14 +587,20 @@ var ArenaClient = class {
     this.attempt += 1;
     this.setTimer("retry", wait, () => this.connect());
   }
-  /** Sends a heartbeat every heartbeatMs while open. */
+  /**
+   * Sends a heartbeat every heartbeatMs while open.
+   * @private
+   */
   beat() {
     this.setTimer("beat", this.options.heartbeatMs, () => {
       if (this.state === "open" && this.socket) this.socket.send(PING_FRAME);
       this.beat();
     });
   }
-  /** Something arrived: the connection lives for another heartbeatTimeoutMs. */
+  /**
+   * Something arrived: the connection lives for another heartbeatTimeoutMs.
+   * @private
+   */
   alive() {
     this.setTimer("dead", this.options.heartbeatTimeoutMs, () => this.abandon());
   }
@@ -575,6 +608,7 @@ var ArenaClient = class {
    * @param {string} name
    * @param {number} ms
    * @param {() => void} fn
+   * @private
    */
   setTimer(name, ms, fn) {
     this.clearTimer(name);
@@ -583,11 +617,15 @@ var ArenaClient = class {
       fn();
     }, ms);
   }
-  /** @param {string} name */
+  /**
+   * @param {string} name
+   * @private
+   */
   clearTimer(name) {
     if (this.timers[name] !== void 0) this.clock.clearTimeout(this.timers[name]);
     delete this.timers[name];
   }
+  /** @private */
   stopTimers() {
     for (const name of Object.keys(this.timers)) this.clearTimer(name);
   }
