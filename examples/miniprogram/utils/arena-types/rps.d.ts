@@ -2,17 +2,17 @@
  * A `result` frame seen from `mySeat`: 'win' (base > 0), 'lose' (base < 0) or 'draw',
  * and the lines with names and icons, mine first.
  * @param {Extract<import('./protocol.js').ServerFrame, { type: 'result' }>} result
- * @param {number} mySeat
+ * @param {number | null} mySeat (null: watching, or not seated yet)
  * @param {Array<{seat: number, name: string}>} seats the latest seat list, for names
  */
 export function describeResult(result: Extract<import("./protocol.js").ServerFrame, {
     type: "result";
-}>, mySeat: number, seats: Array<{
+}>, mySeat: number | null, seats: Array<{
     seat: number;
     name: string;
 }>): {
     round: number;
-    outcome: string;
+    outcome: "watch" | "win" | "lose" | "draw";
     lines: {
         name: string;
         icon: string;
