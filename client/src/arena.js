@@ -444,7 +444,8 @@ export class ArenaClient {
       return;
     }
     this.refreshSession = true;
-    this.abandon(backoffDelay(this.authFailures, this.options.backoffBaseMs, this.options.backoffMaxMs, this.random));
+    const wait = backoffDelay(this.authFailures, this.options.backoffBaseMs, this.options.backoffMaxMs, this.random);
+    this.abandon(wait, { code: CLOSE_CODES.Unauthorized, reason: code });
   }
 
   /**
@@ -594,7 +595,7 @@ export class ArenaClient {
       // The seat is gone: forget it and be matched anew, without waiting for the close.
       this.token = null;
       this.seat = null;
-      this.abandon(0);
+      this.abandon(0, { code: CLOSE_CODES.SeatGone, reason: frame.code });
     } else if (frame.code === 'no_such_room') {
       // A watch of a room that does not exist: trying again will not make it exist.
       this.finish(CLOSE_CODES.Normal, frame.code);
@@ -626,6 +627,11 @@ export class ArenaClient {
       this.finish(code, reason);
       return;
     }
+    if (this.state === 'open') {
+      this.dropped = true;
+      this.setState('reconnecting');
+      this.emit('drop', { code, reason });
+    }
     if (code === CLOSE_CODES.Unauthorized) {
       this.authRefused('unauthorized', { code, reason });
       return;
@@ -633,11 +639,6 @@ export class ArenaClient {
     if (code === CLOSE_CODES.SeatGone) {
       this.token = null;
       this.seat = null;
-    }
-    const wasOpen = this.state === 'open';
-    if (wasOpen) {
-      this.dropped = true;
-      this.emit('drop', { code, reason });
     }
     // Seat gone: be matched anew at once; anything else: after the backoff.
     this.retry(code === CLOSE_CODES.SeatGone ? 0 : undefined, { code, reason });
@@ -661,12 +662,14 @@ export class ArenaClient {
   /**
    * Drops the current socket without waiting for its close and reconnects.
    * @param {number} [delay]
+   * @param {CloseInfo} [why] what a listener of 'drop' is told, if the socket was open
    * @private
    */
-  abandon(delay) {
+  abandon(delay, why = { code: 1006, reason: 'no answer' }) {
     if (this.state === 'open') {
       this.dropped = true;
-      this.emit('drop', { code: 1006, reason: 'no answer' });
+      this.setState('reconnecting');
+      this.emit('drop', why);
     }
     this.dropSocket('reconnecting');
     if (this.state !== 'closed') this.retry(delay);

@@ -572,3 +572,26 @@ test('wxTransport: wires wx.onAppHide/onAppShow, and a refused connectSocket is 
   client.close();
   assert.deepEqual([hides.size, shows.size], [0, 0]);
 });
+
+test('drop events say why: the close code, a refused token, a lost seat, silence', async () => {
+  const auth = async () => 'tok';
+  const { clock, net, client } = setup({ auth, heartbeatTimeoutMs: 5000 });
+  const drops = [];
+  const states = [];
+  client.on('drop', (d) => drops.push([d.code, d.reason]));
+  client.on('connection', (s) => states.push(s));
+  client.connect();
+  await settle();
+  const openNext = async () => { clock.advance(60_000); await settle(); net.last().onopen(); };
+  net.last().onopen();
+  net.last().onclose(1006, '');
+  await openNext();
+  net.last().onmessage(JSON.stringify({ type: 'error', code: 'token_expired', message: 'x' }));
+  await openNext();
+  net.last().onmessage(hi());
+  net.last().onmessage(JSON.stringify({ type: 'error', code: 'seat_gone', message: 'x' }));
+  await openNext();
+  clock.advance(5000); // nothing heard
+  assert.deepEqual(drops, [[1006, ''], [4003, 'token_expired'], [4002, 'seat_gone'], [1006, 'no answer']]);
+  assert.equal(states.filter((s) => s === 'closed').length, 0);
+});

@@ -337,7 +337,8 @@ var ArenaClient = class {
       return;
     }
     this.refreshSession = true;
-    this.abandon(backoffDelay(this.authFailures, this.options.backoffBaseMs, this.options.backoffMaxMs, this.random));
+    const wait = backoffDelay(this.authFailures, this.options.backoffBaseMs, this.options.backoffMaxMs, this.random);
+    this.abandon(wait, { code: CLOSE_CODES.Unauthorized, reason: code });
   }
   /**
    * Reconnects now if the connection is down (skipping the backoff wait). Also called
@@ -478,7 +479,7 @@ var ArenaClient = class {
     if (frame.code === "seat_gone") {
       this.token = null;
       this.seat = null;
-      this.abandon(0);
+      this.abandon(0, { code: CLOSE_CODES.SeatGone, reason: frame.code });
     } else if (frame.code === "no_such_room") {
       this.finish(CLOSE_CODES.Normal, frame.code);
     } else if (AUTH_ERRORS.has(frame.code)) {
@@ -511,6 +512,11 @@ var ArenaClient = class {
       this.finish(code, reason);
       return;
     }
+    if (this.state === "open") {
+      this.dropped = true;
+      this.setState("reconnecting");
+      this.emit("drop", { code, reason });
+    }
     if (code === CLOSE_CODES.Unauthorized) {
       this.authRefused("unauthorized", { code, reason });
       return;
@@ -518,11 +524,6 @@ var ArenaClient = class {
     if (code === CLOSE_CODES.SeatGone) {
       this.token = null;
       this.seat = null;
-    }
-    const wasOpen = this.state === "open";
-    if (wasOpen) {
-      this.dropped = true;
-      this.emit("drop", { code, reason });
     }
     this.retry(code === CLOSE_CODES.SeatGone ? 0 : void 0, { code, reason });
   }
@@ -544,12 +545,14 @@ var ArenaClient = class {
   /**
    * Drops the current socket without waiting for its close and reconnects.
    * @param {number} [delay]
+   * @param {CloseInfo} [why] what a listener of 'drop' is told, if the socket was open
    * @private
    */
-  abandon(delay) {
+  abandon(delay, why = { code: 1006, reason: "no answer" }) {
     if (this.state === "open") {
       this.dropped = true;
-      this.emit("drop", { code: 1006, reason: "no answer" });
+      this.setState("reconnecting");
+      this.emit("drop", why);
     }
     this.dropSocket("reconnecting");
     if (this.state !== "closed") this.retry(delay);

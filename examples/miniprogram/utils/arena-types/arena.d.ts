@@ -199,6 +199,7 @@ export class ArenaClient {
     /**
      * Drops the current socket without waiting for its close and reconnects.
      * @param {number} [delay]
+     * @param {CloseInfo} [why] what a listener of 'drop' is told, if the socket was open
      * @private
      */
     private abandon;
