@@ -7,7 +7,9 @@
 // - heartbeats: sends the exact ping frame every `heartbeatMs`; if nothing at all arrives
 //   for `heartbeatTimeoutMs` the connection is presumed dead and replaced;
 // - reconnect with exponential backoff and jitter, up to `maxRetries` attempts in a row;
-//   `wake()` and `reconnect()` skip the wait;
+//   the count starts over once a connection has stayed open `minUptimeMs` (a server
+//   that accepts and drops at once does not get hammered); `wake()` and `reconnect()`
+//   skip the wait;
 // - app lifecycle: a transport that knows the app's visibility (wxTransport wires
 //   wx.onAppHide / wx.onAppShow) tells the client, which makes no attempt while hidden
 //   (WeChat refuses network calls in the background) and reconnects at once on show;
@@ -127,6 +129,8 @@ import { CLOSE_CODES, PING_FRAME } from './codes.js';
  * @property {number} [backoffBaseMs] first reconnect delay, doubled per attempt (500)
  * @property {number} [backoffMaxMs] the longest reconnect delay (15000)
  * @property {number} [queueLimit] frames kept while not connected (32)
+ * @property {number} [minUptimeMs] a connection open this long resets the backoff and
+ *   the retry count (5000)
  * @property {number} [maxRetries] reconnect attempts in a row before giving up with
  *   `close {reason: 'max_retries'}` (Infinity)
  * @property {Clock} [clock]
@@ -140,6 +144,7 @@ export const DEFAULTS = {
   backoffBaseMs: 500,
   backoffMaxMs: 15_000,
   queueLimit: 32,
+  minUptimeMs: 5_000,
   maxRetries: Infinity,
 };
 
@@ -189,6 +194,7 @@ const OPTION_KINDS = {
   backoffBaseMs: 'ms',
   backoffMaxMs: 'ms',
   queueLimit: 'count',
+  minUptimeMs: 'ms',
   maxRetries: 'retries',
   clock: 'clock',
   random: 'function',
@@ -272,7 +278,7 @@ export class ArenaClient {
     this.seat = null;
     /** @type {string | null} */
     this.room = null;
-    /** reconnect attempts since the last open connection @private */
+    /** reconnect attempts since a connection last stayed open minUptimeMs @private */
     this.attempt = 0;
     /** @type {string[]} @private */
     this.queue = [];
@@ -555,7 +561,8 @@ export class ArenaClient {
   opened() {
     this.clearTimer('connect');
     const attempts = this.attempt;
-    this.attempt = 0;
+    // The attempts start over once this connection has proved itself.
+    this.setTimer('uptime', this.options.minUptimeMs, () => { this.attempt = 0; });
     this.setState('open');
     const queued = this.queue;
     this.queue = [];

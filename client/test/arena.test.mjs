@@ -103,9 +103,27 @@ test('reconnects on the backoff schedule after drops, and resets after a good co
   assert.deepEqual(opens, [750, 1500, 3000, 6000]);
   net.last().onopen();
   assert.equal(client.state, 'open');
+  clock.advance(5000); // minUptimeMs: this connection proved itself
   net.last().onclose(1006, '');
   clock.advance(750);
-  assert.equal(net.sockets.length, 6, 'after an open the schedule starts over');
+  assert.equal(net.sockets.length, 6, 'after a connection that lasted, the schedule starts over');
+});
+
+test('a connection dropped at once does not reset the backoff (minUptimeMs)', () => {
+  const { clock, net, client } = setup({ backoffBaseMs: 1000, backoffMaxMs: 60000, minUptimeMs: 5000 });
+  client.connect();
+  const waits = [];
+  for (let drop = 0; drop < 4; drop++) {
+    net.last().onopen();
+    clock.advance(100); // accepted, then dropped
+    net.last().onclose(1006, '');
+    const before = net.sockets.length;
+    let waited = 0;
+    while (net.sockets.length === before) { clock.advance(10); waited += 10; }
+    waits.push(waited);
+  }
+  assert.deepEqual(waits, [750, 1500, 3000, 6000]);
+  assert.equal(client.state, 'reconnecting');
 });
 
 test('frames sent while disconnected are queued, bounded, and flushed in order', () => {
@@ -424,7 +442,8 @@ test('maxRetries: gives up after that many failed reconnects in a row, and count
   clock.advance(2000); // under the connect timeout
   net.last().onclose(1006, ''); // attempt 1 failed
   clock.advance(2000); // under the connect timeout
-  net.last().onopen(); // attempt 2 succeeded: the count starts over
+  net.last().onopen(); // attempt 2 succeeded and lasts: the count starts over
+  clock.advance(5000);
   net.last().onclose(1006, '');
   clock.advance(2000); // under the connect timeout
   net.last().onclose(1006, '');
@@ -582,7 +601,11 @@ test('drop events say why: the close code, a refused token, a lost seat, silence
   client.on('connection', (s) => states.push(s));
   client.connect();
   await settle();
-  const openNext = async () => { clock.advance(60_000); await settle(); net.last().onopen(); };
+  const openNext = async () => {
+    const before = net.sockets.length;
+    for (let i = 0; i < 1000 && net.sockets.length === before; i++) { clock.advance(10); await settle(); }
+    net.last().onopen();
+  };
   net.last().onopen();
   net.last().onclose(1006, '');
   await openNext();

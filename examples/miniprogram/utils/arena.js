@@ -89,6 +89,7 @@ var DEFAULTS = {
   backoffBaseMs: 500,
   backoffMaxMs: 15e3,
   queueLimit: 32,
+  minUptimeMs: 5e3,
   maxRetries: Infinity
 };
 var systemClock = {
@@ -119,6 +120,7 @@ var OPTION_KINDS = {
   backoffBaseMs: "ms",
   backoffMaxMs: "ms",
   queueLimit: "count",
+  minUptimeMs: "ms",
   maxRetries: "retries",
   clock: "clock",
   random: "function"
@@ -439,7 +441,9 @@ var ArenaClient = class {
   opened() {
     this.clearTimer("connect");
     const attempts = this.attempt;
-    this.attempt = 0;
+    this.setTimer("uptime", this.options.minUptimeMs, () => {
+      this.attempt = 0;
+    });
     this.setState("open");
     const queued = this.queue;
     this.queue = [];

@@ -15,6 +15,7 @@ export namespace DEFAULTS {
     let backoffBaseMs: number;
     let backoffMaxMs: number;
     let queueLimit: number;
+    let minUptimeMs: number;
     let maxRetries: number;
 }
 /** The real clock. @type {Clock} */
@@ -56,7 +57,7 @@ export class ArenaClient {
     seat: number | null;
     /** @type {string | null} */
     room: string | null;
-    /** reconnect attempts since the last open connection @private */
+    /** reconnect attempts since a connection last stayed open minUptimeMs @private */
     private attempt;
     /** @type {string[]} @private */
     private queue;
@@ -386,6 +387,11 @@ export type ArenaOptions = {
      * frames kept while not connected (32)
      */
     queueLimit?: number | undefined;
+    /**
+     * a connection open this long resets the backoff and
+     * the retry count (5000)
+     */
+    minUptimeMs?: number | undefined;
     /**
      * reconnect attempts in a row before giving up with
      * `close {reason: 'max_retries'}` (Infinity)
