@@ -106,7 +106,7 @@ describe("every page's WXML and WXSS compiles with WeChat's compilers (wcc, wcsc
     }
   });
 
-  test('each page style compiles, with no selector WeChat refuses in page/component styles', () => {
+  test('each page style compiles, with no selector wcsc reports as not allowed in page/component styles', () => {
     const files = PAGES.map((p) => `${p}.wxss`);
     const { status, out, err } = wcsc(MP, files);
     assert.equal(status, 0, err);
