@@ -86,6 +86,33 @@ describe('the wx stand-in behaves like WeChat', () => {
   });
 });
 
+describe('login failures end', () => {
+  let server;
+  let mp;
+  // No WECHAT_APPID / WECHAT_SECRET: POST /api/login answers 503 not_configured.
+  before(async () => { server = await startServer(); });
+  after(async () => {
+    mp?.dispose();
+    await server?.stop();
+  });
+
+  test('the example set to WeChat login on a server without WeChat configured stops after 3 refusals', async () => {
+    mp = installWx({ loginCode: 'good-x' });
+    Object.assign(mp.require('config.js'), { serverUrl: server.wsUrl, login: 'wechat' });
+    mp.launch();
+    const page = mp.open('pages/index/index', { name: '小程序' });
+    const errors = [];
+    page.client.on('auth_error', (e) => errors.push([e.code, e.final]));
+    const closed = nextEvent(page.client, 'close', 20_000);
+    const { code, reason } = await closed;
+    assert.deepEqual([code, reason], [4003, 'not_configured']);
+    assert.deepEqual(errors, [['not_configured', false], ['not_configured', false], ['not_configured', true]]);
+    assert.equal(mp.requests.filter((r) => r.url.endsWith('/api/login')).length, 3, 'three logins, then no more');
+    assert.equal(mp.sockets.length, 0, 'no socket without a token');
+    await waitForData(page, (d) => d.connection === 'closed');
+  });
+});
+
 describe('a backgrounded mini-program', () => {
   let server;
   let mp;
