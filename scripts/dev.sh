@@ -15,9 +15,9 @@ if ! grep -q '^TOKEN_SECRET=' .dev.vars 2>/dev/null; then
   echo "  made a local TOKEN_SECRET in .dev.vars"
 fi
 if [ -f build/worker/shim.mjs ]; then
-  building="(wrangler runs scripts/build.sh first: it rebuilds only what changed)"
+  building="(wrangler runs scripts/build.sh first; cargo recompiles only what changed)"
 else
-  building="(the first start builds the wasm: about a minute, and a few more if the Rust crates are not compiled yet)"
+  building="(the first start compiles the Rust crates and builds the wasm: a few minutes on a new machine)"
 fi
 cat <<TXT
 
