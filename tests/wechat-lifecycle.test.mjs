@@ -141,19 +141,27 @@ describe('a backgrounded mini-program', () => {
     const seat = playing.mySeat;
     rival.send({ type: 'choice', choice: 'scissors' });
 
-    // Home button: WeChat interrupts the network 5 s later.
+    // Home button: 5 s later WeChat closes the socket and suspends the page's JS.
     const first = mp.sockets[0];
+    let updates = 0; // the page's round countdown calls setData every 250 ms while it runs
+    const setData = page.setData;
+    page.setData = (patch, cb) => { updates += 1; setData(patch, cb); };
     mp.hide();
-    await sleep(BACKGROUND_CUTOFF_MS + 1000);
+    await sleep(BACKGROUND_CUTOFF_MS + 200);
+    assert.ok(mp.suspended);
+    const frozen = updates;
+    await sleep(800);
+    assert.equal(updates, frozen, 'no page code runs while suspended');
     assert.deepEqual(first.closedWith, { code: 1000, reason: 'interrupted' });
-    assert.equal(page.data.connection, 'reconnecting', 'not closed for good');
     assert.equal(mp.sockets.length, 1, 'no socket opened while hidden');
     assert.equal(mp.refused.length, 0, 'no connection attempted while hidden');
     const away = rival.frames.some((f) => f.type === 'room' && f.seats.some((s) => s.seat === seat && s.away));
     assert.ok(away, 'the rival saw the seat go away');
 
-    // Back: the SDK reconnects at once (no page code) and resumes the seat.
+    // Back: the page is told of the close only now; the SDK reconnects at once (no page
+    // code) and resumes the seat.
     mp.show();
+    await waitForData(page, (d) => d.connection === 'reconnecting', 2000);
     await waitForData(page, (d) => d.connection === 'open', 5000);
     assert.equal(mp.sockets.length, 2);
     assert.match(mp.sockets[1].ws.url, /[?&]resume=/);

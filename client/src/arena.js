@@ -296,6 +296,8 @@ export class ArenaClient {
     this.dropped = false;
     /** @type {(() => void) | null} @private */
     this.unlisten = null;
+    /** when the app last came back to the foreground @type {number | null} @private */
+    this.shownAt = null;
   }
 
   /**
@@ -554,6 +556,7 @@ export class ArenaClient {
   onShow() {
     if (!this.hidden) return;
     this.hidden = false;
+    this.shownAt = this.clock.now();
     this.wake();
   }
 
@@ -647,8 +650,11 @@ export class ArenaClient {
       this.token = null;
       this.seat = null;
     }
-    // Seat gone: be matched anew at once; anything else: after the backoff.
-    this.retry(code === CLOSE_CODES.SeatGone ? 0 : undefined, { code, reason });
+    // At once for a lost seat (be matched anew), and for a socket the background killed:
+    // WeChat suspends a hidden mini-program's JS, so that close is told only once the app
+    // is shown again. Anything else: after the backoff.
+    const justShown = this.shownAt !== null && this.clock.now() - this.shownAt < this.options.connectTimeoutMs;
+    this.retry(code === CLOSE_CODES.SeatGone || justShown ? 0 : undefined, { code, reason });
   }
 
   /**

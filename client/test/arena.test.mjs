@@ -618,3 +618,17 @@ test('drop events say why: the close code, a refused token, a lost seat, silence
   assert.deepEqual(drops, [[1006, ''], [4003, 'token_expired'], [4002, 'seat_gone'], [1006, 'no answer']]);
   assert.equal(states.filter((s) => s === 'closed').length, 0);
 });
+
+test('a close told only after the show (WeChat held it while suspended) reconnects at once', () => {
+  const { clock, net, client } = setup({ backoffBaseMs: 10_000 });
+  client.connect();
+  openWithHi(net);
+  net.app.hide();
+  // (suspended: no timer fires and nothing is told; the fake clock just stands still)
+  net.app.show();
+  assert.equal(net.last().sent.at(-1), PING_FRAME, 'shown with a socket that looks open: checked');
+  net.last().onclose(1000, 'interrupted'); // the held close, delivered after the show
+  clock.advance(0);
+  assert.equal(net.sockets.length, 2, 'no backoff wait');
+  assert.equal(net.last().url, 'wss://arena.test/ws?resume=rps-0.abc');
+});

@@ -4,17 +4,22 @@
 // - The mini-program's code runs in its own `vm` context, as in WeChat's logic layer (the
 //   "AppService" JS engine, not a browser and not Node): `wx`, `App`, `Page`, `getApp`,
 //   `getCurrentPages`, CommonJS `require` of the project's own files, `console` and the
-//   timers exist; `WebSocket`, `fetch`, `URL`, `TextEncoder`, `window`, `document`,
-//   `localStorage`, `process` and Node's `require` do not.
-//   (https://developers.weixin.qq.com/miniprogram/dev/framework/quickstart/framework.html,
-//   https://developers.weixin.qq.com/miniprogram/dev/framework/app-service/module.html)
+//   timers exist (https://developers.weixin.qq.com/miniprogram/dev/framework/app-service/,
+//   https://developers.weixin.qq.com/miniprogram/dev/framework/app-service/module.html).
+//   That page says the logic layer is no browser, so web capabilities such as `window`
+//   and `document` are missing; the browser APIs a mini-program reaches through `wx`
+//   instead are missing here too: `WebSocket`, `fetch`, `URL`, `TextEncoder`,
+//   `localStorage`; and nothing of Node's (`process`, its `require`).
 // - `wx.connectSocket` opens a *real* WebSocket (Node's) wrapped in a SocketTask
 //   (https://developers.weixin.qq.com/miniprogram/dev/api/network/websocket/SocketTask.html):
-//   at most 5 sockets open at once, the 6th call fails
+//   at most 5 sockets open at once
 //   (https://developers.weixin.qq.com/miniprogram/dev/api/network/websocket/wx.connectSocket.html,
-//   "并发数": 1.7.0 及以上版本，最多可以同时存在 5 个 WebSocket 连接);
-//   `send` takes a string or an ArrayBuffer only, and only once open
-//   (https://developers.weixin.qq.com/miniprogram/dev/api/network/websocket/SocketTask.send.html);
+//   "并发数": 1.7.0 及以上版本，最多可以同时存在 5 个 WebSocket 连接), so a 6th call fails
+//   (its `fail` and onError; the errMsg wording is this stand-in's);
+//   `send` takes a string or an ArrayBuffer only
+//   (https://developers.weixin.qq.com/miniprogram/dev/api/network/websocket/SocketTask.send.html),
+//   and only once open ("需要先 wx.connectSocket，并在 wx.onSocketOpen 回调之后才能发送",
+//   https://developers.weixin.qq.com/miniprogram/dev/api/network/websocket/wx.sendSocketMessage.html);
 //   `close` takes 1000 or 3000–4999 (the WebSocket API's rule,
 //   https://websockets.spec.whatwg.org/#dom-websocket-close, which SocketTask.close's
 //   `code` follows: https://developers.weixin.qq.com/miniprogram/dev/api/network/websocket/SocketTask.close.html)
@@ -28,15 +33,22 @@
 //   app is shown again every network call fails
 //   (https://developers.weixin.qq.com/miniprogram/dev/framework/ability/network.html:
 //   "小程序进入后台运行后，如果 5s 内网络请求没有结束，会回调错误信息 fail interrupted；在回到前台之前，
-//   网络请求接口调用都会无法调用"). `show()` runs wx.onAppShow listeners, App.onShow and the
-//   page's onShow.
+//   网络请求接口调用都会无法调用"). At the same moment WeChat suspends the mini-program's JS:
+//   no timer fires and no callback runs until it is shown again, when the events and
+//   callbacks held meanwhile are delivered
+//   (https://developers.weixin.qq.com/miniprogram/dev/framework/runtime/operating-mechanism.html,
+//   1.3 挂起: "小程序进入「后台」状态一段时间后（目前是 5 秒），微信会停止小程序 JS 线程的执行……
+//   事件和接口回调会在小程序再次进入「前台」时触发"), so the page learns of the closed
+//   socket only on show. `show()` runs wx.onAppShow listeners, App.onShow and the page's
+//   onShow, then delivers what was held (the docs give no order; this one is the less kind
+//   to a client: it still believes its socket open when it is shown).
 // - `wx.request` goes over real HTTP; WeChat adds its own headers (see
 //   wechat-headers.mjs), which the page can neither set nor remove.
 // - `setData` copies the data it is given (it crosses to the render layer as JSON), and
 //   takes plain keys only here (WeChat's "a.b[0]" paths are not stood in for).
 //
-// Not stood in for: WeChat suspends the JS of a backgrounded mini-program (timers stop);
-// here timers keep running while hidden.
+// Not stood in for: the background music/location abilities that keep a mini-program
+// running in the background.
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 import vm from 'node:vm';
@@ -51,10 +63,48 @@ export const BACKGROUND_CUTOFF_MS = 5000;
 export const MAX_SOCKETS = 5;
 
 const isArrayBuffer = (v) => Object.prototype.toString.call(v) === '[object ArrayBuffer]';
-const later = (fn) => setTimeout(fn, 0); // WeChat calls back asynchronously, never inside the call
 
-/** A SocketTask over a real socket. */
-function socketTask(url, protocols, headers) {
+/**
+ * The mini-program's JS thread: what it runs now, or, while WeChat has it suspended,
+ * holds until it resumes. Its timers are the ones the mini-program's code gets.
+ */
+function jsThread() {
+  let suspended = false;
+  const held = [];
+  const cancelled = new WeakSet();
+  const run = (fn) => { if (suspended) held.push(fn); else fn(); };
+  return {
+    run,
+    /** WeChat calls back asynchronously, never inside the call. */
+    later: (fn) => { setTimeout(() => run(fn), 0); },
+    suspend() { suspended = true; },
+    resume() {
+      suspended = false;
+      for (const fn of held.splice(0)) fn();
+    },
+    timers: {
+      setTimeout: (fn, ms, ...args) => {
+        const handle = setTimeout(() => run(() => { if (!cancelled.has(handle)) fn(...args); }), ms);
+        return handle;
+      },
+      clearTimeout: (handle) => { if (handle) cancelled.add(handle); clearTimeout(handle); },
+      setInterval: (fn, ms, ...args) => {
+        let waiting = false; // ticks missed while suspended come back as one
+        const handle = setInterval(() => {
+          if (waiting) return;
+          waiting = true;
+          run(() => { waiting = false; if (!cancelled.has(handle)) fn(...args); });
+        }, ms);
+        return handle;
+      },
+      clearInterval: (handle) => { if (handle) cancelled.add(handle); clearInterval(handle); },
+    },
+  };
+}
+
+/** A SocketTask over a real socket; its events reach the mini-program through `js`. */
+function socketTask(url, protocols, headers, js) {
+  const { later } = js;
   // Node's WebSocket (undici) takes extra handshake headers; WeChat adds its own.
   const ws = new WebSocket(url, { protocols: protocols ?? [], headers });
   const handlers = { open: [], message: [], close: [], error: [] };
@@ -97,19 +147,20 @@ function socketTask(url, protocols, headers) {
     },
     ws,
   };
-  ws.onopen = () => handlers.open.forEach((f) => f({ header: {} }));
-  ws.onmessage = (e) => handlers.message.forEach((f) => f({ data: e.data }));
+  ws.onopen = () => js.run(() => handlers.open.forEach((f) => f({ header: {} })));
+  ws.onmessage = (e) => js.run(() => handlers.message.forEach((f) => f({ data: e.data })));
   ws.onclose = (e) => {
     const event = task.interrupted ? { code: 1000, reason: 'interrupted' } : { code: e.code, reason: e.reason };
-    task.closedWith = event;
-    handlers.close.forEach((f) => f(event));
+    task.closedWith = event; // for the test: when it closed, whether or not the page knows yet
+    js.run(() => handlers.close.forEach((f) => f(event)));
   };
-  ws.onerror = () => handlers.error.forEach((f) => f({ errMsg: 'socket error' }));
+  ws.onerror = () => js.run(() => handlers.error.forEach((f) => f({ errMsg: 'socket error' })));
   return task;
 }
 
 /** A SocketTask for a call WeChat refused: `fail` and onError, never open. */
-function refusedTask(errMsg, fail) {
+function refusedTask(errMsg, fail, js) {
+  const { later } = js;
   const handlers = { error: [] };
   later(() => {
     fail?.({ errMsg });
@@ -149,15 +200,17 @@ export function installWx({ loginCode = 'code-from-wx-login', headers = { socket
   let hidden = false;
   let cutOff = false; // 5 s into the background: the network is interrupted
   let cutoffTimer = null;
+  const js = jsThread();
+  const { later } = js;
 
   const wx = {
     connectSocket({ url, protocols, fail, success }) {
-      const refuse = (errMsg) => { refused.push({ url, errMsg }); return refusedTask(errMsg, fail); };
+      const refuse = (errMsg) => { refused.push({ url, errMsg }); return refusedTask(errMsg, fail, js); };
       if (cutOff) return refuse('connectSocket:fail interrupted');
       if (sockets.filter((t) => t.readyState <= 1).length >= MAX_SOCKETS) {
         return refuse(`connectSocket:fail exceed max task count (${MAX_SOCKETS} sockets open)`);
       }
-      const task = socketTask(url, protocols, headers.socket);
+      const task = socketTask(url, protocols, headers.socket, js);
       sockets.push(task);
       later(() => success?.({ errMsg: 'connectSocket:ok' }));
       return task;
@@ -168,7 +221,7 @@ export function installWx({ loginCode = 'code-from-wx-login', headers = { socket
     // wx.request over real HTTP (fetch): JSON bodies, data parsed as WeChat does.
     request({ url, method = 'GET', data, header = {}, success, fail, complete }) {
       requests.push({ url, method, data: data === undefined ? undefined : JSON.parse(JSON.stringify(data)) });
-      const failWith = (errMsg) => { fail?.({ errMsg }); complete?.({ errMsg }); };
+      const failWith = (errMsg) => js.run(() => { fail?.({ errMsg }); complete?.({ errMsg }); });
       if (cutOff) {
         later(() => failWith('request:fail interrupted'));
         return { abort() {} };
@@ -186,8 +239,7 @@ export function installWx({ loginCode = 'code-from-wx-login', headers = { socket
           call.done = true;
           inflight.delete(call);
           const answer = { statusCode: res.status, data: body, header: Object.fromEntries(res.headers), errMsg: 'request:ok' };
-          success?.(answer);
-          complete?.(answer);
+          js.run(() => { success?.(answer); complete?.(answer); });
         })
         .catch((err) => {
           if (call.done) return;
@@ -215,7 +267,7 @@ export function installWx({ loginCode = 'code-from-wx-login', headers = { socket
   const globals = {
     wx,
     console,
-    setTimeout, clearTimeout, setInterval, clearInterval,
+    ...js.timers,
     App: (def) => { appDef = def; },
     Page: (def) => { pageDefs.set(loading, def); },
     getApp: () => app,
@@ -253,6 +305,7 @@ export function installWx({ loginCode = 'code-from-wx-login', headers = { socket
 
   function interruptNetwork() {
     cutOff = true;
+    js.suspend();
     for (const task of sockets) task.interrupt();
     for (const call of inflight) {
       call.done = true;
@@ -324,7 +377,10 @@ export function installWx({ loginCode = 'code-from-wx-login', headers = { socket
       for (const f of [...appListeners.show]) f(options);
       app?.onShow?.(options);
       stack.at(-1)?.onShow?.();
+      js.resume(); // then what happened while suspended
     },
+    /** True while WeChat has the mini-program's JS suspended (5 s into the background). */
+    get suspended() { return cutOff; },
     /** How many wx.onAppHide / wx.onAppShow listeners are registered. */
     lifecycleListeners: () => ({ hide: appListeners.hide.size, show: appListeners.show.size }),
     /** Unloads every page and stops the background timer. */
@@ -349,7 +405,7 @@ export function instantiate(def) {
       page.data[key] = value === undefined ? undefined : structuredClone(value);
     }
     page.onSetData?.(page.data);
-    if (callback) later(callback);
+    if (callback) setTimeout(callback, 0);
   };
   return page;
 }

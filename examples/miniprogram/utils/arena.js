@@ -192,6 +192,7 @@ var ArenaClient = class {
     this.hidden = false;
     this.dropped = false;
     this.unlisten = null;
+    this.shownAt = null;
   }
   /**
    * Subscribes to an event (see ArenaEvents): a frame type (`'result'`, `'state'`, …),
@@ -435,6 +436,7 @@ var ArenaClient = class {
   onShow() {
     if (!this.hidden) return;
     this.hidden = false;
+    this.shownAt = this.clock.now();
     this.wake();
   }
   /** @private */
@@ -529,7 +531,8 @@ var ArenaClient = class {
       this.token = null;
       this.seat = null;
     }
-    this.retry(code === CLOSE_CODES.SeatGone ? 0 : void 0, { code, reason });
+    const justShown = this.shownAt !== null && this.clock.now() - this.shownAt < this.options.connectTimeoutMs;
+    this.retry(code === CLOSE_CODES.SeatGone || justShown ? 0 : void 0, { code, reason });
   }
   /**
    * Stops for good.

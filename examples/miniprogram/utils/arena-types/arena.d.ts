@@ -75,6 +75,8 @@ export class ArenaClient {
     private dropped;
     /** @type {(() => void) | null} @private */
     private unlisten;
+    /** when the app last came back to the foreground @type {number | null} @private */
+    private shownAt;
     /**
      * Subscribes to an event (see ArenaEvents): a frame type (`'result'`, `'state'`, …),
      * `'frame'`, `'connection'`, `'drop'`, `'reconnect'`, `'close'`, `'dropped'` or
