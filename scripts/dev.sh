@@ -14,13 +14,19 @@ if ! grep -q '^TOKEN_SECRET=' .dev.vars 2>/dev/null; then
   echo "TOKEN_SECRET=\"$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')\"" >> .dev.vars
   echo "  made a local TOKEN_SECRET in .dev.vars"
 fi
+if [ -f build/worker/shim.mjs ]; then
+  building="(wrangler runs scripts/build.sh first; cargo recompiles only what changed)"
+else
+  building="(the first start compiles the Rust crates and builds the wasm: a few minutes on a new machine)"
+fi
 cat <<TXT
 
-  Edge Arena is starting (the first start builds the wasm, about a minute).
-    play:       http://localhost:$port/   (open two tabs, or wait for a bot)
-    health:     http://localhost:$port/health
+  Edge Arena is starting $building
+    play:        http://localhost:$port/   (open two tabs, or wait for a bot)
+    health:      http://localhost:$port/health
     guest token: curl -X POST http://localhost:$port/api/guest
-    WebSocket:  ws://localhost:$port/ws?name=YourName&token=<token>
+    WebSocket:   ws://localhost:$port/ws?name=YourName
+                 with the subprotocols ["edge-arena", "bearer.<token>"] (see README)
   Stop with Ctrl-C.
 
 TXT

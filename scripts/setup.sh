@@ -8,6 +8,20 @@ cd "$ROOT"
 
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 
+# cargo install of a tool at an exact version, with the dependency versions its own
+# published Cargo.lock pins when that lock still builds (--locked); when it does not
+# (a lock can name a crate yanked since), with its dependencies resolved afresh. The
+# --locked attempt's output goes to a log, so a failure there is no error of the run.
+install_tool() {
+  local name="$1" version="$2" log="$EDGE_ARENA_TOOLS/install-$1.log"
+  mkdir -p "$EDGE_ARENA_TOOLS"
+  if cargo install --root "$EDGE_ARENA_TOOLS" "$name" --version "=$version" --locked --force >"$log" 2>&1; then
+    return 0
+  fi
+  say "$name $version: its published Cargo.lock does not build here (cargo's words: $log); resolving its dependencies afresh"
+  cargo install --root "$EDGE_ARENA_TOOLS" "$name" --version "=$version" --force
+}
+
 # 1. The wasm target.
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   say "adding the wasm32-unknown-unknown target"
@@ -30,9 +44,7 @@ want_bindgen="$(locked_version wasm-bindgen)"
 have_bindgen="$("$WASM_BINDGEN_BIN" --version 2>/dev/null | awk '{print $2}' || true)"
 if [ "$have_bindgen" != "$want_bindgen" ]; then
   say "building wasm-bindgen-cli $want_bindgen (once per machine, a few minutes)"
-  # --locked first; some published lockfiles name a yanked crate, then resolve afresh.
-  cargo install --root "$EDGE_ARENA_TOOLS" wasm-bindgen-cli --version "=$want_bindgen" --locked --force \
-    || cargo install --root "$EDGE_ARENA_TOOLS" wasm-bindgen-cli --version "=$want_bindgen" --force
+  install_tool wasm-bindgen-cli "$want_bindgen"
 fi
 
 # 4. worker-build at the version of the worker crate.
@@ -40,8 +52,7 @@ want_wb="$(locked_version worker)"
 have_wb="$(worker-build --version 2>/dev/null | awk "{print \$NF}" || true)"
 if [ "$have_wb" != "$want_wb" ]; then
   say "building worker-build $want_wb (once per machine)"
-  cargo install --root "$EDGE_ARENA_TOOLS" worker-build --version "=$want_wb" --locked --force \
-    || cargo install --root "$EDGE_ARENA_TOOLS" worker-build --version "=$want_wb" --force
+  install_tool worker-build "$want_wb"
 fi
 
 say "ready: node $(node --version), wrangler $(wrangler --version 2>/dev/null | tail -1), wasm-bindgen $want_bindgen, worker-build $want_wb"

@@ -15,7 +15,7 @@ cargo clippy --lib --target wasm32-unknown-unknown --locked -- -D warnings
 step "core tests (host, virtual clock; includes the generated-types check)"
 cargo test --locked
 
-step "client SDK tests (fake clock) and bundle check"
+step "client SDK tests (fake clock; the packed SDK in a strict TypeScript project) and bundle check"
 node --test --test-reporter=spec client/test/*.test.mjs
 node scripts/sdk-bundle.mjs --check
 
@@ -23,7 +23,8 @@ step "release build of the Worker"
 bash scripts/build.sh
 
 step "integration tests (workerd via wrangler dev; the web page in headless Chromium)"
-# Debian's Chromium, plus CJK and emoji fonts so screenshots show the page's text.
+# The web page's tests drive a Chromium: CHROMIUM_PATH if set, else Debian's (installed
+# here with apt-get when missing), plus CJK and emoji fonts so screenshots show the text.
 if [ -z "${CHROMIUM_PATH:-}" ] && { ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi wqy; }; then
   echo "installing Debian's chromium and fonts for the browser tests"
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi

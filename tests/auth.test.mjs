@@ -3,16 +3,13 @@
 // and a socket opened with such a token plays as that WeChat user. Guests are off here,
 // as in a production config for mini-programs only.
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import { after, before, describe, test } from 'node:test';
 
 import { Player, leaveAll } from './support/client.mjs';
 import { startServer } from './support/server.mjs';
 import { guestClaims, mint, claimsOf } from './support/tokens.mjs';
 import { APPID, APP_SECRET, SESSION_KEY_MARK, startWechat } from './support/wechat.mjs';
-import { installWx, instantiate, waitForData } from './support/wx.mjs';
-
-const require = createRequire(import.meta.url);
+import { installWx, waitForData } from './support/wx.mjs';
 
 describe('WeChat login through a jscode2session stand-in', () => {
   let wechat;
@@ -104,12 +101,11 @@ describe('WeChat login through a jscode2session stand-in', () => {
   });
 
   test('the example mini-program logs in with wx.login and plays as that user', async () => {
-    const { pages, requests } = installWx({ loginCode: 'good-mini' });
-    const config = require('../examples/miniprogram/config.js');
-    Object.assign(config, { serverUrl: server.wsUrl, login: 'wechat' });
-    require('../examples/miniprogram/pages/index/index.js');
-    const page = instantiate(pages.at(-1));
-    page.onLoad({ name: '小程序' });
+    const mp = installWx({ loginCode: 'good-mini' });
+    const { requests } = mp;
+    Object.assign(mp.require('config.js'), { serverUrl: server.wsUrl, login: 'wechat' });
+    mp.launch();
+    const page = mp.open('pages/index/index', { name: '小程序' });
     try {
       const data = await waitForData(page, (d) => d.connection === 'open' && d.mySeat !== null);
       assert.equal(data.mySeat, 0);
@@ -122,7 +118,7 @@ describe('WeChat login through a jscode2session stand-in', () => {
       await waitForData(page, (d) => d.connection === 'closed');
       await second.leave();
     } finally {
-      page.onUnload();
+      mp.dispose();
     }
   });
 

@@ -1,15 +1,12 @@
 // The client SDK against the real server: through the browser transport, and through
 // the example mini-program's own page logic on a `wx` stand-in whose sockets are real.
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import { after, afterEach, before, describe, test } from 'node:test';
 
 import { ArenaClient, browserTransport, guestSession, sessionAuth } from '../client/src/index.js';
 import { Player, expectedResult, leaveAll } from './support/client.mjs';
 import { startServer } from './support/server.mjs';
-import { installWx, instantiate, waitForData } from './support/wx.mjs';
-
-const require = createRequire(import.meta.url);
+import { installWx, waitForData } from './support/wx.mjs';
 
 /** Resolves with the next `type` event of an SDK client. */
 const nextEvent = (client, type, timeout = 15_000) => new Promise((resolve, reject) => {
@@ -62,15 +59,13 @@ describe('client SDK against the server', () => {
   });
 
   test('the example mini-program page plays a full round through wx.connectSocket', async () => {
-    const { pages, sockets } = installWx();
-    require('../examples/miniprogram/config.js').serverUrl = server.wsUrl;
-    require('../examples/miniprogram/pages/index/index.js');
-    const page = instantiate(pages.at(-1));
-    page.onLoad({ name: '小程序' });
-    page.onShow();
-    cleanup = () => page.onUnload();
+    const mp = installWx();
+    mp.require('config.js').serverUrl = server.wsUrl;
+    mp.launch();
+    const page = mp.open('pages/index/index', { name: '小程序' });
+    cleanup = () => mp.dispose();
     await waitForData(page, (d) => d.connection === 'open' && d.mySeat !== null);
-    assert.equal(sockets.length, 1, 'the page opened one socket through wx.connectSocket');
+    assert.equal(mp.sockets.length, 1, 'the page opened one socket through wx.connectSocket');
 
     const rival = await Player.connect(server.wsUrl, { name: 'rival' });
     await rival.next('start');
@@ -101,12 +96,11 @@ describe('client SDK against the server', () => {
   });
 
   test('the example mini-program plays dig gold to the end and chats', async () => {
-    const { pages } = installWx();
-    require('../examples/miniprogram/config.js').serverUrl = server.wsUrl;
-    require('../examples/miniprogram/pages/dig/dig.js');
-    const dig = instantiate(pages.at(-1));
-    dig.onLoad({ name: '矿工' });
-    cleanup = () => dig.onUnload();
+    const mp = installWx();
+    mp.require('config.js').serverUrl = server.wsUrl;
+    mp.launch();
+    const dig = mp.open('pages/dig/dig', { name: '矿工' });
+    cleanup = () => mp.dispose();
     await waitForData(dig, (d) => d.connection === 'open' && d.mySeat !== null);
     const rival = await Player.connect(server.wsUrl, { name: 'rival', game: 'dig' });
     const hi = await rival.next('hi');
@@ -128,12 +122,9 @@ describe('client SDK against the server', () => {
     assert.equal(dig.data.rows.join('').split('$').length - 1, 2, 'both gold cells dug');
     assert.notEqual(hi.seat, dig.data.mySeat);
     await rival.leave();
-    dig.onUnload();
+    mp.close(dig);
 
-    require('../examples/miniprogram/pages/chat/chat.js');
-    const chat = instantiate(pages.at(-1));
-    chat.onLoad({ name: '小程序' });
-    cleanup = () => chat.onUnload();
+    const chat = mp.open('pages/chat/chat', { name: '小程序' });
     await waitForData(chat, (d) => d.connection === 'open' && d.mySeat !== null);
     const friend = await Player.connect(server.wsUrl, { name: 'friend', game: 'chat' });
     await friend.next('hi');

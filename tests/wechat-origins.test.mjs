@@ -3,7 +3,6 @@
 // logs in (POST /api/login via the jscode2session stand-in, and POST /api/guest) and
 // plays a round against the built Worker in workerd. Foreign pages stay refused.
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import { after, before, describe, test } from 'node:test';
 
 import { Player, leaveAll } from './support/client.mjs';
@@ -11,24 +10,12 @@ import { rawConnect } from './support/raw.mjs';
 import { startServer } from './support/server.mjs';
 import { APPID, APP_SECRET, startWechat } from './support/wechat.mjs';
 import { FOREIGN_ORIGINS, WECHAT_HEADER_SETS } from './support/wechat-headers.mjs';
-import { installWx, instantiate, waitForData } from './support/wx.mjs';
-
-const require = createRequire(import.meta.url);
+import { installWx, waitForData } from './support/wx.mjs';
 
 /** wx.request as a promise: `{statusCode, data}`. */
-const wxRequest = (opts) => new Promise((resolve, reject) => {
+const wxRequest = (wx, opts) => new Promise((resolve, reject) => {
   wx.request({ ...opts, success: resolve, fail: (e) => reject(new Error(e.errMsg)) });
 });
-
-/** The game page's definition (Page() runs once per process, when first required). */
-let indexPage = null;
-function gamePage(pages) {
-  if (!indexPage) {
-    require('../examples/miniprogram/pages/index/index.js');
-    indexPage = pages.at(-1);
-  }
-  return instantiate(indexPage);
-}
 
 describe('WeChat clients with the headers real devices send', () => {
   let wechat;
@@ -54,14 +41,15 @@ describe('WeChat clients with the headers real devices send', () => {
   for (const [name, headersFor] of Object.entries(WECHAT_HEADER_SETS)) {
     test(`${name}: logs in (wechat and guest) and plays a round`, async () => {
       const headers = headersFor(server.url);
-      const { pages, requests, sockets } = installWx({ loginCode: `good-${name}`, headers });
-      const guest = await wxRequest({ url: `${server.url}/api/guest`, method: 'POST', data: {} });
+      const mp = installWx({ loginCode: `good-${name}`, headers });
+      const { requests, sockets } = mp;
+      const guest = await wxRequest(mp.wx, { url: `${server.url}/api/guest`, method: 'POST', data: {} });
       assert.equal(guest.statusCode, 200, JSON.stringify(guest.data));
       assert.ok(guest.data.token);
 
-      Object.assign(require('../examples/miniprogram/config.js'), { serverUrl: server.wsUrl, login: 'wechat' });
-      const page = gamePage(pages);
-      page.onLoad({ name: `小程序-${name}` });
+      Object.assign(mp.require('config.js'), { serverUrl: server.wsUrl, login: 'wechat' });
+      mp.launch();
+      const page = mp.open('pages/index/index', { name: `小程序-${name}` });
       try {
         await waitForData(page, (d) => d.connection === 'open' && d.mySeat !== null);
         const login = requests.find((r) => r.url.endsWith('/api/login'));
@@ -80,15 +68,15 @@ describe('WeChat clients with the headers real devices send', () => {
         // Give the seat up (a plain close would hold it for a resume), so the next
         // header set starts in an empty room.
         page.client.leave();
-        page.onUnload();
+        mp.dispose();
       }
     });
   }
 
   test('the stand-in really sends its headers: a foreign Origin through wx is refused', async () => {
     const evil = { Origin: 'https://evil.example' };
-    const { sockets } = installWx({ headers: { socket: evil, request: evil } });
-    const res = await wxRequest({ url: `${server.url}/api/guest`, method: 'POST', data: {} });
+    const { sockets, wx } = installWx({ headers: { socket: evil, request: evil } });
+    const res = await wxRequest(wx, { url: `${server.url}/api/guest`, method: 'POST', data: {} });
     assert.equal(res.statusCode, 403);
     assert.equal(res.data.error, 'origin_not_allowed');
     const task = wx.connectSocket({ url: server.wsUrl, protocols: ['edge-arena', 'bearer.x'] });

@@ -15,22 +15,25 @@ export const FACES = [
   { id: 'smirk', icon: '😏' },
 ];
 
+/** @param {string | null | undefined} id */
 export const handIcon = (id) => HANDS.find((h) => h.id === id)?.icon ?? '…';
+/** @param {string | null | undefined} id */
 export const faceIcon = (id) => FACES.find((f) => f.id === id)?.icon ?? '';
 
 /**
  * A `result` frame seen from `mySeat`: 'win' (base > 0), 'lose' (base < 0) or 'draw',
  * and the lines with names and icons, mine first.
- * @param {import('./protocol').ServerFrame & {type: 'result'}} result
- * @param {number} mySeat
+ * @param {Extract<import('./protocol.js').ServerFrame, { type: 'result' }>} result
+ * @param {number | null} mySeat (null: watching, or not seated yet)
  * @param {Array<{seat: number, name: string}>} seats the latest seat list, for names
  */
 export function describeResult(result, mySeat, seats) {
-  const nameOf = (seat) => seats.find((s) => s.seat === seat)?.name ?? `#${seat}`;
+  const nameOf = (/** @type {number} */ seat) => seats.find((s) => s.seat === seat)?.name ?? `#${seat}`;
   const lines = result.seats
     .map((line) => ({ ...line, name: nameOf(line.seat), icon: handIcon(line.choice), mine: line.seat === mySeat }))
     .sort((a, b) => Number(b.mine) - Number(a.mine));
   const me = lines.find((l) => l.mine);
+  /** @type {'win' | 'lose' | 'draw' | 'watch'} */
   const outcome = !me ? 'watch' : me.base > 0 ? 'win' : me.base < 0 ? 'lose' : 'draw';
   return { round: result.round, outcome, lines };
 }

@@ -4,7 +4,8 @@ import { test } from 'node:test';
 
 import { ArenaClient, backoffDelay } from '../src/arena.js';
 import { CLOSE_CODES, PING_FRAME } from '../src/codes.js';
-import { sessionAuth } from '../src/login.js';
+import { LoginError, sessionAuth, wxStore } from '../src/login.js';
+import { wxTransport } from '../src/transports.js';
 
 /** A clock whose time moves only when the test says so. */
 function fakeClock() {
@@ -49,9 +50,25 @@ function fakeTransport() {
   return { transport, sockets, last: () => sockets[sockets.length - 1] };
 }
 
+/** The app's visibility as a transport reports it; `hide()` / `show()` play WeChat. */
+function fakeLifecycle(transport) {
+  const listeners = new Set();
+  transport.lifecycle = (onHide, onShow) => {
+    const entry = { onHide, onShow };
+    listeners.add(entry);
+    return () => listeners.delete(entry);
+  };
+  return {
+    listeners,
+    hide: () => [...listeners].forEach((l) => l.onHide()),
+    show: () => [...listeners].forEach((l) => l.onShow()),
+  };
+}
+
 function setup(options = {}) {
   const clock = fakeClock();
   const net = fakeTransport();
+  net.app = fakeLifecycle(net.transport);
   const client = new ArenaClient({
     url: 'wss://arena.test/ws', name: '小明', transport: net.transport, clock, random: () => 0.5, ...options,
   });
@@ -86,9 +103,27 @@ test('reconnects on the backoff schedule after drops, and resets after a good co
   assert.deepEqual(opens, [750, 1500, 3000, 6000]);
   net.last().onopen();
   assert.equal(client.state, 'open');
+  clock.advance(5000); // minUptimeMs: this connection proved itself
   net.last().onclose(1006, '');
   clock.advance(750);
-  assert.equal(net.sockets.length, 6, 'after an open the schedule starts over');
+  assert.equal(net.sockets.length, 6, 'after a connection that lasted, the schedule starts over');
+});
+
+test('a connection dropped at once does not reset the backoff (minUptimeMs)', () => {
+  const { clock, net, client } = setup({ backoffBaseMs: 1000, backoffMaxMs: 60000, minUptimeMs: 5000 });
+  client.connect();
+  const waits = [];
+  for (let drop = 0; drop < 4; drop++) {
+    net.last().onopen();
+    clock.advance(100); // accepted, then dropped
+    net.last().onclose(1006, '');
+    const before = net.sockets.length;
+    let waited = 0;
+    while (net.sockets.length === before) { clock.advance(10); waited += 10; }
+    waits.push(waited);
+  }
+  assert.deepEqual(waits, [750, 1500, 3000, 6000]);
+  assert.equal(client.state, 'reconnecting');
 });
 
 test('frames sent while disconnected are queued, bounded, and flushed in order', () => {
@@ -265,4 +300,335 @@ test('sessionAuth reuses a session until it nearly expires, or a refresh is aske
   assert.equal(await auth({ refresh: false }), 't2');
   assert.equal(await auth({ refresh: true }), 't3');
   assert.deepEqual(saved, ['t1', 't2', 't3']);
+});
+
+/** Opens the client's current socket and says hi (seat 1, resume token `rps-0.abc`). */
+function openWithHi(net) {
+  net.last().onopen();
+  net.last().onmessage(hi());
+}
+
+test('WeChat closing a socket with 1000 "interrupted" is not final: it reconnects and resumes', () => {
+  const { clock, net, client } = setup();
+  const events = [];
+  client.on('drop', (d) => events.push(['drop', d.code, d.reason]));
+  client.on('reconnect', (r) => events.push(['reconnect', r.attempts]));
+  client.on('close', () => events.push(['close']));
+  client.connect();
+  openWithHi(net);
+  net.last().onclose(1000, 'interrupted');
+  assert.equal(client.state, 'reconnecting');
+  clock.advance(1000);
+  assert.equal(net.sockets.length, 2);
+  assert.equal(net.last().url, 'wss://arena.test/ws?resume=rps-0.abc');
+  net.last().onopen();
+  assert.equal(client.state, 'open');
+  assert.deepEqual(events, [['drop', 1000, 'interrupted'], ['reconnect', 1]]);
+});
+
+test('a 1000 the app did not ask for (any reason) reconnects; after close() nothing does', () => {
+  const { clock, net, client } = setup();
+  client.connect();
+  openWithHi(net);
+  net.last().onclose(1000, 'closed');
+  clock.advance(1000);
+  assert.equal(net.sockets.length, 2, 'a server or proxy 1000 is not a leave');
+  net.last().onopen();
+  const closes = [];
+  client.on('close', (c) => closes.push(c));
+  client.close();
+  assert.deepEqual(net.last().closed, { code: 1000, reason: 'done' });
+  assert.deepEqual(closes, [{ code: 1000, reason: 'client closed' }]);
+  net.last().onclose(1000, 'closed');
+  clock.advance(60_000);
+  assert.equal(net.sockets.length, 2);
+  assert.equal(client.state, 'closed');
+});
+
+test('after leave() any close is final, even one that is not 1000', () => {
+  const { clock, net, client } = setup();
+  client.connect();
+  openWithHi(net);
+  client.leave();
+  net.last().onclose(1006, '');
+  clock.advance(60_000);
+  assert.equal(net.sockets.length, 1);
+  assert.equal(client.state, 'closed');
+});
+
+test('1009 is final; 4002 forgets the seat and rejoins without the token at once', () => {
+  {
+    const { clock, net, client } = setup();
+    client.connect();
+    openWithHi(net);
+    net.last().onclose(1009, 'too big');
+    clock.advance(60_000);
+    assert.equal(net.sockets.length, 1);
+    assert.equal(client.state, 'closed');
+  }
+  const { clock, net, client } = setup();
+  client.connect();
+  openWithHi(net);
+  net.last().onclose(4002, 'seat gone');
+  clock.advance(0);
+  assert.equal(net.sockets.length, 2);
+  assert.equal(net.last().url, 'wss://arena.test/ws?name=%E5%B0%8F%E6%98%8E');
+  assert.equal(client.seat, null);
+});
+
+test('a close 4003 with auth gets a fresh token, a bounded number of times', async () => {
+  let n = 0;
+  const asked = [];
+  const auth = async ({ refresh }) => { asked.push(refresh); n += 1; return `tok-${n}`; };
+  const { clock, net, client } = setup({ auth });
+  const errors = [];
+  client.on('auth_error', (e) => errors.push([e.code, e.final]));
+  client.connect();
+  for (let i = 0; i < 5 && client.state !== 'closed'; i++) {
+    await settle();
+    net.last().onclose(4003, 'unauthorized');
+    clock.advance(60_000);
+  }
+  assert.equal(client.state, 'closed');
+  assert.deepEqual(asked, [false, true, true]);
+  assert.deepEqual(errors, [['unauthorized', false], ['unauthorized', false], ['unauthorized', true]]);
+});
+
+test('a refusing login API (503 not_configured) ends in close 4003 after bounded tries', async () => {
+  let calls = 0;
+  const auth = async () => { calls += 1; throw new LoginError(503, 'not_configured', 'no WECHAT_APPID'); };
+  const { clock, net, client } = setup({ auth });
+  const errors = [];
+  const closes = [];
+  client.on('auth_error', (e) => errors.push([e.code, e.final, e.error instanceof LoginError]));
+  client.on('close', (c) => closes.push(c));
+  client.connect();
+  for (let i = 0; i < 10 && client.state !== 'closed'; i++) {
+    await settle();
+    clock.advance(60_000);
+  }
+  assert.equal(client.state, 'closed');
+  assert.equal(calls, 3);
+  assert.equal(net.sockets.length, 0, 'no socket without a token');
+  assert.deepEqual(errors, [['not_configured', false, true], ['not_configured', false, true], ['not_configured', true, true]]);
+  assert.deepEqual(closes, [{ code: 4003, reason: 'not_configured' }]);
+});
+
+test('a login that fails on the network is retried like a connection, up to maxRetries', async () => {
+  let calls = 0;
+  const auth = async () => { calls += 1; throw new LoginError(0, 'network', 'request:fail'); };
+  const { clock, client } = setup({ auth, maxRetries: 5 });
+  const finals = [];
+  client.on('auth_error', (e) => finals.push(e.final));
+  const closes = [];
+  client.on('close', (c) => closes.push(c.reason));
+  client.connect();
+  for (let i = 0; i < 20 && client.state !== 'closed'; i++) {
+    await settle();
+    clock.advance(60_000);
+  }
+  assert.equal(calls, 6, 'the first try and 5 retries');
+  assert.ok(finals.every((f) => f === false), 'a network failure is never an auth verdict');
+  assert.deepEqual(closes, ['max_retries']);
+});
+
+test('maxRetries: gives up after that many failed reconnects in a row, and counts from 0 after an open', () => {
+  const { clock, net, client } = setup({ maxRetries: 2 });
+  const closes = [];
+  client.on('close', (c) => closes.push(c));
+  client.connect();
+  openWithHi(net);
+  net.last().onclose(1006, '');
+  clock.advance(2000); // under the connect timeout
+  net.last().onclose(1006, ''); // attempt 1 failed
+  clock.advance(2000); // under the connect timeout
+  net.last().onopen(); // attempt 2 succeeded and lasts: the count starts over
+  clock.advance(5000);
+  net.last().onclose(1006, '');
+  clock.advance(2000); // under the connect timeout
+  net.last().onclose(1006, '');
+  clock.advance(2000); // under the connect timeout
+  assert.equal(client.state, 'reconnecting');
+  net.last().onclose(1006, 'gone');
+  assert.equal(client.state, 'closed');
+  assert.deepEqual(closes, [{ code: 1006, reason: 'max_retries' }]);
+  assert.equal(net.sockets.length, 5);
+});
+
+test('hidden app: no attempt while in the background, a reconnect at once on show', () => {
+  const { clock, net, client } = setup();
+  client.connect();
+  openWithHi(net);
+  assert.equal(net.app.listeners.size, 1, 'the client listens to the app lifecycle');
+  net.app.hide();
+  clock.advance(5000);
+  net.last().onclose(1000, 'interrupted'); // WeChat, 5 s into the background
+  clock.advance(120_000);
+  assert.equal(net.sockets.length, 1, 'no connection attempt while hidden');
+  assert.equal(client.state, 'reconnecting');
+  net.app.show();
+  assert.equal(net.sockets.length, 2, 'reconnected on show, without waiting');
+  assert.equal(net.last().url, 'wss://arena.test/ws?resume=rps-0.abc');
+  client.close();
+  assert.equal(net.app.listeners.size, 0, 'a closed client stops listening');
+});
+
+test('shown again with a socket that looks open: a ping must be answered within the connect timeout', () => {
+  const { clock, net, client } = setup({ connectTimeoutMs: 3000 });
+  client.connect();
+  openWithHi(net);
+  net.app.hide();
+  clock.advance(1000);
+  net.app.show();
+  assert.equal(net.last().sent.at(-1), PING_FRAME);
+  clock.advance(3000);
+  assert.ok(net.sockets[0].closed, 'no pong: replaced');
+  assert.equal(net.sockets.length, 2);
+  // A live socket answers and stays.
+  net.last().onopen();
+  net.app.hide();
+  net.app.show();
+  net.last().onmessage('{"type":"pong"}');
+  clock.advance(3000);
+  assert.equal(net.last().closed, null);
+});
+
+test('reconnect(): a fresh socket now, resuming the seat; also restarts a closed client', () => {
+  const { net, client } = setup();
+  client.connect();
+  openWithHi(net);
+  client.reconnect();
+  assert.deepEqual(net.sockets[0].closed, { code: 1000, reason: 'reconnecting' });
+  assert.equal(net.sockets.length, 2);
+  assert.equal(net.last().url, 'wss://arena.test/ws?resume=rps-0.abc');
+  net.last().onopen();
+  client.close();
+  assert.equal(client.state, 'closed');
+  client.reconnect();
+  assert.equal(net.sockets.length, 3);
+  assert.equal(client.state, 'reconnecting');
+});
+
+test('on, off and once', () => {
+  const { net, client } = setup();
+  const seen = [];
+  const a = (f) => seen.push(['a', f.round]);
+  const b = (f) => seen.push(['b', f.round]);
+  client.on('result', a);
+  client.once('result', b);
+  const unsubscribe = client.on('result', (f) => seen.push(['c', f.round]));
+  client.connect();
+  net.last().onopen();
+  net.last().onmessage('{"type":"result","round":1,"seats":[]}');
+  client.off('result', a);
+  unsubscribe();
+  net.last().onmessage('{"type":"result","round":2,"seats":[]}');
+  assert.deepEqual(seen, [['a', 1], ['b', 1], ['c', 1]]);
+  const onceOff = () => seen.push(['d']);
+  client.once('result', onceOff);
+  client.off('result', onceOff);
+  net.last().onmessage('{"type":"result","round":3,"seats":[]}');
+  assert.equal(seen.length, 3, 'off removes a once listener too');
+});
+
+test('options are validated: an unknown option throws, naming it', () => {
+  const base = { url: 'wss://x/ws', transport: () => ({}) };
+  assert.throws(() => new ArenaClient({ ...base, queuelimit: 3 }), /unknown option "queuelimit" \(did you mean "queueLimit"\?\)/);
+  assert.throws(() => new ArenaClient({ ...base, retries: 3 }), /unknown option "retries"/);
+  assert.throws(() => new ArenaClient({ ...base, heartbeatMs: 'soon' }), /option "heartbeatMs" has a bad value/);
+  assert.throws(() => new ArenaClient({ ...base, maxRetries: -1 }), /option "maxRetries"/);
+  assert.throws(() => new ArenaClient({ transport: base.transport }), /option "url" is required/);
+  assert.doesNotThrow(() => new ArenaClient({ ...base, maxRetries: Infinity, watch: undefined }));
+});
+
+test('no_such_room (a watch of a room that does not exist) is final', () => {
+  const { clock, net, client } = setup({ watch: 'rps-0-9' });
+  client.connect();
+  assert.equal(net.last().url, 'wss://arena.test/ws?watch=rps-0-9');
+  net.last().onopen();
+  net.last().onmessage(JSON.stringify({ type: 'error', code: 'no_such_room', message: 'x' }));
+  clock.advance(60_000);
+  assert.equal(client.state, 'closed');
+  assert.equal(net.sockets.length, 1);
+});
+
+test('guest and WeChat sessions are kept apart: switching the login mode logs in anew', async () => {
+  const storage = new Map();
+  const wx = { getStorageSync: (k) => storage.get(k) ?? '', setStorageSync: (k, v) => storage.set(k, v) };
+  const source = (kind, token) => Object.assign(async () => ({ token, expires_at: 10_000_000, player: `${kind}:x` }), { kind, api: 'https://a' });
+  const clock = { now: () => 0 };
+  assert.equal(await sessionAuth(source('guest', 'g1'), { clock, store: wxStore(wx) })(), 'g1');
+  assert.equal(await sessionAuth(source('guest', 'g2'), { clock, store: wxStore(wx) })(), 'g1', 'a kept guest session is reused');
+  assert.equal(await sessionAuth(source('wechat', 'w1'), { clock, store: wxStore(wx) })(), 'w1', 'not the guest one');
+  assert.deepEqual([...storage.keys()].sort(), ['edge-arena-session:guest', 'edge-arena-session:wechat']);
+  // A session of another server is not reused either.
+  const other = Object.assign(async () => ({ token: 'o1', expires_at: 10_000_000 }), { kind: 'wechat', api: 'https://b' });
+  assert.equal(await sessionAuth(other, { clock, store: wxStore(wx) })(), 'o1');
+});
+
+test('wxTransport: wires wx.onAppHide/onAppShow, and a refused connectSocket is a close', async () => {
+  const hides = new Set();
+  const shows = new Set();
+  let failNext = false;
+  const wx = {
+    onAppHide: (f) => hides.add(f), onAppShow: (f) => shows.add(f),
+    offAppHide: (f) => hides.delete(f), offAppShow: (f) => shows.delete(f),
+    connectSocket({ fail }) {
+      const task = { onOpen() {}, onMessage() {}, onClose() {}, onError() {}, send() {}, close() {} };
+      if (failNext) fail({ errMsg: 'connectSocket:fail exceed max task count' });
+      return task;
+    },
+  };
+  const transport = wxTransport(wx);
+  const clock = fakeClock();
+  const client = new ArenaClient({ url: 'wss://a/ws', transport, clock, random: () => 0.5 });
+  client.connect();
+  assert.deepEqual([hides.size, shows.size], [1, 1]);
+  failNext = true;
+  client.reconnect();
+  await settle();
+  assert.equal(client.state, 'reconnecting', 'the failed connectSocket was reported as a close');
+  client.close();
+  assert.deepEqual([hides.size, shows.size], [0, 0]);
+});
+
+test('drop events say why: the close code, a refused token, a lost seat, silence', async () => {
+  const auth = async () => 'tok';
+  const { clock, net, client } = setup({ auth, heartbeatTimeoutMs: 5000 });
+  const drops = [];
+  const states = [];
+  client.on('drop', (d) => drops.push([d.code, d.reason]));
+  client.on('connection', (s) => states.push(s));
+  client.connect();
+  await settle();
+  const openNext = async () => {
+    const before = net.sockets.length;
+    for (let i = 0; i < 1000 && net.sockets.length === before; i++) { clock.advance(10); await settle(); }
+    net.last().onopen();
+  };
+  net.last().onopen();
+  net.last().onclose(1006, '');
+  await openNext();
+  net.last().onmessage(JSON.stringify({ type: 'error', code: 'token_expired', message: 'x' }));
+  await openNext();
+  net.last().onmessage(hi());
+  net.last().onmessage(JSON.stringify({ type: 'error', code: 'seat_gone', message: 'x' }));
+  await openNext();
+  clock.advance(5000); // nothing heard
+  assert.deepEqual(drops, [[1006, ''], [4003, 'token_expired'], [4002, 'seat_gone'], [1006, 'no answer']]);
+  assert.equal(states.filter((s) => s === 'closed').length, 0);
+});
+
+test('a close told only after the show (WeChat held it while suspended) reconnects at once', () => {
+  const { clock, net, client } = setup({ backoffBaseMs: 10_000 });
+  client.connect();
+  openWithHi(net);
+  net.app.hide();
+  // (suspended: no timer fires and nothing is told; the fake clock just stands still)
+  net.app.show();
+  assert.equal(net.last().sent.at(-1), PING_FRAME, 'shown with a socket that looks open: checked');
+  net.last().onclose(1000, 'interrupted'); // the held close, delivered after the show
+  clock.advance(0);
+  assert.equal(net.sockets.length, 2, 'no backoff wait');
+  assert.equal(net.last().url, 'wss://arena.test/ws?resume=rps-0.abc');
 });

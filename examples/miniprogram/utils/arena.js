@@ -1,4 +1,5 @@
 // Edge Arena client SDK, bundled from client/src by `npm run sdk`. Do not edit.
+"use strict";
 var __defProp = Object.defineProperty;
 var __defProps = Object.defineProperties;
 var __getOwnPropDesc = Object.getOwnPropertyDescriptor;
@@ -20,18 +21,6 @@ var __spreadValues = (a, b) => {
   return a;
 };
 var __spreadProps = (a, b) => __defProps(a, __getOwnPropDescs(b));
-var __objRest = (source, exclude) => {
-  var target = {};
-  for (var prop in source)
-    if (__hasOwnProp.call(source, prop) && exclude.indexOf(prop) < 0)
-      target[prop] = source[prop];
-  if (source != null && __getOwnPropSymbols)
-    for (var prop of __getOwnPropSymbols(source)) {
-      if (exclude.indexOf(prop) < 0 && __propIsEnum.call(source, prop))
-        target[prop] = source[prop];
-    }
-  return target;
-};
 var __export = (target, all) => {
   for (var name in all)
     __defProp(target, name, { get: all[name], enumerable: true });
@@ -58,6 +47,7 @@ __export(index_exports, {
   MAX_FRAME_BYTES: () => MAX_FRAME_BYTES,
   OUTCOME_TEXT: () => OUTCOME_TEXT,
   PING_FRAME: () => PING_FRAME,
+  PONG_FRAME: () => PONG_FRAME,
   SUBPROTOCOL: () => SUBPROTOCOL,
   apiBaseOf: () => apiBaseOf,
   backoffDelay: () => backoffDelay,
@@ -79,6 +69,7 @@ module.exports = __toCommonJS(index_exports);
 
 // client/src/codes.js
 var PING_FRAME = '{"type":"ping"}';
+var PONG_FRAME = '{"type":"pong"}';
 var MAX_FRAME_BYTES = 4096;
 var CLOSE_CODES = {
   Normal: 1e3,
@@ -98,7 +89,9 @@ var DEFAULTS = {
   connectTimeoutMs: 1e4,
   backoffBaseMs: 500,
   backoffMaxMs: 15e3,
-  queueLimit: 32
+  queueLimit: 32,
+  minUptimeMs: 5e3,
+  maxRetries: Infinity
 };
 var systemClock = {
   now: () => Date.now(),
@@ -109,27 +102,63 @@ function backoffDelay(attempt, baseMs, maxMs, random = Math.random) {
   const cap = Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 30));
   return Math.round(cap / 2 + random() * cap / 2);
 }
-var FINAL_CODES = /* @__PURE__ */ new Set([CLOSE_CODES.Normal, CLOSE_CODES.Replaced, CLOSE_CODES.TooBig]);
 var SUBPROTOCOL = "edge-arena";
 var AUTH_ERRORS = /* @__PURE__ */ new Set(["unauthorized", "token_expired"]);
 var MAX_AUTH_FAILURES = 3;
+var FINAL_CODES = /* @__PURE__ */ new Set([CLOSE_CODES.Replaced, CLOSE_CODES.TooBig]);
+var OPTION_KINDS = {
+  url: "string",
+  transport: "function",
+  token: "string",
+  auth: "function",
+  game: "string",
+  watch: "string",
+  name: "string",
+  avatar: "string",
+  heartbeatMs: "ms",
+  heartbeatTimeoutMs: "ms",
+  connectTimeoutMs: "ms",
+  backoffBaseMs: "ms",
+  backoffMaxMs: "ms",
+  queueLimit: "count",
+  minUptimeMs: "ms",
+  maxRetries: "retries",
+  clock: "clock",
+  random: "function"
+};
+var REQUIRED = ["url", "transport"];
+function validate(options) {
+  if (!options || typeof options !== "object") throw new TypeError("ArenaClient: options must be an object");
+  for (const [key, value] of Object.entries(options)) {
+    const kind = OPTION_KINDS[key];
+    if (!kind) {
+      const near = Object.keys(OPTION_KINDS).find((k) => k.toLowerCase() === key.toLowerCase());
+      throw new TypeError(`ArenaClient: unknown option "${key}"${near ? ` (did you mean "${near}"?)` : ""}`);
+    }
+    if (value === void 0 || value === null) continue;
+    const ok = kind === "string" ? typeof value === "string" : kind === "function" ? typeof value === "function" : kind === "ms" ? typeof value === "number" && Number.isFinite(value) && value >= 0 : kind === "count" ? Number.isInteger(value) && /** @type {number} */
+    value >= 0 : kind === "retries" ? value === Infinity || Number.isInteger(value) && /** @type {number} */
+    value >= 0 : typeof value === "object" && value !== null && typeof /** @type {any} */
+    value.setTimeout === "function";
+    if (!ok) throw new TypeError(`ArenaClient: option "${key}" has a bad value: ${String(value)}`);
+  }
+  for (const key of REQUIRED) {
+    if (options[key] == null) throw new TypeError(`ArenaClient: option "${key}" is required`);
+  }
+}
+function transientLoginFailure(err) {
+  const status = err == null ? void 0 : err.status;
+  if (typeof status !== "number") return false;
+  return status === 0 || status === 429 || status >= 500 && err.error !== "not_configured";
+}
 var ArenaClient = class {
-  /**
-   * @param {object} options
-   * @param {string} options.url WebSocket endpoint, e.g. 'wss://arena.example.com/ws'
-   * @param {Transport} options.transport
-   * @param {string} [options.token] a session token
-   * @param {(opts: {refresh: boolean}) => Promise<string>} [options.auth] gets a session
-   *   token (e.g. wx.login + POST /api/login); `refresh` asks for a new one
-   * @param {'rps' | 'dig' | 'chat'} [options.game] the game to be matched into (default rps)
-   * @param {string} [options.watch] a room to watch as a spectator instead of playing
-   * @param {string} [options.name]
-   * @param {string} [options.avatar]
-   * @param {Clock} [options.clock]
-   * @param {() => number} [options.random]
-   */
-  constructor(_a) {
-    var _b = _a, { url, transport, token, auth, game, watch, name, avatar, clock = systemClock, random = Math.random } = _b, rest = __objRest(_b, ["url", "transport", "token", "auth", "game", "watch", "name", "avatar", "clock", "random"]);
+  /** @param {ArenaOptions} options */
+  constructor(options) {
+    validate(
+      /** @type {any} */
+      options
+    );
+    const { url, transport, token, auth, game, watch, name, avatar, clock = systemClock, random = Math.random } = options;
     this.url = url;
     this.game = game != null ? game : "rps";
     this.watch = watch != null ? watch : null;
@@ -137,11 +166,20 @@ var ArenaClient = class {
     this.session = token != null ? token : null;
     this.auth = auth != null ? auth : null;
     this.refreshSession = false;
+    this.authorizing = false;
     this.authFailures = 0;
     this.profile = { name, avatar };
     this.clock = clock;
     this.random = random;
-    this.options = __spreadValues(__spreadValues({}, DEFAULTS), rest);
+    this.options = __spreadValues({}, DEFAULTS);
+    for (
+      const key of
+      /** @type {(keyof typeof DEFAULTS)[]} */
+      Object.keys(DEFAULTS)
+    ) {
+      if (options[key] != null) this.options[key] = /** @type {number} */
+      options[key];
+    }
     this.state = "idle";
     this.token = null;
     this.seat = null;
@@ -151,23 +189,74 @@ var ArenaClient = class {
     this.listeners = /* @__PURE__ */ new Map();
     this.socket = null;
     this.timers = {};
+    this.stopping = false;
+    this.hidden = false;
+    this.dropped = false;
+    this.unlisten = null;
+    this.shownAt = null;
   }
   /**
-   * Subscribes to a frame type (`'result'`, `'state'`, …), `'frame'` (every frame),
-   * `'connection'` (the connection state), `'close'` (final close) or `'dropped'`.
+   * Subscribes to an event (see ArenaEvents): a frame type (`'result'`, `'state'`, …),
+   * `'frame'`, `'connection'`, `'drop'`, `'reconnect'`, `'close'`, `'dropped'` or
+   * `'auth_error'`. Returns the unsubscribe function.
+   * @template {keyof ArenaEvents} K
+   * @param {K} type
+   * @param {(value: ArenaEvents[K]) => void} fn
+   * @returns {() => void}
    */
   on(type, fn) {
-    if (!this.listeners.has(type)) this.listeners.set(type, /* @__PURE__ */ new Set());
-    this.listeners.get(type).add(fn);
-    return () => {
-      var _a;
-      return (_a = this.listeners.get(type)) == null ? void 0 : _a.delete(fn);
-    };
+    if (typeof fn !== "function") throw new TypeError(`ArenaClient.on('${String(type)}'): the listener must be a function`);
+    let set = this.listeners.get(type);
+    if (!set) this.listeners.set(type, set = /* @__PURE__ */ new Set());
+    set.add(fn);
+    return () => this.off(type, fn);
   }
+  /**
+   * Unsubscribes a listener added with `on` (or `once`).
+   * @template {keyof ArenaEvents} K
+   * @param {K} type
+   * @param {(value: ArenaEvents[K]) => void} fn
+   */
+  off(type, fn) {
+    const set = this.listeners.get(type);
+    if (!set) return;
+    set.delete(fn);
+    for (const wrapper of set) {
+      if (
+        /** @type {any} */
+        wrapper.listener === fn
+      ) set.delete(wrapper);
+    }
+  }
+  /**
+   * Like `on`, for the next event of that type only.
+   * @template {keyof ArenaEvents} K
+   * @param {K} type
+   * @param {(value: ArenaEvents[K]) => void} fn
+   * @returns {() => void}
+   */
+  once(type, fn) {
+    const wrapper = (value) => {
+      this.off(type, wrapper);
+      fn(value);
+    };
+    wrapper.listener = fn;
+    return this.on(type, wrapper);
+  }
+  /**
+   * @template {keyof ArenaEvents} K
+   * @param {K} type
+   * @param {ArenaEvents[K]} value
+   * @private
+   */
   emit(type, value) {
     var _a;
-    for (const fn of (_a = this.listeners.get(type)) != null ? _a : []) fn(value);
+    for (const fn of [...(_a = this.listeners.get(type)) != null ? _a : []]) fn(value);
   }
+  /**
+   * @param {ConnectionState} state
+   * @private
+   */
   setState(state) {
     if (this.state === state) return;
     this.state = state;
@@ -179,26 +268,19 @@ var ArenaClient = class {
    */
   connect() {
     if (this.state === "open" || this.state === "connecting" || this.authorizing) return;
+    if (this.state === "closed") {
+      this.stopping = false;
+      this.attempt = 0;
+      this.authFailures = 0;
+      this.setState("idle");
+    }
+    this.listen();
     this.clearTimer("retry");
     if (this.auth && (!this.session || this.refreshSession)) {
-      this.authorizing = true;
-      const refresh = this.refreshSession;
-      Promise.resolve().then(() => this.auth({ refresh })).then(
-        (token) => {
-          this.authorizing = false;
-          this.session = token;
-          this.refreshSession = false;
-          if (this.state !== "closed") this.connect();
-        },
-        (err) => {
-          this.authorizing = false;
-          this.emit("auth_error", err);
-          if (this.state !== "closed") this.retry();
-        }
-      );
+      this.authorize(this.auth);
       return;
     }
-    this.setState(this.attempt === 0 && !this.token ? "connecting" : "reconnecting");
+    this.setState(this.attempt === 0 && !this.token && !this.dropped ? "connecting" : "reconnecting");
     const protocols = this.session ? [SUBPROTOCOL, `bearer.${this.session}`] : void 0;
     const socket = this.transport(this.socketUrl(), protocols);
     this.socket = socket;
@@ -212,17 +294,88 @@ var ArenaClient = class {
     });
     this.setTimer("connect", this.options.connectTimeoutMs, () => this.abandon());
   }
-  /** Reconnects now if the connection is down (skipping the backoff wait). */
+  /**
+   * Asks `auth` for a session token, then connects. A refusal (e.g. 503
+   * `not_configured`, 401 `invalid_code`) counts toward the bounded auth retries; a
+   * network failure or a busy server is retried like any failed connection.
+   * @param {(opts: { refresh: boolean }) => Promise<string>} auth
+   * @private
+   */
+  authorize(auth) {
+    this.authorizing = true;
+    const refresh = this.refreshSession;
+    Promise.resolve().then(() => auth({ refresh })).then(
+      (token) => {
+        this.authorizing = false;
+        if (this.state === "closed") return;
+        this.session = token;
+        this.refreshSession = false;
+        this.connect();
+      },
+      (err) => {
+        this.authorizing = false;
+        if (this.state === "closed") return;
+        const code = typeof (err == null ? void 0 : err.error) === "string" ? err.error : "auth_failed";
+        if (transientLoginFailure(err)) {
+          this.emit("auth_error", { code, error: err, final: false });
+          this.retry();
+          return;
+        }
+        this.authRefused(code, err);
+      }
+    );
+  }
+  /**
+   * A login failed or the server refused the token: try again with a fresh token after
+   * a backoff, unless that keeps failing (or there is no way to get one).
+   * @param {string} code
+   * @param {unknown} error
+   * @private
+   */
+  authRefused(code, error) {
+    this.authFailures += 1;
+    const final = !this.auth || this.authFailures >= MAX_AUTH_FAILURES;
+    this.emit("auth_error", { code, error, final });
+    if (final) {
+      this.finish(CLOSE_CODES.Unauthorized, code);
+      return;
+    }
+    this.refreshSession = true;
+    const wait = backoffDelay(this.authFailures, this.options.backoffBaseMs, this.options.backoffMaxMs, this.random);
+    this.abandon(wait, { code: CLOSE_CODES.Unauthorized, reason: code });
+  }
+  /**
+   * Reconnects now if the connection is down (skipping the backoff wait). Also called
+   * when the app comes back to the foreground.
+   */
   wake() {
-    if (this.state === "reconnecting" && !this.socket) {
+    if (this.state === "reconnecting" && !this.socket && !this.authorizing) {
       this.attempt = 0;
       this.connect();
+    } else if (this.state === "open" && this.socket) {
+      this.socket.send(PING_FRAME);
+      this.setTimer("dead", this.options.connectTimeoutMs, () => this.abandon(0));
     }
+  }
+  /**
+   * Drops the current connection (if any) and connects again at once, resuming the
+   * seat while a resume token is held. Also starts a closed client again.
+   */
+  reconnect() {
+    if (this.state !== "closed") {
+      if (this.state === "open") this.dropped = true;
+      this.dropSocket("reconnecting");
+      this.setState("reconnecting");
+      this.attempt = 0;
+    }
+    this.hidden = false;
+    this.connect();
   }
   /**
    * Sends a frame now, or queues it until the connection is back. Returns false if the
    * client is closed. A full queue drops its oldest frame (emitted as 'dropped').
    * @param {ClientFrame} frame
+   * @returns {boolean}
    */
   send(frame) {
     if (this.state === "closed") return false;
@@ -232,21 +385,31 @@ var ArenaClient = class {
       return true;
     }
     this.queue.push(text);
-    while (this.queue.length > this.options.queueLimit) this.emit("dropped", JSON.parse(this.queue.shift()));
+    while (this.queue.length > this.options.queueLimit) this.emit("dropped", JSON.parse(
+      /** @type {string} */
+      this.queue.shift()
+    ));
     return true;
   }
-  /** Gives up the seat (`leave`); the server closes the connection and we stay closed. */
+  /**
+   * Gives up the seat (`leave`): the server closes the connection and the client stays
+   * closed, whatever the close code.
+   */
   leave() {
+    if (this.state === "closed") return;
     this.send({ type: "leave" });
+    this.stopping = true;
   }
   /** Closes for good, without leaving (the seat is held for the grace window). */
   close() {
-    this.setState("closed");
-    this.stopTimers();
-    const socket = this.socket;
-    this.socket = null;
-    socket == null ? void 0 : socket.close(1e3, "client closed");
+    if (this.state === "closed") return;
+    this.stopping = true;
+    this.finish(1e3, "client closed");
   }
+  /**
+   * The URL of the next connection: the resume token, or what to be matched into.
+   * @private
+   */
   socketUrl() {
     const query = [];
     if (this.token) query.push(`resume=${encodeURIComponent(this.token)}`);
@@ -258,16 +421,51 @@ var ArenaClient = class {
     }
     return query.length ? `${this.url}${this.url.includes("?") ? "&" : "?"}${query.join("&")}` : this.url;
   }
+  /**
+   * Subscribes to the transport's app lifecycle, once per run of the client.
+   * @private
+   */
+  listen() {
+    if (this.unlisten || !this.transport.lifecycle) return;
+    this.unlisten = this.transport.lifecycle(() => this.onHide(), () => this.onShow());
+  }
+  /** @private */
+  onHide() {
+    this.hidden = true;
+  }
+  /** @private */
+  onShow() {
+    if (!this.hidden) return;
+    this.hidden = false;
+    this.shownAt = this.clock.now();
+    this.wake();
+  }
+  /** @private */
   opened() {
     this.clearTimer("connect");
-    this.attempt = 0;
+    const attempts = this.attempt;
+    this.setTimer("uptime", this.options.minUptimeMs, () => {
+      this.attempt = 0;
+    });
     this.setState("open");
     const queued = this.queue;
     this.queue = [];
-    for (const text of queued) this.socket.send(text);
+    const socket = (
+      /** @type {TransportSocket} */
+      this.socket
+    );
+    for (const text of queued) socket.send(text);
     this.beat();
     this.alive();
+    if (this.dropped) {
+      this.dropped = false;
+      this.emit("reconnect", { attempts });
+    }
   }
+  /**
+   * @param {string} text
+   * @private
+   */
   received(text) {
     this.alive();
     let frame;
@@ -276,58 +474,102 @@ var ArenaClient = class {
     } catch (e) {
       return;
     }
+    if (!frame || typeof frame.type !== "string") return;
     if (frame.type === "hi") {
       this.authFailures = 0;
       this.token = frame.resume;
       this.seat = frame.seat;
       this.room = frame.room;
     }
-    if (frame.type === "error" && frame.code === "seat_gone") {
+    this.emitFrame(frame);
+    if (frame.type !== "error") return;
+    if (frame.code === "seat_gone") {
       this.token = null;
       this.seat = null;
-      this.emit("frame", frame);
-      this.emit(frame.type, frame);
-      this.abandon(0);
-      return;
+      this.abandon(0, { code: CLOSE_CODES.SeatGone, reason: frame.code });
+    } else if (frame.code === "no_such_room") {
+      this.finish(CLOSE_CODES.Normal, frame.code);
+    } else if (AUTH_ERRORS.has(frame.code)) {
+      this.authRefused(frame.code, frame);
     }
-    if (frame.type === "error" && AUTH_ERRORS.has(frame.code)) {
-      this.emit("frame", frame);
-      this.emit(frame.type, frame);
-      this.authFailures += 1;
-      if (!this.auth || this.authFailures >= MAX_AUTH_FAILURES) {
-        this.finish(CLOSE_CODES.Unauthorized, frame.code);
-        return;
-      }
-      this.refreshSession = true;
-      this.abandon(backoffDelay(this.authFailures, this.options.backoffBaseMs, this.options.backoffMaxMs, this.random));
-      return;
-    }
-    this.emit("frame", frame);
-    this.emit(frame.type, frame);
   }
+  /**
+   * @param {ServerFrame} frame
+   * @private
+   */
+  emitFrame(frame) {
+    this.emit("frame", frame);
+    this.emit(
+      frame.type,
+      /** @type {any} */
+      frame
+    );
+  }
+  /**
+   * The socket closed.
+   * @param {number} code
+   * @param {string} reason
+   * @private
+   */
   lost(code, reason) {
     this.stopTimers();
     this.socket = null;
     if (this.state === "closed") return;
-    if (FINAL_CODES.has(code) || code === CLOSE_CODES.Unauthorized && !this.auth) {
-      this.setState("closed");
-      this.emit("close", { code, reason });
+    if (this.stopping || FINAL_CODES.has(code)) {
+      this.finish(code, reason);
       return;
     }
-    this.retry();
+    if (this.state === "open") {
+      this.dropped = true;
+      this.setState("reconnecting");
+      this.emit("drop", { code, reason });
+    }
+    if (code === CLOSE_CODES.Unauthorized) {
+      this.authRefused("unauthorized", { code, reason });
+      return;
+    }
+    if (code === CLOSE_CODES.SeatGone) {
+      this.token = null;
+      this.seat = null;
+    }
+    const justShown = this.shownAt !== null && this.clock.now() - this.shownAt < this.options.connectTimeoutMs;
+    this.retry(code === CLOSE_CODES.SeatGone || justShown ? 0 : void 0, { code, reason });
   }
-  /** Stops for good after a final answer from the server. */
+  /**
+   * Stops for good.
+   * @param {number} code
+   * @param {string} reason
+   * @private
+   */
   finish(code, reason) {
+    var _a;
     this.dropSocket("done");
+    this.queue = [];
+    (_a = this.unlisten) == null ? void 0 : _a.call(this);
+    this.unlisten = null;
     this.setState("closed");
     this.emit("close", { code, reason });
   }
-  /** Drops the current socket without waiting for its close and reconnects. */
-  abandon(delay) {
+  /**
+   * Drops the current socket without waiting for its close and reconnects.
+   * @param {number} [delay]
+   * @param {CloseInfo} [why] what a listener of 'drop' is told, if the socket was open
+   * @private
+   */
+  abandon(delay, why = { code: 1006, reason: "no answer" }) {
+    if (this.state === "open") {
+      this.dropped = true;
+      this.setState("reconnecting");
+      this.emit("drop", why);
+    }
     this.dropSocket("reconnecting");
     if (this.state !== "closed") this.retry(delay);
   }
-  /** Lets go of the current socket (closing it) and of every timer. */
+  /**
+   * Lets go of the current socket (closing it) and of every timer.
+   * @param {string} reason
+   * @private
+   */
   dropSocket(reason) {
     const socket = this.socket;
     this.socket = null;
@@ -337,23 +579,48 @@ var ArenaClient = class {
     } catch (e) {
     }
   }
-  retry(delay) {
+  /**
+   * Schedules the next connection attempt: after the backoff delay (or `delay`), not
+   * while the app is hidden (it comes on show), and not past `maxRetries`.
+   * @param {number} [delay]
+   * @param {CloseInfo} [last] the close that led here
+   * @private
+   */
+  retry(delay, last) {
+    var _a;
+    if (this.attempt >= this.options.maxRetries) {
+      this.finish((_a = last == null ? void 0 : last.code) != null ? _a : 1006, "max_retries");
+      return;
+    }
+    this.setState("reconnecting");
+    if (this.hidden) return;
     const wait = delay != null ? delay : backoffDelay(this.attempt, this.options.backoffBaseMs, this.options.backoffMaxMs, this.random);
     this.attempt += 1;
-    this.setState("reconnecting");
     this.setTimer("retry", wait, () => this.connect());
   }
-  /** Sends a heartbeat every heartbeatMs while open. */
+  /**
+   * Sends a heartbeat every heartbeatMs while open.
+   * @private
+   */
   beat() {
     this.setTimer("beat", this.options.heartbeatMs, () => {
       if (this.state === "open" && this.socket) this.socket.send(PING_FRAME);
       this.beat();
     });
   }
-  /** Something arrived: the connection lives for another heartbeatTimeoutMs. */
+  /**
+   * Something arrived: the connection lives for another heartbeatTimeoutMs.
+   * @private
+   */
   alive() {
     this.setTimer("dead", this.options.heartbeatTimeoutMs, () => this.abandon());
   }
+  /**
+   * @param {string} name
+   * @param {number} ms
+   * @param {() => void} fn
+   * @private
+   */
   setTimer(name, ms, fn) {
     this.clearTimer(name);
     this.timers[name] = this.clock.setTimeout(() => {
@@ -361,10 +628,15 @@ var ArenaClient = class {
       fn();
     }, ms);
   }
+  /**
+   * @param {string} name
+   * @private
+   */
   clearTimer(name) {
     if (this.timers[name] !== void 0) this.clock.clearTimeout(this.timers[name]);
     delete this.timers[name];
   }
+  /** @private */
   stopTimers() {
     for (const name of Object.keys(this.timers)) this.clearTimer(name);
   }
@@ -372,33 +644,76 @@ var ArenaClient = class {
 
 // client/src/transports.js
 function wxTransport(wx) {
-  return (url, protocols) => {
-    const socket = {};
-    const task = wx.connectSocket(protocols ? { url, protocols } : { url });
+  const transport = (url, protocols) => {
+    const socket = { send: () => {
+    }, close: () => {
+    } };
+    let opened = false;
+    let closed = false;
+    const lost = (code, reason) => {
+      if (closed) return;
+      closed = true;
+      Promise.resolve().then(() => {
+        var _a;
+        return (_a = socket.onclose) == null ? void 0 : _a.call(socket, code, reason);
+      });
+    };
+    const task = wx.connectSocket(__spreadProps(__spreadValues({
+      url
+    }, protocols ? { protocols } : {}), {
+      // A refused call (too many sockets, the app in the background) never opens.
+      fail: (err) => lost(1006, err && err.errMsg || "connectSocket:fail")
+    }));
     task.onOpen(() => {
       var _a;
-      return (_a = socket.onopen) == null ? void 0 : _a.call(socket);
+      opened = true;
+      (_a = socket.onopen) == null ? void 0 : _a.call(socket);
     });
-    task.onMessage(({ data }) => {
-      var _a;
-      return (_a = socket.onmessage) == null ? void 0 : _a.call(socket, typeof data === "string" ? data : "");
-    });
-    task.onClose(({ code, reason }) => {
-      var _a;
-      return (_a = socket.onclose) == null ? void 0 : _a.call(socket, code != null ? code : 1006, reason != null ? reason : "");
-    });
-    task.onError((err) => {
-      var _a;
-      return (_a = socket.onerror) == null ? void 0 : _a.call(socket, err);
-    });
+    task.onMessage(
+      /** @param {{ data: unknown }} m */
+      ({ data }) => {
+        var _a;
+        return (_a = socket.onmessage) == null ? void 0 : _a.call(socket, typeof data === "string" ? data : "");
+      }
+    );
+    task.onClose(
+      /** @param {{ code?: number, reason?: string }} e */
+      ({ code, reason }) => lost(code != null ? code : 1006, reason != null ? reason : "")
+    );
+    task.onError(
+      /** @param {unknown} err */
+      (err) => {
+        var _a;
+        (_a = socket.onerror) == null ? void 0 : _a.call(socket, err);
+        if (!opened) lost(1006, "handshake failed");
+      }
+    );
     socket.send = (text) => task.send({ data: text });
     socket.close = (code = 1e3, reason = "") => task.close({ code, reason });
     return socket;
   };
+  if (typeof wx.onAppHide === "function" && typeof wx.onAppShow === "function") {
+    const onAppHide = wx.onAppHide.bind(wx);
+    const onAppShow = wx.onAppShow.bind(wx);
+    transport.lifecycle = (onHide, onShow) => {
+      const hide = () => onHide();
+      const show = () => onShow();
+      onAppHide(hide);
+      onAppShow(show);
+      return () => {
+        var _a, _b;
+        (_a = wx.offAppHide) == null ? void 0 : _a.call(wx, hide);
+        (_b = wx.offAppShow) == null ? void 0 : _b.call(wx, show);
+      };
+    };
+  }
+  return transport;
 }
 function browserTransport(WebSocketImpl = globalThis.WebSocket) {
   return (url, protocols) => {
-    const socket = {};
+    const socket = { send: () => {
+    }, close: () => {
+    } };
     const ws = protocols ? new WebSocketImpl(url, protocols) : new WebSocketImpl(url);
     ws.onopen = () => {
       var _a;
@@ -462,22 +777,35 @@ var OUTCOME_TEXT = {
 // client/src/login.js
 var EXPIRY_MARGIN_MS = 6e4;
 var LoginError = class extends Error {
+  /**
+   * @param {number} status the HTTP status, 0 when the request did not get through
+   * @param {string} [error] the server's error code (`invalid_code`, `not_configured`, …)
+   * @param {string} [message]
+   */
   constructor(status, error, message) {
     super(message || error || `HTTP ${status}`);
+    this.name = "LoginError";
     this.status = status;
-    this.error = error;
+    this.error = error != null ? error : status === 0 ? "network" : `http_${status}`;
   }
 };
 function sessionAuth(fetchSession, { clock = systemClock, store } = {}) {
   var _a;
-  let session = (_a = store == null ? void 0 : store.load()) != null ? _a : null;
+  const { kind, api } = fetchSession;
+  const mine = (s) => !!s && typeof s.token === "string" && s.kind === kind && s.api === api;
+  const stored = (_a = store == null ? void 0 : store.load(kind)) != null ? _a : null;
+  let session = mine(stored) ? stored : null;
   return async ({ refresh = false } = {}) => {
-    const stale = !(session == null ? void 0 : session.token) || session.expires_at - clock.now() < EXPIRY_MARGIN_MS;
+    const stale = !session || session.expires_at - clock.now() < EXPIRY_MARGIN_MS;
     if (refresh || stale) {
-      session = await fetchSession();
-      store == null ? void 0 : store.save(session);
+      const fresh = await fetchSession();
+      session = __spreadProps(__spreadValues({}, fresh), { kind, api });
+      store == null ? void 0 : store.save(session, kind);
     }
-    return session.token;
+    return (
+      /** @type {Session} */
+      session.token
+    );
   };
 }
 function wxPost(wx) {
@@ -488,17 +816,22 @@ function wxPost(wx) {
       data: body,
       header: { "content-type": "application/json" },
       success: (res) => resolve({ status: res.statusCode, data: res.data }),
-      fail: (err) => reject(new LoginError(0, "network", (err == null ? void 0 : err.errMsg) || "request failed"))
+      fail: (err) => reject(new LoginError(0, "network", err && err.errMsg || "request failed"))
     });
   });
 }
 function fetchPost(fetchImpl = globalThis.fetch) {
   return async (url, body) => {
-    const res = await fetchImpl(url, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(body)
-    });
+    let res;
+    try {
+      res = await fetchImpl(url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body)
+      });
+    } catch (err) {
+      throw new LoginError(0, "network", String(err));
+    }
     let data = null;
     try {
       data = await res.json();
@@ -516,46 +849,54 @@ async function postSession(post, url, body) {
 }
 function wechatSession(wx, apiBase) {
   const post = wxPost(wx);
-  return () => new Promise((resolve, reject) => {
+  const source = () => new Promise((resolve, reject) => {
     wx.login({
       success: ({ code }) => postSession(post, `${apiBase}/api/login`, { code }).then(resolve, reject),
-      fail: (err) => reject(new LoginError(0, "wx_login_failed", err == null ? void 0 : err.errMsg))
+      fail: (err) => reject(new LoginError(0, "wx_login_failed", err && err.errMsg))
     });
   });
+  source.kind = "wechat";
+  source.api = apiBase;
+  return source;
 }
 function guestSession(apiBase, post = fetchPost()) {
-  return () => postSession(post, `${apiBase}/api/guest`, {});
+  const source = () => postSession(post, `${apiBase}/api/guest`, {});
+  source.kind = "guest";
+  source.api = apiBase;
+  return source;
 }
 function wxStore(wx, key = "edge-arena-session") {
+  const keyOf = (kind) => kind ? `${key}:${kind}` : key;
   return {
-    load: () => {
+    load: (kind) => {
       try {
-        return wx.getStorageSync(key) || null;
+        return wx.getStorageSync(keyOf(kind)) || null;
       } catch (e) {
         return null;
       }
     },
-    save: (session) => {
+    save: (session, kind) => {
       try {
-        wx.setStorageSync(key, session);
+        wx.setStorageSync(keyOf(kind), session);
       } catch (e) {
       }
     }
   };
 }
 function webStore(storage = globalThis.localStorage, key = "edge-arena-session") {
+  const keyOf = (kind) => kind ? `${key}:${kind}` : key;
   return {
-    load: () => {
+    load: (kind) => {
       var _a;
       try {
-        return JSON.parse((_a = storage.getItem(key)) != null ? _a : "null");
+        return JSON.parse((_a = storage.getItem(keyOf(kind))) != null ? _a : "null");
       } catch (e) {
         return null;
       }
     },
-    save: (session) => {
+    save: (session, kind) => {
       try {
-        storage.setItem(key, JSON.stringify(session));
+        storage.setItem(keyOf(kind), JSON.stringify(session));
       } catch (e) {
       }
     }

@@ -5,7 +5,11 @@ const {
 } = require('./arena.js');
 const config = require('../config.js');
 
-/** A connected-to-be client for `game` ('rps', 'dig', 'chat') playing as `name`. */
+/**
+ * A connected-to-be client for `game` ('rps', 'dig', 'chat') playing as `name`.
+ * @param {'rps' | 'dig' | 'chat'} game
+ * @param {string} name
+ */
 function makeClient(game, name) {
   // Who we are: WeChat login (wx.login → POST /api/login) or, in development, a guest.
   const apiBase = apiBaseOf(config.serverUrl);
@@ -14,7 +18,10 @@ function makeClient(game, name) {
   return new ArenaClient({ url: config.serverUrl, game, name, auth, transport: wxTransport(wx) });
 }
 
-/** A random name for players who did not give one. */
+/**
+ * A random name for players who did not give one.
+ * @param {Record<string, string | undefined> | undefined} query the page's onLoad query
+ */
 function defaultName(query) {
   return (query && query.name) || `玩家${Math.floor(Math.random() * 9000 + 1000)}`;
 }

@@ -1,26 +1,44 @@
 // Rock-paper-scissors page. All networking is in the SDK (utils/arena.js, bundled from
 // client/src by `npm run sdk`); this page only turns frames into data for the view.
+// Going to the background and back needs no code: the SDK's wx transport listens to
+// wx.onAppHide / wx.onAppShow and resumes the seat (see app.js).
 const {
   HANDS, FACES, describeResult, faceIcon, OUTCOME_TEXT,
 } = require('../../utils/arena.js');
 const { makeClient, defaultName } = require('../../utils/session.js');
+
+/** @typedef {import('../../utils/arena.js').ArenaClient} ArenaClient */
+/** @typedef {import('../../utils/arena.js').FrameOf<'room'>['seats'][number]} SeatView */
+/** @typedef {SeatView & { spinning: boolean, face: string }} Seat */
+/** @typedef {ReturnType<typeof describeResult> & { outcomeText: string }} Result */
+/** @typedef {'rock' | 'paper' | 'scissors'} Hand */
 
 const SPIN_MS = 800;
 
 Page({
   data: {
     connection: 'idle', // idle | connecting | open | reconnecting | closed
+    /** @type {number | null} */
     mySeat: null,
-    seats: [], // {seat, name, avatar, bot, away, total, streak, spinning, face}
+    /** @type {Seat[]} */
+    seats: [],
     phase: 'waiting', // waiting | playing | result
     round: 0,
     secondsLeft: 0,
+    /** @type {Hand | null} */
     myChoice: null,
-    result: null, // {round, outcome, outcomeText, lines}
+    /** @type {Result | null} */
+    result: null,
     hands: HANDS,
     faces: FACES,
   },
 
+  /** @type {ArenaClient | null} */
+  client: null,
+  /** @type {{ spin: Record<number, number>, countdown?: number }} */
+  timers: { spin: {} },
+
+  /** @param {Record<string, string | undefined>} query */
   onLoad(query) {
     this.timers = { spin: {} };
     const client = makeClient('rps', defaultName(query));
@@ -41,8 +59,9 @@ Page({
     });
     client.on('movement', (f) => this.spin(f.seat, f.face));
     client.on('result', (f) => {
-      const result = describeResult(f, this.data.mySeat, this.data.seats);
-      result.outcomeText = OUTCOME_TEXT[result.outcome];
+      const described = describeResult(f, this.data.mySeat, this.data.seats);
+      /** @type {Result} */
+      const result = { ...described, outcomeText: OUTCOME_TEXT[described.outcome] };
       this.stopCountdown();
       const seats = this.data.seats.map((s) => {
         const line = f.seats.find((l) => l.seat === s.seat);
@@ -53,52 +72,56 @@ Page({
     client.connect();
   },
 
-  // WeChat closes the sockets of a mini-program 5 s after it goes to the background;
-  // coming back, reconnect at once instead of waiting out the backoff.
-  onShow() {
-    if (this.client) this.client.wake();
-  },
-
   onUnload() {
     this.stopCountdown();
     Object.values(this.timers.spin).forEach(clearTimeout);
-    this.client.close();
+    if (this.client) this.client.close();
   },
 
+  /** @param {WechatMiniprogram.TouchEvent<{}, {}, { choice: Hand }>} e */
   choose(e) {
     const choice = e.currentTarget.dataset.choice;
-    if (this.data.phase !== 'playing') return;
+    if (this.data.phase !== 'playing' || !this.client) return;
     this.client.send({ type: 'choice', choice });
     this.setData({ myChoice: choice });
   },
 
+  /** @param {WechatMiniprogram.TouchEvent<{}, {}, { face: 'laugh' | 'cry' | 'angry' | 'smirk' }>} e */
   pullFace(e) {
     const face = e.currentTarget.dataset.face;
+    if (!this.client || this.data.mySeat === null) return;
     this.client.send({ type: 'face', face });
     this.spin(this.data.mySeat, face);
   },
 
+  /** @param {WechatMiniprogram.TouchEvent<{}, {}, { page: string }>} e */
   openGame(e) {
     wx.navigateTo({ url: `/pages/${e.currentTarget.dataset.page}/${e.currentTarget.dataset.page}` });
   },
 
   playAgain() {
-    this.client.send({ type: 'join' });
+    if (this.client) this.client.send({ type: 'join' });
     this.setData({ phase: 'waiting', result: null, myChoice: null });
   },
 
+  /** @param {SeatView[]} seats */
   showSeats(seats) {
     const old = this.data.seats;
     this.setData({
       seats: seats.map((s) => {
-        const before = old.find((o) => o.seat === s.seat) || {};
-        return { ...s, spinning: !!before.spinning, face: before.face || '' };
+        const before = old.find((o) => o.seat === s.seat);
+        return { ...s, spinning: before ? before.spinning : false, face: before ? before.face : '' };
       }),
     });
   },
 
-  // The other player chose or pulled a face: spin their avatar (the hand stays secret).
+  /**
+   * The other player chose or pulled a face: spin their avatar (the hand stays secret).
+   * @param {number} seat
+   * @param {string | null} [face]
+   */
   spin(seat, face) {
+    /** @param {boolean} spinning */
     const mark = (spinning) => this.setData({
       seats: this.data.seats.map((s) => (s.seat === seat
         ? { ...s, spinning, face: face ? faceIcon(face) : s.face } : s)),
@@ -108,6 +131,7 @@ Page({
     this.timers.spin[seat] = setTimeout(() => mark(false), SPIN_MS);
   },
 
+  /** @param {number} endsInMs */
   countdown(endsInMs) {
     this.stopCountdown();
     const end = Date.now() + endsInMs;
@@ -117,6 +141,7 @@ Page({
   },
 
   stopCountdown() {
-    clearInterval(this.timers.countdown);
+    if (this.timers.countdown !== undefined) clearInterval(this.timers.countdown);
+    this.timers.countdown = undefined;
   },
 });
