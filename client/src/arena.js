@@ -176,7 +176,7 @@ const AUTH_ERRORS = new Set(['unauthorized', 'token_expired']);
 /** Refusals in a row after which the client stops asking for new tokens. */
 const MAX_AUTH_FAILURES = 3;
 /** Close codes after which reconnecting would be wrong, whoever asked. */
-const FINAL_CODES = new Set([CLOSE_CODES.Replaced, CLOSE_CODES.TooBig]);
+const FINAL_CODES = new Set([CLOSE_CODES.Replaced, CLOSE_CODES.TooBig, CLOSE_CODES.NoEntry]);
 
 /** @type {Record<string, 'string' | 'function' | 'count' | 'ms' | 'retries' | 'clock'>} */
 const OPTION_KINDS = {
@@ -609,6 +609,10 @@ export class ArenaClient {
     } else if (frame.code === 'no_such_room') {
       // A watch of a room that does not exist: trying again will not make it exist.
       this.finish(CLOSE_CODES.Normal, frame.code);
+    } else if (frame.code === 'unknown_code' || frame.code === 'room_full') {
+      // A private room's code that opens nothing (or no seat): the server closes with
+      // 4004, and trying again will not change the answer.
+      this.finish(CLOSE_CODES.NoEntry, frame.code);
     } else if (AUTH_ERRORS.has(frame.code)) {
       this.authRefused(frame.code, frame);
     }

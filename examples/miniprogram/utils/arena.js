@@ -105,7 +105,7 @@ function backoffDelay(attempt, baseMs, maxMs, random = Math.random) {
 var SUBPROTOCOL = "edge-arena";
 var AUTH_ERRORS = /* @__PURE__ */ new Set(["unauthorized", "token_expired"]);
 var MAX_AUTH_FAILURES = 3;
-var FINAL_CODES = /* @__PURE__ */ new Set([CLOSE_CODES.Replaced, CLOSE_CODES.TooBig]);
+var FINAL_CODES = /* @__PURE__ */ new Set([CLOSE_CODES.Replaced, CLOSE_CODES.TooBig, CLOSE_CODES.NoEntry]);
 var OPTION_KINDS = {
   url: "string",
   transport: "function",
@@ -489,6 +489,8 @@ var ArenaClient = class {
       this.abandon(0, { code: CLOSE_CODES.SeatGone, reason: frame.code });
     } else if (frame.code === "no_such_room") {
       this.finish(CLOSE_CODES.Normal, frame.code);
+    } else if (frame.code === "unknown_code" || frame.code === "room_full") {
+      this.finish(CLOSE_CODES.NoEntry, frame.code);
     } else if (AUTH_ERRORS.has(frame.code)) {
       this.authRefused(frame.code, frame);
     }

@@ -10,4 +10,5 @@ export namespace CLOSE_CODES {
     let Replaced: number;
     let SeatGone: number;
     let Unauthorized: number;
+    let NoEntry: number;
 }

@@ -1,24 +1,10 @@
-// Generated from src/protocol.rs by `UPDATE_TYPES=1 cargo test typegen`. Do not edit.
-
-export type Choice = "rock" | "paper" | "scissors";
-
-export type Face = "laugh" | "cry" | "angry" | "smirk";
-
-export type MovementKind = "choice" | "face";
-
-export type RoomPhase = "waiting" | "playing";
+// Generated from the protocol (src/protocol.rs) and every registered game (src/games/) by `UPDATE_TYPES=1 cargo test typegen`. Do not edit.
 
 export type GameKind = "rps" | "dig" | "chat";
 
-export type SeatGold = { seat: number, gold: number, };
+export type RoomPhase = "waiting" | "playing";
 
-export type Cell = { x: number, y: number, n: number, gold: boolean, };
-
-export type PresenceEvent = "entered" | "left";
-
-export type ChatLine = { seat: number, name: string, text: string, at: number, };
-
-export type ErrorCode = "bad_frame" | "unknown_type" | "binary_frame" | "bad_value" | "not_in_round" | "round_in_progress" | "not_seated" | "seat_gone" | "rate_limited" | "unauthorized" | "token_expired" | "wrong_game" | "spectating" | "not_your_turn" | "already_dug" | "no_game" | "no_such_room";
+export type ErrorCode = "bad_frame" | "unknown_type" | "binary_frame" | "bad_value" | "not_in_round" | "round_in_progress" | "not_seated" | "seat_gone" | "rate_limited" | "unauthorized" | "token_expired" | "wrong_game" | "spectating" | "not_your_turn" | "already_dug" | "no_game" | "no_such_room" | "unknown_code" | "room_full";
 
 export type SeatView = { seat: number, name: string, avatar: string, bot: boolean, 
 /**
@@ -29,6 +15,33 @@ ready: boolean,
  * The player's connection dropped; the seat is held for them to resume.
  */
 away: boolean, total: number, streak: number, };
+
+export type SharedClientFrame = { "type": "hello", name?: string, avatar?: string, } | { "type": "join", } | { "type": "leave", } | { "type": "ping", };
+
+export type SharedServerFrame = { "type": "hi", room: string, seat: number, size: number, 
+/**
+ * People seated across the service, as the matchmaker last knew it.
+ */
+online: number, round_ms: number, 
+/**
+ * Reconnect with `/ws?resume=<this>` within the grace window to get this seat
+ * back. Keep it private: it is the seat.
+ */
+resume: string, 
+/**
+ * True when this connection took back a held seat.
+ */
+resumed: boolean, } | { "type": "room", phase: RoomPhase, seats: Array<SeatView>, } | { "type": "error", code: ErrorCode, message: string, } | { "type": "pong", } | { "type": "watching", room: string, 
+/**
+ * The game's name (`rps`, `dig`, `chat`, …).
+ */
+game: GameKind, size: number, };
+
+export type Choice = "rock" | "paper" | "scissors";
+
+export type Face = "laugh" | "cry" | "angry" | "smirk";
+
+export type MovementKind = "choice" | "face";
 
 export type SeatResult = { seat: number, 
 /**
@@ -44,22 +57,9 @@ base: number,
  */
 score: number, total: number, streak: number, };
 
-export type ClientFrame = { "type": "hello", name?: string, avatar?: string, } | { "type": "join", } | { "type": "leave", } | { "type": "choice", choice: Choice, } | { "type": "face", face: Face, } | { "type": "ping", } | { "type": "dig", x: number, y: number, } | { "type": "say", text: string, };
+export type RpsClientFrame = { "type": "choice", choice: Choice, } | { "type": "face", face: Face, };
 
-export type ServerFrame = { "type": "hi", room: string, seat: number, size: number, 
-/**
- * People seated across the service, as the matchmaker last knew it.
- */
-online: number, round_ms: number, 
-/**
- * Reconnect with `/ws?resume=<this>` within the grace window to get this seat
- * back. Keep it private: it is the seat.
- */
-resume: string, 
-/**
- * True when this connection took back a held seat.
- */
-resumed: boolean, } | { "type": "state", phase: RoomPhase, round: number, 
+export type RpsServerFrame = { "type": "state", phase: RoomPhase, round: number, 
 /**
  * Milliseconds left in the running round, if one runs.
  */
@@ -67,11 +67,19 @@ ends_in_ms: number | null, seats: Array<SeatView>,
 /**
  * Your own hand in the running round, if you chose one.
  */
-choice: Choice | null, } | { "type": "room", phase: RoomPhase, seats: Array<SeatView>, } | { "type": "start", round: number, round_ms: number, 
+choice: Choice | null, } | { "type": "start", round: number, round_ms: number, 
 /**
  * Milliseconds until the server settles the round.
  */
-ends_in_ms: number, seats: Array<SeatView>, } | { "type": "movement", seat: number, what: MovementKind, face?: Face | null, } | { "type": "result", round: number, seats: Array<SeatResult>, } | { "type": "error", code: ErrorCode, message: string, } | { "type": "pong", } | { "type": "watching", room: string, game: GameKind, size: number, } | { "type": "board", game: number, width: number, height: number, 
+ends_in_ms: number, seats: Array<SeatView>, } | { "type": "movement", seat: number, what: MovementKind, face?: Face | null, } | { "type": "result", round: number, seats: Array<SeatResult>, };
+
+export type SeatGold = { seat: number, gold: number, };
+
+export type Cell = { x: number, y: number, n: number, gold: boolean, };
+
+export type DigClientFrame = { "type": "dig", x: number, y: number, };
+
+export type DigServerFrame = { "type": "board", game: number, width: number, height: number, 
 /**
  * One string per row: `.` undug, `0`–`8` dug (gold among the 8 neighbours),
  * `$` dug gold.
@@ -84,8 +92,22 @@ turn: number | null, turn_ends_in_ms: number | null,
 /**
  * Gold dug per seat, by seat.
  */
-scores: Array<SeatGold>, } | { "type": "dug", seat: number, x: number, y: number, gold: boolean, revealed: Array<Cell>, gold_left: number, scores: Array<SeatGold>, } | { "type": "turn", seat: number, ends_in_ms: number, skipped?: number | null, } | { "type": "game_over", game: number, winners: Array<number>, scores: Array<SeatGold>, } | { "type": "said", seat: number, name: string, text: string, 
+scores: Array<SeatGold>, } | { "type": "dug", seat: number, x: number, y: number, gold: boolean, revealed: Array<Cell>, gold_left: number, scores: Array<SeatGold>, } | { "type": "turn", seat: number, ends_in_ms: number, skipped?: number | null, } | { "type": "game_over", game: number, winners: Array<number>, scores: Array<SeatGold>, };
+
+export type PresenceEvent = "entered" | "left";
+
+export type ChatLine = { seat: number, name: string, text: string, at: number, };
+
+export type ChatClientFrame = { "type": "say", text: string, };
+
+export type ChatServerFrame = { "type": "said", seat: number, name: string, text: string, 
 /**
  * Server time, ms since the epoch.
  */
 at: number, } | { "type": "presence", name: string, event: PresenceEvent, online: number, } | { "type": "history", messages: Array<ChatLine>, } | { "type": "announcement", text: string, at: number, };
+
+/** Every frame a client may send: the shared ones and each game's. */
+export type ClientFrame = SharedClientFrame | RpsClientFrame | DigClientFrame | ChatClientFrame;
+
+/** Every frame the server sends: the shared ones and each game's. */
+export type ServerFrame = SharedServerFrame | RpsServerFrame | DigServerFrame | ChatServerFrame;
