@@ -656,6 +656,11 @@ impl Room {
         }
         let ours = self.game.kind();
         let spectating = || self.watcher_refusal(conn);
+        // The common case, a frame of this room's game from a player: the game reads it
+        // itself (reading it here too would cost a second parse on every move).
+        if !self.is_spectator(conn) && ours.client_frames().contains(&kind) {
+            return Route::Game;
+        }
         match GameKind::owning(kind) {
             Some(owner) => match owner.check(envelope) {
                 Err(refusal) => Route::Refused(refusal.code, refusal.message),
