@@ -247,7 +247,13 @@ impl Matchmaker {
             }
         }
         let open = self.rooms.iter().find(|(_, e)| e.free > 0);
-        let with_bot = || self.rooms.iter().find(|(_, e)| e.bots > 0);
+        // A bot's seat is worth taking only where a person is there to play: not in a
+        // room whose people are all away (they may never come back).
+        let with_bot = || {
+            self.rooms
+                .iter()
+                .find(|(_, e)| e.bots > 0 && e.humans > e.away)
+        };
         let number = match open.or_else(with_bot) {
             Some((&number, _)) => number,
             None => {
@@ -516,21 +522,24 @@ mod tests {
         assign(&mut mm, None); // nothing free: the bot's seat, not a new room
         assert!(mm.bot_rooms().is_empty(), "the bot's seat is reserved");
         assert_eq!(mm.online(), 2);
-        // A room with a free seat comes first when there is one.
-        report(&mut mm, "rps-0-0", 0, 2, 2);
-        assign(&mut mm, None); // rps-0-1
-        mm.report(
-            &CapacityReport {
-                room: "rps-0-0".into(),
-                version: 3,
-                ..bots.clone()
-            },
-            RESERVATION_MS,
-        );
+        // Not a bot's seat in a room whose only person is away: a new room instead.
+        let away = CapacityReport {
+            away: 1,
+            version: 2,
+            ..bots.clone()
+        };
+        mm.report(&away, RESERVATION_MS);
+        assert_eq!(assign(&mut mm, None).room, "rps-0-1");
+        // The person is back; rps-0-1 has a free seat: the free seat comes first, then
+        // the bot's.
+        let back = CapacityReport {
+            version: 3,
+            ..bots.clone()
+        };
+        mm.report(&back, RESERVATION_MS);
         assert_eq!(assign(&mut mm, None).room, "rps-0-1", "the free seat");
         assert_eq!(assign(&mut mm, None).room, "rps-0-0", "then the bot's");
-        let listing = mm.listing(2);
-        assert_eq!(listing[0].state, "full");
+        assert_eq!(mm.listing(2)[0].state, "full");
     }
 
     #[test]

@@ -174,6 +174,7 @@ describe('playing together', () => {
       if (turn === hi.seat) {
         const cell = rows.flat().indexOf('.');
         p.send({ type: 'dig', x: cell % 4, y: Math.floor(cell / 4) });
+        turn = null; // dug: wait for the turn to come back
       }
       const frame = await nextOf('dug', 'turn', 'game_over');
       if (frame.type === 'game_over') over = frame;
