@@ -148,6 +148,13 @@ pub struct Outcome {
     pub admission: Admission,
     /// When the room next has something to do (`Event::Alarm`), if ever.
     pub next_deadline: Option<u64>,
+    /// Tell the room when this outcome's frames went out (`Event::Released`): they
+    /// announce a clock that should count from then.
+    pub report_release: bool,
+    /// Point the alarm at `next_deadline` even if it is armed earlier: a clock just
+    /// moved later on purpose (an alarm left early would only wake the room for
+    /// nothing).
+    pub reschedule: bool,
 }
 
 /// Which parts of a room changed in a way that must survive a restart. Stored before
@@ -167,10 +174,13 @@ pub struct Persist {
 /// An alarm earlier than needed is kept: it wakes the room, which finds nothing due and
 /// points the alarm further. Moving it on every event instead would cost a runtime call
 /// per frame, since each frame pushes its player's heartbeat deadline a little later.
-pub fn alarm_to_set(armed: Option<u64>, next: Option<u64>) -> Option<u64> {
+///
+/// With `reschedule`, a later deadline moves the alarm too (see
+/// [`Outcome::reschedule`]).
+pub fn alarm_to_set(armed: Option<u64>, next: Option<u64>, reschedule: bool) -> Option<u64> {
     match (armed, next) {
         (None, Some(at)) => Some(at),
-        (Some(armed), Some(at)) if at < armed => Some(at),
+        (Some(armed), Some(at)) if at < armed || (reschedule && at != armed) => Some(at),
         _ => None,
     }
 }
@@ -181,11 +191,17 @@ mod tests {
 
     #[test]
     fn an_early_alarm_is_kept_a_late_one_moved_forward() {
-        assert_eq!(alarm_to_set(None, Some(5)), Some(5));
-        assert_eq!(alarm_to_set(Some(9), Some(5)), Some(5));
-        assert_eq!(alarm_to_set(Some(5), Some(9)), None);
-        assert_eq!(alarm_to_set(Some(5), None), None);
-        assert_eq!(alarm_to_set(None, None), None);
+        assert_eq!(alarm_to_set(None, Some(5), false), Some(5));
+        assert_eq!(alarm_to_set(Some(9), Some(5), false), Some(5));
+        assert_eq!(alarm_to_set(Some(5), Some(9), false), None);
+        assert_eq!(alarm_to_set(Some(5), None, false), None);
+        assert_eq!(alarm_to_set(None, None, false), None);
+        assert_eq!(
+            alarm_to_set(Some(5), Some(9), true),
+            Some(9),
+            "moved later on purpose"
+        );
+        assert_eq!(alarm_to_set(Some(9), Some(9), true), None);
     }
 
     #[test]

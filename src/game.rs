@@ -117,6 +117,17 @@ pub trait Game {
     fn tick(&mut self, t: &mut Table<'_>);
     /// When [`Game::tick`] next has something to do.
     fn next_deadline(&self) -> Option<u64>;
+    /// A clock this game announced (a round's `start` with its `ends_in_ms`) is still
+    /// counting from when the room decided, not from when players heard of it: the
+    /// room then tells the game when the frames went out ([`Game::announced`]).
+    fn awaiting_release(&self) -> bool {
+        false
+    }
+    /// The frames of the event just handled went out at `t.now`: a clock announced in
+    /// them counts from now. Storage writes hold frames back (the platform's output
+    /// gate) and, under load, so does other work; a player must not lose that time
+    /// from the round they were promised.
+    fn announced(&mut self, _t: &mut Table<'_>) {}
     /// What a connection joining mid-game is told after `hi` (a resumed seat) or
     /// `watching` (a spectator, `viewer` `None`): the state everybody may see, plus the
     /// viewer's own secrets and nobody else's.

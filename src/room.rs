@@ -77,6 +77,10 @@ pub enum Event {
     Alarm,
     /// The stats shards confirmed the records with these ids.
     Recorded { round_ids: Vec<String> },
+    /// The frames of the last outcome went out just now (the shell reports it when the
+    /// outcome asked, [`Outcome::report_release`]): a round announced in them counts
+    /// from now ([`Game::announced`]).
+    Released,
 }
 
 /// A new connection that asks for a seat. If its player already holds a seat here
@@ -246,6 +250,7 @@ impl Room {
     pub fn handle(&mut self, now: u64, heard: &[(ConnId, u64)], event: Event) -> Outcome {
         let outbox_before = self.outbox_ids();
         let people_before = self.players().len();
+        let released = event == Event::Released;
         for (conn, at) in heard {
             self.note_alive(conn, *at);
         }
@@ -295,6 +300,12 @@ impl Room {
                 self.confirm_records(&round_ids);
                 Durability::Durable
             }
+            Event::Released => {
+                self.with_game(now, &mut effects, |game, t| game.announced(t));
+                // Not stored on its own: after a restart the round ends at the deadline
+                // it was decided with (the next durable change stores the moved one).
+                Durability::Ephemeral
+            }
         };
         let before_claims = effects.len();
         self.seat_claims(now, &mut effects);
@@ -320,6 +331,8 @@ impl Room {
             },
             admission,
             next_deadline: self.next_deadline(),
+            report_release: self.game.get().awaiting_release(),
+            reschedule: released,
         }
     }
 

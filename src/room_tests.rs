@@ -1223,20 +1223,20 @@ fn a_relayed_face_or_a_ping_is_ephemeral_a_choice_is_not() {
 
 #[test]
 fn the_alarm_moves_only_earlier_and_a_room_woken_early_finds_nothing_due() {
-    assert_eq!(alarm_to_set(None, Some(5)), Some(5));
-    assert_eq!(alarm_to_set(Some(9), Some(5)), Some(5));
+    assert_eq!(alarm_to_set(None, Some(5), false), Some(5));
+    assert_eq!(alarm_to_set(Some(9), Some(5), false), Some(5));
     assert_eq!(
-        alarm_to_set(Some(5), Some(9)),
+        alarm_to_set(Some(5), Some(9), false),
         None,
         "an earlier alarm is kept"
     );
-    assert_eq!(alarm_to_set(Some(5), Some(5)), None);
+    assert_eq!(alarm_to_set(Some(5), Some(5), false), None);
     assert_eq!(
-        alarm_to_set(Some(5), None),
+        alarm_to_set(Some(5), None, false),
         None,
         "it fires, finds nothing, is gone"
     );
-    assert_eq!(alarm_to_set(None, None), None);
+    assert_eq!(alarm_to_set(None, None, false), None);
     // The kept alarm fires before anything is due: the tick changes nothing.
     let lone = RoomConfig {
         bot_wait_ms: 600_000, // no bot timer: the heartbeat deadline is the next one
@@ -1249,7 +1249,7 @@ fn the_alarm_moves_only_earlier_and_a_room_woken_early_finds_nothing_due() {
     room.receive(armed - 1, "c0", r#"{"type":"ping"}"#);
     let next = room.next_deadline().expect("still one");
     assert!(next > armed, "the frame pushed the deadline out");
-    assert_eq!(alarm_to_set(Some(armed), Some(next)), None);
+    assert_eq!(alarm_to_set(Some(armed), Some(next), false), None);
     let before = serde_json::to_string(&room).unwrap();
     assert!(room.tick(armed).is_empty());
     assert_eq!(
@@ -1257,7 +1257,7 @@ fn the_alarm_moves_only_earlier_and_a_room_woken_early_finds_nothing_due() {
         before,
         "woken early: no change"
     );
-    assert_eq!(alarm_to_set(None, room.next_deadline()), Some(next));
+    assert_eq!(alarm_to_set(None, room.next_deadline(), false), Some(next));
 }
 
 // ---- people before bots ----
@@ -1550,4 +1550,60 @@ fn a_private_room_whose_creator_asked_for_bots_gets_them() {
             .is_ok(),
         "no code needed"
     );
+}
+
+// ---- every player gets the whole round ----
+
+#[test]
+fn a_round_counts_from_when_its_start_went_out() {
+    use crate::room::Event;
+    let mut room = new_room("rps-0", config(), 2, 9);
+    join(&mut room, 0, "c0");
+    // c1's arrival starts round 1: the room decides at 100 and asks to hear when the
+    // start frames went out.
+    let arrival = crate::room::Arrival {
+        conn: "c1".into(),
+        player: player("c1"),
+        profile: profile("c1"),
+        secret: 2,
+        online: 1,
+        code: None,
+    };
+    let decided = room.handle(100, &[], Event::Connect(arrival));
+    assert_eq!(starts(&decided.effects, "c1"), 1);
+    assert!(decided.report_release);
+    assert_eq!(decided.next_deadline, Some(100 + ROUND), "provisional");
+    // Storage and a busy isolate held the frames for 400 ms.
+    let released = room.handle(500, &[], Event::Released);
+    assert!(released.reschedule && !released.report_release);
+    assert!(!released.persist.room, "no write of its own");
+    assert_eq!(
+        released.next_deadline,
+        Some(500 + ROUND),
+        "the full round from when start went out"
+    );
+    // A hand sent just before the end of the round as the players saw it counts.
+    let late = choose(&mut room, 500 + ROUND - 1, "c0", "rock");
+    assert!(shared_to(&late, "c0").is_empty(), "accepted: {late:?}");
+    assert!(
+        tick(&mut room, 100 + ROUND).is_empty(),
+        "not over at the decided deadline"
+    );
+    let out = tick(&mut room, 500 + ROUND);
+    assert_eq!(results(&out, "c1")[0].1[0].choice, Some(Choice::Rock));
+    // A release that comes late changes nothing once the round is over.
+    let after = room.handle(600 + ROUND, &[], Event::Released);
+    assert!(after.effects.is_empty());
+}
+
+#[test]
+fn a_bots_moment_moves_with_its_round() {
+    use crate::room::Event;
+    let mut room = new_room("rps-0", config(), 2, 9);
+    join(&mut room, 0, "solo");
+    let out = room.handle(BOT_WAIT, &[], Event::Alarm);
+    assert!(out.report_release);
+    let moment = room.next_deadline().unwrap();
+    let _ = room.handle(BOT_WAIT + 250, &[], Event::Released);
+    assert_eq!(room.next_deadline(), Some(moment + 250));
 }

@@ -81,6 +81,9 @@ pub struct RoomShell {
     constructed_at: u64,
     /// `DEBUG_FAIL_ALARM_ONCE` already made an alarm fail in this instance.
     failed_alarm: Cell<bool>,
+    /// When the last event was handed to the room (`DEBUG_TIMING` logs how long its
+    /// frames waited to go out).
+    handled_at: Cell<u64>,
 }
 
 impl DurableObject for ArenaRoom {
@@ -98,6 +101,7 @@ impl DurableObject for ArenaRoom {
             instance: random_u64(),
             constructed_at: now_ms(),
             failed_alarm: Cell::new(false),
+            handled_at: Cell::new(0),
         };
         ArenaRoom {
             shell: Rc::new(shell),
@@ -320,6 +324,7 @@ impl RoomShell {
     /// on its own when the room needs to know them.
     fn handle(&self, event: Event) -> Outcome {
         let now = now_ms();
+        self.handled_at.set(now);
         let mut cache = self.room.borrow_mut();
         let Some(room) = cache.as_mut() else {
             return Outcome::default();
@@ -384,12 +389,11 @@ impl RoomShell {
             let Some(room) = cache.as_ref() else {
                 return Ok(());
             };
-            let writes = self
-                .store
-                .writes(room, outcome.persist, outcome.next_deadline)?;
+            let writes = self.store.writes(room, &outcome)?;
             (writes, room.name().clone())
         };
         self.store.write(&self.state.storage(), writes).await?;
+        let report_release = outcome.report_release;
         let mut records = Vec::new();
         for effect in outcome.effects {
             match effect {
@@ -437,6 +441,17 @@ impl RoomShell {
                     }
                 }
             }
+        }
+        if report_release {
+            // The frames just went out: a round they announce counts from now.
+            if vars::flag(&self.env, "DEBUG_TIMING") {
+                let held = now_ms().saturating_sub(self.handled_at.get());
+                worker::console_log!(
+                    "timing: start of a round in {name} went out {held} ms after it was decided"
+                );
+            }
+            let released = self.handle(Event::Released);
+            Box::pin(self.finish(released)).await?;
         }
         if records.is_empty() {
             return Ok(());

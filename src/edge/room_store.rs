@@ -17,7 +17,7 @@ use std::cell::{Cell, RefCell};
 use worker::Storage;
 
 use super::now_ms;
-use crate::effects::{alarm_to_set, Persist};
+use crate::effects::{alarm_to_set, Outcome};
 use crate::room::Room;
 use crate::stats::RoundRecord;
 
@@ -67,12 +67,8 @@ impl RoomStore {
     /// What storing the parts of `room` that `persist` names, and pointing the alarm at
     /// `next`, takes: read now, while the room is borrowed, and written by
     /// [`RoomStore::write`] after (no borrow is held across an await).
-    pub fn writes(
-        &self,
-        room: &Room,
-        persist: Persist,
-        next: Option<u64>,
-    ) -> worker::Result<Writes> {
+    pub fn writes(&self, room: &Room, outcome: &Outcome) -> worker::Result<Writes> {
+        let (persist, next) = (outcome.persist, outcome.next_deadline);
         let room_json = match persist.room {
             true => Some(serde_json::to_string(room)?)
                 .filter(|json| self.stored_room.borrow().as_deref() != Some(json)),
@@ -85,7 +81,7 @@ impl RoomStore {
         Ok(Writes {
             room_json,
             outbox_json,
-            alarm_at: alarm_to_set(self.armed.get(), next),
+            alarm_at: alarm_to_set(self.armed.get(), next, outcome.reschedule),
         })
     }
 

@@ -144,6 +144,10 @@ pub struct Rps {
     deadline: Option<u64>,
     /// When bots fill the free seats of a room with a lone player.
     bot_at: Option<u64>,
+    /// When the running round's `start` was decided, until the room says it went out
+    /// (see [`Game::announced`]): the round's clock then moves to count from there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    decided_at: Option<u64>,
 }
 
 impl Rps {
@@ -200,6 +204,7 @@ impl Rps {
         t.put_rng(rng);
         self.round += 1;
         self.deadline = Some(now + round_ms);
+        self.decided_at = Some(now);
         self.bot_at = None;
         let frame = ServerFrame::Start {
             round: self.round,
@@ -212,6 +217,7 @@ impl Rps {
 
     fn settle_round(&mut self, t: &mut Table<'_>) {
         self.deadline = None;
+        self.decided_at = None;
         let playing: Vec<usize> = (0..self.seats.len())
             .filter(|&i| self.seats[i].in_round && t.occupied(i))
             .collect();
@@ -295,6 +301,7 @@ impl GameType for Rps {
             round: 0,
             deadline: None,
             bot_at: None,
+            decided_at: None,
         }
     }
 
@@ -436,6 +443,26 @@ impl Game for Rps {
             .chain(self.deadline)
             .chain(self.bot_at)
             .min()
+    }
+
+    fn awaiting_release(&self) -> bool {
+        self.decided_at.is_some()
+    }
+
+    /// The rule: a round lasts `round_ms` from when its `start` went out, as `start`'s
+    /// `ends_in_ms` tells the players. The deadline fixed when the round was decided
+    /// moves on by however long the frame was held; the bots' moments move with it.
+    fn announced(&mut self, t: &mut Table<'_>) {
+        let (Some(decided), Some(deadline)) = (self.decided_at.take(), self.deadline) else {
+            return;
+        };
+        let held = t.now.saturating_sub(decided);
+        self.deadline = Some(deadline + held);
+        for seat in &mut self.seats {
+            if let Some(at) = seat.choose_at.as_mut() {
+                *at += held;
+            }
+        }
     }
 
     fn catch_up(&self, t: &Table<'_>, viewer: Option<usize>) -> Vec<Frame> {
