@@ -93,6 +93,13 @@ pub trait Game {
     fn between_rounds(&self) -> bool {
         self.phase() == RoomPhase::Waiting
     }
+    /// Would somebody be kept waiting by a player whose connection went silent? Then
+    /// the room looks for silent connections within the heartbeat timeout; otherwise
+    /// it may sleep on (see `crate::room::Room::next_deadline`). By default: while a
+    /// round runs.
+    fn waits_on_people(&self) -> bool {
+        !self.between_rounds()
+    }
     /// The seat's numbers for the views (`ready`, `total`, `streak`).
     fn score(&self, seat: usize) -> SeatScore;
     /// Someone (a person, new or taking over nothing) just sat down at `seat`.
@@ -194,6 +201,11 @@ impl Typescript {
 pub struct Table<'a> {
     /// The time of the event.
     pub now: u64,
+    /// The event is the room's alarm: the timer a deadline was set for, as opposed to
+    /// a frame or a close handled after the deadline passed. (A game that settles
+    /// only on its alarm counts whatever reached the room before it; see
+    /// `crate::games::rps`.)
+    pub alarm: bool,
     pub config: &'a RoomConfig,
     pub(crate) name: &'a RoomName,
     pub(crate) seats: &'a mut Vec<Option<Seat>>,

@@ -46,6 +46,9 @@ pub const RECORD_RETRY_MS: u64 = 2_000;
 const MAX_UNRECORDED: usize = 64;
 /// Spectators one room takes at most.
 pub const MAX_SPECTATORS: usize = 64;
+/// How long a room nobody waits in sleeps before it checks its connections (see
+/// [`Room::next_deadline`]).
+pub const IDLE_SWEEP_MS: u64 = 10 * 60 * 1000;
 
 /// Something that happened to a room.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -136,6 +139,9 @@ pub struct Room {
     /// Set for a private room.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     private: Option<Privacy>,
+    /// The event being handled is the room's alarm (only during [`Room::handle`]).
+    #[serde(skip)]
+    in_alarm: bool,
 }
 
 /// What one frame did, for the decision to store the room.
@@ -171,6 +177,7 @@ impl Room {
             records_due_at: None,
             online: 0,
             private: None,
+            in_alarm: false,
         }
     }
 
@@ -218,8 +225,19 @@ impl Room {
     }
 
     /// The earliest moment at which the room has something to do.
+    ///
+    /// A silent connection is looked for within `heartbeat_timeout_ms` while somebody
+    /// is waiting on it ([`Game::waits_on_people`]: a round or turn runs, or a player is
+    /// ready for the next one). In a room where nobody waits, a silent connection
+    /// costs nobody anything, so the room sleeps on for up to [`IDLE_SWEEP_MS`] rather
+    /// than waking every timeout to find its players still there (heartbeats are
+    /// answered by the platform without waking it); any event wakes it sooner, and then
+    /// every connection is checked against the timeout.
     pub fn next_deadline(&self) -> Option<u64> {
-        let timeout = self.config.heartbeat_timeout_ms;
+        let timeout = match self.game.get().waits_on_people() {
+            true => self.config.heartbeat_timeout_ms,
+            false => self.config.heartbeat_timeout_ms.max(IDLE_SWEEP_MS),
+        };
         let per_seat = self
             .seats
             .iter()
@@ -229,7 +247,8 @@ impl Room {
                 Occupant::Away { until } => Some(until),
                 Occupant::Bot | Occupant::Gone => None,
             });
-        let watchers = self.spectators.iter().map(|s| s.last_seen + timeout);
+        let sweep = self.config.heartbeat_timeout_ms.max(IDLE_SWEEP_MS);
+        let watchers = self.spectators.iter().map(|s| s.last_seen + sweep);
         per_seat
             .chain(watchers)
             .chain(self.game.get().next_deadline())
@@ -251,6 +270,7 @@ impl Room {
         let outbox_before = self.outbox_ids();
         let people_before = self.players().len();
         let released = event == Event::Released;
+        self.in_alarm = event == Event::Alarm;
         for (conn, at) in heard {
             self.note_alive(conn, *at);
         }
@@ -307,6 +327,7 @@ impl Room {
                 Durability::Ephemeral
             }
         };
+        self.in_alarm = false;
         let before_claims = effects.len();
         self.seat_claims(now, &mut effects);
         let claims_seated = effects.len() != before_claims;
@@ -1075,10 +1096,12 @@ impl Room {
                 capacity_version,
                 rng_state,
                 private,
+                in_alarm,
                 ..
             } = self;
             let mut table = Table {
                 now,
+                alarm: *in_alarm,
                 config,
                 name,
                 seats,

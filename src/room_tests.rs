@@ -5,7 +5,7 @@ use crate::effects::{alarm_to_set, Effect};
 use crate::games::rps::{Choice, MovementKind, SeatResult, ServerFrame as Rps};
 use crate::games::Settings;
 use crate::protocol::{CloseCode, ErrorCode, RoomPhase, SharedServerFrame as Shared};
-use crate::room::{Room, RECORD_RETRY_MS};
+use crate::room::{Room, IDLE_SWEEP_MS, RECORD_RETRY_MS};
 use crate::seats::Profile;
 use crate::testkit::{
     default_settings, frames_to, rps_to, shared_to, token_in, Drive, RoomFull, Wire,
@@ -234,8 +234,9 @@ fn a_retried_alarm_never_settles_twice() {
             "duplicate alarm at {late} did something"
         );
     }
-    // What is left to wake up for is the heartbeat check of the two connections.
-    assert_eq!(room.next_deadline(), Some(HEARTBEAT));
+    // What is left to wake up for is the idle sweep of the two connections: nobody
+    // is ready for another round, so nobody waits on them.
+    assert_eq!(room.next_deadline(), Some(IDLE_SWEEP_MS));
 }
 
 #[test]
@@ -468,11 +469,28 @@ fn bad_input_gets_an_error_frame_and_the_round_goes_on() {
 }
 
 #[test]
-fn a_choice_after_the_deadline_is_refused() {
+fn a_hand_counts_until_the_rounds_alarm_settles_it() {
     let (mut room, _, _) = full_room(2);
-    let out = choose(&mut room, ROUND, "c0", "rock");
-    // Time passes first: the round settles, then the late hand is refused.
-    assert_eq!(results(&out, "c0").len(), 1);
+    // Handled just after the deadline, before the alarm: it reached a busy room in
+    // time (the alarm queues behind it), so it counts.
+    let out = choose(&mut room, ROUND + 30, "c0", "rock");
+    assert!(shared_to(&out, "c0").is_empty(), "accepted: {out:?}");
+    let out = tick(&mut room, ROUND + 40);
+    assert_eq!(results(&out, "c1")[0].1[0].choice, Some(Choice::Rock));
+    // After the alarm settled the round, a hand is refused.
+    let out = choose(&mut room, ROUND + 50, "c1", "paper");
+    assert!(matches!(
+        shared_to(&out, "c1")[..],
+        [Shared::Error {
+            code: ErrorCode::NotInRound,
+            ..
+        }]
+    ));
+    // Should the alarm be very late, any event settles the round first.
+    let (mut room, _, _) = full_room(2);
+    let late = ROUND + 2_000;
+    let out = choose(&mut room, late, "c0", "rock");
+    assert_eq!(results(&out, "c0").len(), 1, "time passes first");
     assert!(matches!(
         shared_to(&out, "c0")[..],
         [Shared::Error {
@@ -540,6 +558,8 @@ fn a_silent_connection_is_closed_after_the_timeout_and_the_others_learn() {
     assert_eq!(room.next_deadline(), Some(ROUND));
     // c1's heartbeats were answered by the platform: the room hears of it when it wakes.
     tick_hearing(&mut room, ROUND, &[("c1", HEARTBEAT - 1_000)]);
+    // c1 wants another round: now somebody waits on c0.
+    room.receive(ROUND + 1, "c1", r#"{"type":"join"}"#);
     assert_eq!(
         room.next_deadline(),
         Some(HEARTBEAT),
@@ -566,9 +586,56 @@ fn a_silent_connection_is_closed_after_the_timeout_and_the_others_learn() {
 fn any_frame_counts_as_a_heartbeat() {
     let (mut room, _, _) = full_room(2);
     tick(&mut room, ROUND);
+    room.receive(ROUND + 1, "c1", r#"{"type":"join"}"#); // somebody waits
     room.receive(HEARTBEAT - 1, "c0", "garbage");
     assert!(tick_hearing(&mut room, HEARTBEAT, &[("c1", HEARTBEAT - 1)]).is_empty());
     assert_eq!(room.next_deadline(), Some(2 * HEARTBEAT - 1));
+}
+
+#[test]
+fn a_room_nobody_waits_in_sleeps_until_the_idle_sweep() {
+    let (mut room, _, _) = full_room(2);
+    tick(&mut room, ROUND); // the round ends; nobody asks for another
+                            // Heartbeats answered by the platform never wake the room; nothing is due until
+                            // the sweep, which finds both still there and sleeps on.
+    assert_eq!(room.next_deadline(), Some(IDLE_SWEEP_MS));
+    let out = tick_hearing(
+        &mut room,
+        IDLE_SWEEP_MS,
+        &[("c0", IDLE_SWEEP_MS - 5), ("c1", IDLE_SWEEP_MS - 9)],
+    );
+    assert!(out.is_empty(), "{out:?}");
+    assert_eq!(room.next_deadline(), Some(2 * IDLE_SWEEP_MS - 9));
+    // A silent one found by its sweep goes away as always.
+    let out = tick_hearing(
+        &mut room,
+        2 * IDLE_SWEEP_MS - 9,
+        &[("c1", 2 * IDLE_SWEEP_MS - 20)],
+    );
+    assert!(
+        out.is_empty(),
+        "c1 was heard; c0's own sweep is not due yet"
+    );
+    let out = tick_hearing(
+        &mut room,
+        2 * IDLE_SWEEP_MS - 5,
+        &[("c1", 2 * IDLE_SWEEP_MS - 20)],
+    );
+    assert!(out.contains(&Effect::Close {
+        conn: "c0".into(),
+        code: CloseCode::HeartbeatTimeout
+    }));
+    // Once somebody waits, the timeout holds again: c1 asks for a round long after c0
+    // went silent, and c0's silence is due at once.
+    let (mut room, _, _) = full_room(2);
+    tick(&mut room, ROUND);
+    room.receive(HEARTBEAT + 5, "c1", r#"{"type":"join"}"#);
+    assert_eq!(room.next_deadline(), Some(HEARTBEAT), "c0, silent since 0");
+    let out = tick(&mut room, HEARTBEAT + 6);
+    assert!(out.contains(&Effect::Close {
+        conn: "c0".into(),
+        code: CloseCode::HeartbeatTimeout
+    }));
 }
 
 #[test]
@@ -802,7 +869,11 @@ fn a_record_is_sent_again_until_confirmed_then_never() {
     assert_eq!(again, first, "the same round id, the same lines");
     room.recorded(ROUND + RECORD_RETRY_MS, &first[0].round_id);
     assert!(records(&room.tick(ROUND + 2 * RECORD_RETRY_MS)).is_empty());
-    assert_eq!(room.next_deadline(), Some(ROUND + HEARTBEAT));
+    assert_eq!(
+        room.next_deadline(),
+        Some(ROUND + IDLE_SWEEP_MS),
+        "nothing owed"
+    );
 }
 
 #[test]
@@ -933,7 +1004,7 @@ fn a_quiet_room_still_sends_its_records_by_the_deadline() {
     assert_eq!(records(&out).len(), 1);
     assert_eq!(
         room.next_deadline(),
-        Some(ROUND + HEARTBEAT),
+        Some(ROUND + IDLE_SWEEP_MS),
         "confirmed: nothing owed"
     );
 }
@@ -1217,8 +1288,9 @@ fn a_relayed_face_or_a_ping_is_ephemeral_a_choice_is_not() {
         "c1",
         r#"{"type":"hello","name":"new name"}"#
     ));
-    // A face while something fell due: time passing changed the room, so it is stored.
-    assert!(stored(&mut room, ROUND, "c0", face));
+    // A face while something fell due: time passing changed the room (an overdue round
+    // settled), so it is stored.
+    assert!(stored(&mut room, ROUND + 2_000, "c0", face));
 }
 
 #[test]

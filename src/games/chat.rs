@@ -246,6 +246,12 @@ impl Game for Chat {
         }
     }
 
+    /// Always: who is here is what a chat room shows (presence), so a silent
+    /// connection is noticed within the heartbeat timeout.
+    fn waits_on_people(&self) -> bool {
+        true
+    }
+
     fn next_deadline(&self) -> Option<u64> {
         self.next_announcement
     }

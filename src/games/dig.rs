@@ -619,6 +619,11 @@ impl Game for Dig {
         }
     }
 
+    /// A game runs, or somebody is ready for the next one while others are not.
+    fn waits_on_people(&self) -> bool {
+        self.board.is_some() || self.seats.iter().any(|s| s.ready)
+    }
+
     fn next_deadline(&self) -> Option<u64> {
         self.turn_deadline
             .filter(|_| self.board.is_some())

@@ -121,6 +121,14 @@ impl Default for RpsSettings {
     }
 }
 
+/// The rule for a round's end: it settles when its alarm fires, and every hand that
+/// reached the room before the alarm counts. Under load a room's events queue behind
+/// one another; a hand a player sent in time may be handled after the deadline, but
+/// the platform delivers the alarm in arrival order, after it. A late hand carries no
+/// advantage: no hand is shown before `result`. Should the alarm be this late, any
+/// other event settles the round instead.
+const LATE_ALARM_MS: u64 = 2_000;
+
 /// One seat's part of the game.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 struct RpsSeat {
@@ -397,8 +405,8 @@ impl Game for Rps {
     ) -> Result<Played, Refusal> {
         match Self::decode(frame)? {
             ClientFrame::Choice { choice } => {
-                let in_round =
-                    self.deadline.is_some_and(|d| t.now < d) && self.seats[seat].in_round;
+                // Until the round settles: see `tick`.
+                let in_round = self.deadline.is_some() && self.seats[seat].in_round;
                 if !in_round {
                     return Err(Refusal::new(
                         ErrorCode::NotInRound,
@@ -431,7 +439,7 @@ impl Game for Rps {
             }
         }
         t.put_rng(rng);
-        if self.deadline.is_some_and(|d| d <= now) {
+        if self.deadline.is_some_and(|d| d <= now && (t.alarm || d + LATE_ALARM_MS <= now)) {
             self.settle_round(t);
         }
     }
@@ -443,6 +451,11 @@ impl Game for Rps {
             .chain(self.deadline)
             .chain(self.bot_at)
             .min()
+    }
+
+    /// A round runs, or somebody is ready for the next one while others are not.
+    fn waits_on_people(&self) -> bool {
+        self.deadline.is_some() || self.seats.iter().any(|s| s.ready)
     }
 
     fn awaiting_release(&self) -> bool {
