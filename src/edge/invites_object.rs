@@ -17,7 +17,7 @@
 //!   its room has people in it.
 
 use serde::{Deserialize, Serialize};
-use worker::{durable_object, DurableObject, Env, Request, Response, State};
+use worker::{durable_object, DurableObject, Env, Request, Response, State, Storage};
 
 use super::hop::Hop;
 use super::{now_ms, random_u64, vars, INVITES_BINDING};
@@ -83,7 +83,7 @@ impl DurableObject for ArenaInvites {
                 for _ in 0..CODE_ATTEMPTS {
                     let code = Code::from_random(random_u64());
                     let key = code_key(&code);
-                    let existing: Option<Invite> = storage.get(&key).await?;
+                    let existing: Option<Invite> = read(&storage, &key).await?;
                     if !Invite::code_free(existing.as_ref(), now, grace) {
                         continue;
                     }
@@ -96,7 +96,7 @@ impl DurableObject for ArenaInvites {
                         param("bots") == "1",
                         now,
                     );
-                    storage.put(&key, &invite).await?;
+                    write(&storage, &key, &invite).await?;
                     return Response::from_json(&Opened {
                         expires_at: invite.expires_at(grace).unwrap_or(now),
                         room: invite.room.to_string(),
@@ -110,11 +110,11 @@ impl DurableObject for ArenaInvites {
                     return Response::error("not a code", 400);
                 };
                 let tries_key = format!("tries:{}", param("player"));
-                let invite: Option<Invite> = storage.get(&code_key(&code)).await?;
-                let tries: Tries = storage.get(&tries_key).await?.unwrap_or_default();
+                let invite: Option<Invite> = read(&storage, &code_key(&code)).await?;
+                let tries: Tries = read(&storage, &tries_key).await?.unwrap_or_default();
                 let (found, after) = look_up(invite.as_ref(), tries, now, grace);
                 if after != tries {
-                    storage.put(&tries_key, &after).await?;
+                    write(&storage, &tries_key, &after).await?;
                 }
                 match found {
                     Lookup::Found(invite) => Response::from_json(&Found {
@@ -134,15 +134,29 @@ impl DurableObject for ArenaInvites {
             "/occupancy" => {
                 let report: Occupancy = serde_json::from_str(&req.text().await?)?;
                 let key = code_key(&report.code);
-                if let Some(mut invite) = storage.get::<Invite>(&key).await? {
+                if let Some(mut invite) = read::<Invite>(&storage, &key).await? {
                     invite.occupied_by(report.people, now);
-                    storage.put(&key, &invite).await?;
+                    write(&storage, &key, &invite).await?;
                 }
                 Response::empty()
             }
             _ => Response::error("not found", 404),
         }
     }
+}
+
+/// A stored value, kept as JSON text: the Worker already carries serde_json, while
+/// storing structured values would bring a second serializer into the wasm.
+async fn read<T: serde::de::DeserializeOwned>(
+    storage: &Storage,
+    key: &str,
+) -> worker::Result<Option<T>> {
+    let text: Option<String> = storage.get(key).await?;
+    Ok(text.and_then(|json| serde_json::from_str(&json).ok()))
+}
+
+async fn write<T: Serialize>(storage: &Storage, key: &str, value: &T) -> worker::Result<()> {
+    storage.put(key, serde_json::to_string(value)?).await
 }
 
 fn code_key(code: &Code) -> String {
