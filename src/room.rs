@@ -274,7 +274,15 @@ impl Room {
         for (conn, at) in heard {
             self.note_alive(conn, *at);
         }
-        let mut effects = self.pass_time(now);
+        let mut effects = Vec::new();
+        // After a restart the sockets that did not survive were gone before anything
+        // now due: their seats go away first, so what time brings (a round that ended
+        // while the server was down) is kept for them to replay on resume, not sent to
+        // connections that no longer exist.
+        if let Event::Restarted { live } = &event {
+            self.on_restart(now, live, &mut effects);
+        }
+        effects.extend(self.pass_time(now));
         let time_did_something = !effects.is_empty();
         let mut admission = Admission::NotAsked;
         let durability = match event {
@@ -311,10 +319,7 @@ impl Room {
                 self.on_closed(now, &conn, &mut effects);
                 Durability::Durable
             }
-            Event::Restarted { live } => {
-                self.on_restart(now, &live, &mut effects);
-                Durability::Durable
-            }
+            Event::Restarted { .. } => Durability::Durable, // handled before time passed
             Event::Alarm => Durability::Durable,
             Event::Recorded { round_ids } => {
                 self.confirm_records(&round_ids);

@@ -810,6 +810,29 @@ fn after_a_restart_seats_without_a_live_socket_are_away() {
 }
 
 #[test]
+fn a_round_that_ended_while_the_server_was_down_is_replayed_on_resume() {
+    // The server died mid-round (every socket with it) and comes back after the round's
+    // deadline: the room first learns who is gone, then lets the time pass, so the
+    // result is kept for the away seats instead of sent to sockets that no longer exist.
+    let (mut room, _, _) = full_room(2);
+    choose(&mut room, 50, "c0", "rock");
+    choose(&mut room, 60, "c1", "paper");
+    let woken = room.reconcile(ROUND + 5_000, &[]);
+    assert!(
+        results(&woken, "c0").is_empty() && results(&woken, "c1").is_empty(),
+        "nobody is connected to be sent the result"
+    );
+    for conn in ["c0", "c1"] {
+        let again = format!("{conn}-again");
+        let out = room.resume(ROUND + 6_000, &again, &token(conn), &player(conn), 1);
+        let got = results(&out, &again);
+        assert_eq!(got.len(), 1, "{conn} gets the round it played");
+        assert_eq!(got[0].1[0].choice, Some(Choice::Rock));
+        assert_eq!(got[0].1[1].choice, Some(Choice::Paper));
+    }
+}
+
+#[test]
 fn a_player_who_leaves_is_released_at_once_not_held() {
     let (mut room, _, _) = full_room(2);
     tick(&mut room, ROUND);
