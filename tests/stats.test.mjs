@@ -2,7 +2,8 @@
 // say must be what the clients saw, survive a restart, and count each round once even
 // when the alarm that settled it fails and is retried (DEBUG_FAIL_ALARM_ONCE makes the
 // first settling alarm of every room instance deliver its record, fail, and so deliver
-// it again).
+// it again), and when stats shards throw on their next requests (armed through
+// POST /debug/stats/:shard/fail).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
@@ -32,10 +33,10 @@ describe('stats, leaderboard and rooms', () => {
     return { status: res.status, body: await res.json() };
   };
 
-  /** Polls until `check(value)` holds for `fetchValue()`'s value (or fails after 20 s). */
-  const eventually = async (fetchValue, check, what) => {
+  /** Polls until `check(value)` holds for `fetchValue()`'s value (or fails after `ms`). */
+  const eventually = async (fetchValue, check, what, ms = 20000) => {
     let last;
-    for (let i = 0; i < 100; i++) {
+    for (let i = 0; i < ms / 200; i++) {
       last = await fetchValue();
       if (check(last)) return last;
       await sleep(200);
@@ -124,6 +125,57 @@ describe('stats, leaderboard and rooms', () => {
     for (const p of [alice, bob]) assert.equal((await get('/api/me', p.session)).body.rounds, 3);
   });
 
+  test('shards that throw on their next requests: the records are retried and counted once', async () => {
+    const shards = [0, 1, 2, 3];
+    const status = async () => Promise.all(shards.map(async (n) => (await get(`/debug/stats/${n}`)).body));
+    const sum = (list, key) => list.reduce((total, s) => total + s[key], 0);
+    const before = await status();
+    // Every shard throws on its next three deliveries: the first two before storing
+    // anything, the third after storing the batch (its answer lost on the way back).
+    for (const n of shards) {
+      const res = await fetch(`${server.url}/debug/stats/${n}/fail?plan=before,before,after`, { method: 'POST' });
+      assert.equal(res.status, 200);
+    }
+    assert.equal((await fetch(`${server.url}/debug/stats/0/fail?plan=sideways`, { method: 'POST' })).status, 400);
+
+    // Two more rounds (the fourth and fifth) while the shards fail.
+    const plays = [['scissors', 'paper'], ['rock', 'rock']];
+    for (const [i, [a, b]] of plays.entries()) {
+      alice.send({ type: 'join' });
+      bob.send({ type: 'join' });
+      await Promise.all([alice.next('start'), bob.next('start')]);
+      alice.send({ type: 'choice', choice: a });
+      bob.send({ type: 'choice', choice: b });
+      const result = await alice.next('result');
+      assert.deepEqual(await bob.next('result'), result);
+      assert.equal(result.round, 4 + i);
+      seen.alice = result.seats.find((s) => s.seat === seen.alice.seat);
+      seen.bob = result.seats.find((s) => s.seat === seen.bob.seat);
+    }
+
+    // Each shard that got records threw three times, then took them.
+    await eventually(
+      status,
+      (list) => list.every((s, n) => s.failures_injected === 0 || s.failures_injected === 3)
+        && sum(list, 'failures_injected') >= 3,
+      'the armed failures were used up',
+      40000,
+    );
+    assert.match(server.log(), /injected failure Some\(BeforeStoring\)/);
+    assert.match(server.log(), /injected failure Some\(AfterStoring\)/);
+    for (const [p, mine] of [[alice, seen.alice], [bob, seen.bob]]) {
+      const me = await eventually(() => get('/api/me', p.session), (r) => r.body.rounds === 5, 'five rounds counted', 40000);
+      assert.equal(me.body.total, mine.total, 'the total the last result showed');
+    }
+    // The batch stored before its answer was lost came again and was ignored, once per
+    // line it held.
+    const dups = await eventually(status, (list) => sum(list, 'duplicates_ignored') > sum(before, 'duplicates_ignored'), 'the resent batch was recognised');
+    assert.ok(sum(dups, 'duplicates_ignored') >= sum(before, 'duplicates_ignored') + 1);
+    // Long after any retry, still exactly five.
+    await sleep(4000);
+    for (const p of [alice, bob]) assert.equal((await get('/api/me', p.session)).body.rounds, 5);
+  });
+
   test('the data survives a restart of the local server', async () => {
     await Promise.all([alice.leave(), bob.leave()]);
     const beforeBoard = (await get('/api/leaderboard?limit=5')).body.top;
@@ -133,7 +185,7 @@ describe('stats, leaderboard and rooms', () => {
     const afterBoard = (await get('/api/leaderboard?limit=5')).body.top;
     assert.deepEqual(afterBoard, beforeBoard);
     const me = await get('/api/me', alice.session);
-    assert.deepEqual([me.body.total, me.body.rounds, me.body.rank], [seen.alice.total, 3, 1]);
+    assert.deepEqual([me.body.total, me.body.rounds, me.body.rank], [seen.alice.total, 5, 1]);
     const rooms = await get('/api/rooms');
     assert.deepEqual(rooms.body.rooms, [], 'everybody left: no open rooms');
   });

@@ -62,6 +62,7 @@ async fn fetch(
         .get_async("/api/rooms", board::rooms)
         .get_async("/debug/rooms/:room", room_status)
         .get_async("/debug/stats/:shard", stats_status)
+        .post_async("/debug/stats/:shard/fail", stats_fail)
         .run(req.into(), env)
         .await?;
     Ok(answer.into())
@@ -252,12 +253,7 @@ async fn room_status(_req: Request, ctx: RouteContext<()>) -> worker::Result<Res
 /// `GET /debug/stats/:shard`: a stats shard's counts (players, duplicates ignored).
 /// Only with `DEBUG_ROUTES=1`.
 async fn stats_status(_req: Request, ctx: RouteContext<()>) -> worker::Result<Response> {
-    let shard = ctx
-        .param("shard")
-        .filter(|_| vars::flag(&ctx.env, "DEBUG_ROUTES"))
-        .and_then(|s| s.parse::<u32>().ok())
-        .filter(|&n| n < vars::stats_shards(&ctx.env));
-    let Some(shard) = shard else {
+    let Some(shard) = debug_shard(&ctx) else {
         return Response::error("Not Found", 404);
     };
     ctx.env
@@ -265,4 +261,38 @@ async fn stats_status(_req: Request, ctx: RouteContext<()>) -> worker::Result<Re
         .get_by_name(&super::stats_shard(shard))?
         .fetch_with_str("https://stats.internal/status")
         .await
+}
+
+/// `POST /debug/stats/:shard/fail?plan=before,after,…`: arms the shard's next
+/// `/records` requests to throw (see [`super::stats_object`]), so tests against workerd
+/// can show a record is retried and counted once. Only with `DEBUG_ROUTES=1`.
+async fn stats_fail(req: Request, ctx: RouteContext<()>) -> worker::Result<Response> {
+    let Some(shard) = debug_shard(&ctx) else {
+        return Response::error("Not Found", 404);
+    };
+    let plan = req
+        .url()?
+        .query_pairs()
+        .find(|(k, _)| k == "plan")
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default();
+    let mut url = Url::parse("https://stats.internal/fail")?;
+    url.query_pairs_mut().append_pair("plan", &plan);
+    let forward = Request::new_with_init(
+        url.as_str(),
+        worker::RequestInit::new().with_method(worker::Method::Post),
+    )?;
+    ctx.env
+        .durable_object(STATS_BINDING)?
+        .get_by_name(&super::stats_shard(shard))?
+        .fetch_with_request(forward)
+        .await
+}
+
+/// The shard a debug route names, if debug routes are on and it exists.
+fn debug_shard(ctx: &RouteContext<()>) -> Option<u32> {
+    ctx.param("shard")
+        .filter(|_| vars::flag(&ctx.env, "DEBUG_ROUTES"))
+        .and_then(|s| s.parse::<u32>().ok())
+        .filter(|&n| n < vars::stats_shards(&ctx.env))
 }

@@ -12,9 +12,16 @@
 //! - `GET /top?game=…&limit=…`: this shard's best players of a game, in leaderboard
 //!   order.
 //! - `GET /higher?game=…&total=…`: how many players here have a higher total in it.
-//! - `GET /status`: players and duplicates ignored so far (tests, operators).
+//! - `GET /status`: players, duplicates ignored and failures injected so far (tests,
+//!   operators).
+//! - `POST /fail?plan=before,after,…` (test hook, reachable only through the Worker's
+//!   `DEBUG_ROUTES`): the next `/records` requests throw, one per word: `before`
+//!   throws before anything is stored (the platform's "object reset" or an overloaded
+//!   shard), `after` stores the batch and then throws (the answer is lost on the way
+//!   back, so the room cannot know the batch landed and must send it again).
 
 use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
 use std::rc::Rc;
 
 use serde::Deserialize;
@@ -78,6 +85,31 @@ pub struct ArenaStats {
     state: State,
     /// The schema was created by this instance.
     ready: Cell<bool>,
+    /// Failures armed by `POST /fail`, the next first (in memory only: a restart
+    /// disarms them, as it would end a real outage).
+    planned_failures: RefCell<VecDeque<InjectedFailure>>,
+    /// Failures carried out so far by this instance.
+    injected: Cell<u64>,
+}
+
+/// When an armed failure throws, relative to storing the batch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum InjectedFailure {
+    BeforeStoring,
+    AfterStoring,
+}
+
+impl InjectedFailure {
+    fn parse_plan(plan: &str) -> Option<VecDeque<InjectedFailure>> {
+        plan.split(',')
+            .filter(|w| !w.is_empty())
+            .map(|w| match w {
+                "before" => Some(InjectedFailure::BeforeStoring),
+                "after" => Some(InjectedFailure::AfterStoring),
+                _ => None,
+            })
+            .collect()
+    }
 }
 
 impl DurableObject for ArenaStats {
@@ -85,6 +117,8 @@ impl DurableObject for ArenaStats {
         ArenaStats {
             state,
             ready: Cell::new(false),
+            planned_failures: RefCell::new(VecDeque::new()),
+            injected: Cell::new(0),
         }
     }
 
@@ -120,7 +154,15 @@ impl DurableObject for ArenaStats {
         match url.path() {
             "/records" => {
                 let batch: Vec<RoundRecord> = serde_json::from_str(&req.text().await?)?;
-                match self.apply(&sql, &batch) {
+                let failure = self.planned_failures.borrow_mut().pop_front();
+                if failure == Some(InjectedFailure::BeforeStoring) {
+                    return Err(self.inject(failure, batch.len()));
+                }
+                let applied = self.apply(&sql, &batch);
+                if failure.is_some() && applied.is_ok() {
+                    return Err(self.inject(failure, batch.len()));
+                }
+                match applied {
                     Ok(done) => Response::from_json(&done),
                     Err(err) => {
                         worker::console_error!("stats batch rolled back: {err}");
@@ -184,18 +226,37 @@ impl DurableObject for ArenaStats {
                 struct Status {
                     players: u64,
                     duplicates_ignored: u64,
+                    failures_injected: u64,
                 }
                 Response::from_json(&Status {
                     players: players.n as u64,
                     duplicates_ignored: dups.first().map_or(0, |c| c.n as u64),
+                    failures_injected: self.injected.get(),
                 })
             }
+            "/fail" => match InjectedFailure::parse_plan(&param("plan").unwrap_or_default()) {
+                Some(plan) => {
+                    *self.planned_failures.borrow_mut() = plan;
+                    Response::empty()
+                }
+                None => Response::error("plan: before|after, comma-separated", 400),
+            },
             _ => Response::error("not found", 404),
         }
     }
 }
 
 impl ArenaStats {
+    /// Carries out an armed failure: logs it and gives the error the handler throws.
+    fn inject(&self, failure: Option<InjectedFailure>, lines: usize) -> worker::Error {
+        self.injected.set(self.injected.get() + 1);
+        let left = self.planned_failures.borrow().len();
+        worker::console_warn!(
+            "stats shard: injected failure {failure:?} on a batch of {lines} ({left} more armed)"
+        );
+        worker::Error::RustError(format!("injected failure {failure:?}"))
+    }
+
     /// Applies `batch` in one transaction (see the module notes), counts the duplicates
     /// and prunes old marks, all or nothing.
     fn apply(&self, sql: &SqlStorage, batch: &[RoundRecord]) -> Result<Recorded, StoreError> {
