@@ -90,13 +90,29 @@ export function sessionAuth(fetchSession, { clock = systemClock, store } = {}) {
   const stored = store?.load(kind) ?? null;
   /** @type {Session | null} */
   let session = mine(stored) ? stored : null;
+  /** @type {Promise<Session> | null} a login under way, which every caller meanwhile shares */
+  let fetching = null;
+  const login = () => {
+    fetching ??= fetchSession().then(
+      (fresh) => {
+        fetching = null;
+        session = { ...fresh, kind, api };
+        store?.save(session, kind);
+        return session;
+      },
+      (err) => {
+        fetching = null;
+        throw err;
+      },
+    );
+    return fetching;
+  };
   return async ({ refresh = false } = {}) => {
+    // Two callers at once (the socket and an HTTP call of the same page) must get one
+    // identity, not two guest logins of which the last one wins.
+    if (fetching) return (await fetching).token;
     const stale = !session || session.expires_at - clock.now() < EXPIRY_MARGIN_MS;
-    if (refresh || stale) {
-      const fresh = await fetchSession();
-      session = { ...fresh, kind, api };
-      store?.save(session, kind);
-    }
+    if (refresh || stale) return (await login()).token;
     return /** @type {Session} */ (session).token;
   };
 }

@@ -119,13 +119,26 @@ function sessionAuth(fetchSession, { clock = systemClock, store } = {}) {
   const mine = (s) => !!s && typeof s.token === "string" && s.kind === kind && s.api === api;
   const stored = (_a = store == null ? void 0 : store.load(kind)) != null ? _a : null;
   let session = mine(stored) ? stored : null;
+  let fetching = null;
+  const login = () => {
+    fetching != null ? fetching : fetching = fetchSession().then(
+      (fresh) => {
+        fetching = null;
+        session = __spreadProps(__spreadValues({}, fresh), { kind, api });
+        store == null ? void 0 : store.save(session, kind);
+        return session;
+      },
+      (err) => {
+        fetching = null;
+        throw err;
+      }
+    );
+    return fetching;
+  };
   return async ({ refresh = false } = {}) => {
+    if (fetching) return (await fetching).token;
     const stale = !session || session.expires_at - clock.now() < EXPIRY_MARGIN_MS;
-    if (refresh || stale) {
-      const fresh = await fetchSession();
-      session = __spreadProps(__spreadValues({}, fresh), { kind, api });
-      store == null ? void 0 : store.save(session, kind);
-    }
+    if (refresh || stale) return (await login()).token;
     return (
       /** @type {Session} */
       session.token
