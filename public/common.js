@@ -98,7 +98,9 @@ function mountBar(client, auth, room) {
     const value = name.value.trim();
     if (!value || value === sessionStorage.getItem(NAME_KEY)) return;
     sessionStorage.setItem(NAME_KEY, value);
-    client.send({ type: 'hello', name: value });
+    // A spectator has no seat to name (the server would refuse the frame): the name is
+    // used the next time this tab plays.
+    if (!room.watching) client.send({ type: 'hello', name: value });
   };
   name.addEventListener('change', rename);
   const friend = el('button', { id: 'play-friend', type: 'button', textContent: '和朋友玩 · Play a friend' });
