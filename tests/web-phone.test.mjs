@@ -14,6 +14,8 @@ import { startServer } from './support/server.mjs';
 const SIZES = [{ width: 375, height: 667 }, { width: 390, height: 844 }];
 const PAGES = [
   { path: '/', name: 'rps', ready: 'body[data-phase="playing"]' },
+  // A private room's page: the invite link and its copy button must fit too.
+  { path: '/?room=<code>', name: 'rps-private', ready: '#invite-link' },
   { path: '/dig', name: 'dig', ready: '.cell' },
   { path: '/chat', name: 'chat', ready: '#log .presence' },
   { path: '/rooms', name: 'rooms', ready: '#rooms tr' },
@@ -87,10 +89,16 @@ describe('the web pages at phone width', () => {
     test(`${size.width}x${size.height}: no header boxes overlap, no word of the navigation breaks, nothing overflows`, { timeout: 120_000 }, async () => {
       // Something in the rooms list (a room with a person away, too) and in the chat.
       const stays = await Player.connect(server.wsUrl, { name: 'Someone', game: 'chat', heartbeatMs: 10_000 });
+      const opened = await fetch(`${server.url}/api/rooms`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${stays.session}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ game: 'rps' }),
+      });
+      const { code } = await opened.json();
       const context = await browser.newContext({ viewport: size });
       try {
         for (const { path, name, ready } of PAGES) {
-          const page = await openPage(browser, server, path, { context });
+          const page = await openPage(browser, server, path.replace('<code>', code), { context });
           await page.waitForSelector(ready, { timeout: 20_000 });
           // First the picture, so a failure below can be looked at.
           await page.screenshot({ path: artifact('phone', `${size.width}x${size.height}-${name}.png`) });

@@ -84,7 +84,10 @@ describe('playing together on the web page', () => {
     const { room: dropRoom } = await dropper.next('hi');
     await dropper.close();
 
-    const lobby = await openPage(browser, server, '/rooms');
+    // A desktop's width: a table with its headers (a phone gets one card per room, each
+    // value named; tests/web-phone.test.mjs looks at that).
+    const lobby = await openPage(browser, server, '/rooms', { viewport: { width: 900, height: 700 } });
+    await lobby.waitForSelector('#room-list thead th', { state: 'visible' });
     const headers = await lobby.$$eval('#room-list thead th', (ths) => ths.map((th) => th.textContent));
     assert.deepEqual(headers, ['房间 Room', '游戏 Game', '座位 Seats', '玩家 People', '机器人 Bots', '状态 State', '']);
     const row = (room) => lobby.locator(`#rooms tr[data-room="${room}"]`);
