@@ -283,7 +283,7 @@ export function installWx({ loginCode = 'code-from-wx-login', headers = { socket
         later(() => { fail?.({ errMsg }); complete?.({ errMsg }); });
         return;
       }
-      runtime.shareMenu = { withShareTicket, menus: [...menus], page: stack.at(-1)?.route ?? loadingPage };
+      runtime.shareMenu = { withShareTicket, menus: [...menus], page: stack.at(-1)?.route };
       later(() => { success?.({ errMsg: 'showShareMenu:ok' }); complete?.({ errMsg: 'showShareMenu:ok' }); });
     },
   };
@@ -308,7 +308,6 @@ export function installWx({ loginCode = 'code-from-wx-login', headers = { socket
   } catch { /* no project config: the fallback */ }
   const modules = new Map();
   let loading = null; // the module being run, for Page()
-  let loadingPage = null; // the page whose onLoad runs (not on the stack yet)
 
   /** CommonJS as the mini-program has it: the project's own files, relative paths. */
   function requireFrom(fromDir) {
@@ -380,12 +379,7 @@ export function installWx({ loginCode = 'code-from-wx-login', headers = { socket
       page.route = route;
       stack.at(-1)?.onHide?.();
       stack.push(page);
-      loadingPage = route;
-      try {
-        page.onLoad?.(query);
-      } finally {
-        loadingPage = null;
-      }
+      page.onLoad?.(query);
       page.onShow?.();
       return page;
     },
