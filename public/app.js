@@ -1,10 +1,16 @@
 // The playable page: the SDK (vendor/arena.js, bundled from client/src) does the
 // networking; this file only draws what the frames say.
 import { HANDS, FACES, describeResult, faceIcon, OUTCOME_TEXT } from './vendor/arena.js';
-import { $, startClient } from './common.js';
+import { $, mountLeaderboard, startClient, waitingText } from './common.js';
 
-const client = startClient('rps');
+const { client, room, auth } = startClient('rps');
+const leaderboard = mountLeaderboard('rps', auth);
 const view = { mySeat: null, seats: [], phase: 'waiting', countdown: null, myChoice: null };
+/** How long a pulled face stays under the avatar (it fades out over the last part). */
+const FACE_MS = 4000;
+
+/** Waiting for a bot's seat: welcomed to it, but the bot plays it until the round ends. */
+const claiming = () => !room.watching && !!view.seats.find((s) => s.seat === view.mySeat)?.bot;
 
 function drawSeats() {
   $('seats').replaceChildren(...view.seats.map((s) => {
@@ -14,15 +20,32 @@ function drawSeats() {
     el.innerHTML = `<div class="avatar${s.spinning ? ' spin' : ''}"></div><div class="face"></div>
       <div class="name"></div><div class="score"></div>`;
     el.querySelector('.avatar').textContent = s.avatar || (s.bot ? '🤖' : '🙂');
-    el.querySelector('.face').textContent = s.face || '';
+    const face = el.querySelector('.face');
+    if (s.face) {
+      face.textContent = s.face;
+      face.classList.add('shown');
+      // The seats are redrawn often: the fade goes on from where it was.
+      face.style.animationDelay = `${-(Date.now() - s.faceAt)}ms`;
+    }
     el.querySelector('.name').textContent = `${s.name}${s.seat === view.mySeat ? '（我 me）' : ''}${s.away ? ' · 掉线 away' : ''}`;
     el.querySelector('.score').textContent = `${s.total} 分 pts · 连胜 streak ${s.streak}`;
     return el;
   }));
+  document.body.dataset.claiming = claiming();
+  drawWaiting();
+}
+
+/** What the room waits for (only shown between rounds), and the note above the hands. */
+function drawWaiting() {
+  $('waiting').textContent = waitingText({ seats: view.seats, mySeat: view.mySeat, room });
+  const note = room.watching ? '观战中 · watching'
+    : claiming() ? '本局结束后你将接替机器人的座位 · You take a bot\'s seat when this round ends' : '';
+  $('note').textContent = note;
+  $('note').hidden = !note;
 }
 
 function setSeats(seats) {
-  view.seats = seats.map((s) => ({ ...s, ...(view.seats.find((o) => o.seat === s.seat) ?? {}), ...s }));
+  view.seats = seats.map((s) => ({ ...(view.seats.find((o) => o.seat === s.seat) ?? {}), ...s }));
   drawSeats();
 }
 
@@ -32,6 +55,7 @@ function setPhase(phase) {
   $('round').hidden = phase !== 'playing';
   $('result').hidden = phase !== 'result';
   document.body.dataset.phase = phase;
+  drawWaiting();
 }
 
 function countdown(ms) {
@@ -46,7 +70,12 @@ function spin(seat, face) {
   const s = view.seats.find((x) => x.seat === seat);
   if (!s) return;
   s.spinning = true;
-  if (face) s.face = faceIcon(face);
+  if (face) {
+    s.face = faceIcon(face);
+    s.faceAt = Date.now();
+    clearTimeout(s.faceTimer);
+    s.faceTimer = setTimeout(() => { s.face = ''; drawSeats(); }, FACE_MS);
+  }
   drawSeats();
   clearTimeout(s.timer);
   s.timer = setTimeout(() => { s.spinning = false; drawSeats(); }, 800);
@@ -64,13 +93,15 @@ function drawHands() {
   $('faces').replaceChildren(...FACES.map((f) => {
     const b = document.createElement('button');
     b.className = 'face-btn';
+    b.dataset.face = f.id;
     b.textContent = f.icon;
     b.onclick = () => { client.send({ type: 'face', face: f.id }); spin(view.mySeat, f.id); };
     return b;
   }));
 }
 
-client.on('hi', (f) => { view.mySeat = f.seat; document.body.dataset.resumed = f.resumed; });
+client.on('hi', (f) => { view.mySeat = f.seat; document.body.dataset.resumed = f.resumed; drawWaiting(); });
+client.on('watching', () => drawWaiting());
 client.on('room', (f) => setSeats(f.seats));
 client.on('start', (f) => {
   setSeats(f.seats);
@@ -92,8 +123,10 @@ client.on('result', (f) => {
   const r = describeResult(f, view.mySeat, view.seats);
   for (const line of f.seats) Object.assign(view.seats.find((s) => s.seat === line.seat) ?? {}, { total: line.total, streak: line.streak });
   drawSeats();
-  $('outcome').textContent = OUTCOME_TEXT[r.outcome];
-  $('result').dataset.outcome = r.outcome;
+  // A person who watched this round from a bot's seat did not play it.
+  const outcome = claiming() ? 'watch' : r.outcome;
+  $('outcome').textContent = OUTCOME_TEXT[outcome];
+  $('result').dataset.outcome = outcome;
   $('result').dataset.round = r.round;
   $('lines').replaceChildren(...r.lines.map((l) => {
     const tr = document.createElement('tr');
@@ -106,6 +139,7 @@ client.on('result', (f) => {
     return tr;
   }));
   setPhase('result');
+  leaderboard.refresh();
 });
 $('again').onclick = () => { client.send({ type: 'join' }); setPhase('waiting'); };
 

@@ -1,7 +1,7 @@
 // The chat room: messages, presence, history and the server's announcements.
 import { $, startClient } from './common.js';
 
-const client = startClient('chat');
+const { client } = startClient('chat');
 let mySeat = null;
 
 function line(className, parts) {

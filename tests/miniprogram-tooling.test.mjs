@@ -201,6 +201,35 @@ describe('the game page renders in miniprogram-simulate', () => {
     assert.equal(page.querySelectorAll('.line').length, 2);
   });
 
+  test('play a friend: the button in a matched room; in a private room its code and the invite (share) button', () => {
+    const matched = render('pages/index/index');
+    matched.setData({ connection: 'open', mySeat: 0, seats, phase: 'waiting' });
+    assert.match(text(matched), /和好友玩 · Play a friend/);
+    assert.match(text(matched), /等待对手… · Waiting for players…/);
+    assert.equal(matched.querySelectorAll('.invite').length, 1);
+
+    const host = render('pages/index/index');
+    host.setData({ connection: 'open', mySeat: 0, seats: seats.slice(0, 1), phase: 'waiting', code: 'K7M2PQ' });
+    const shown = text(host);
+    assert.match(shown, /房间码 Code K7M2PQ/);
+    assert.match(shown, /邀请好友 · Invite/);
+    assert.match(shown, /等待好友加入… · Waiting for your friend…/);
+    assert.ok(!shown.includes('Play a friend'));
+
+    const lost = render('pages/index/index');
+    lost.setData({ connection: 'closed', phase: 'waiting', noEntry: '邀请已失效 · This invitation is wrong or has expired' });
+    assert.match(text(lost), /This invitation is wrong or has expired/);
+    assert.ok(!text(lost).includes('Waiting for'), 'no room to wait in');
+    assert.ok(!text(lost).includes('Play a friend'));
+
+    for (const route of ['pages/dig/dig', 'pages/chat/chat']) {
+      const page = render(route);
+      page.setData({ code: 'ABCDEF' });
+      assert.match(text(page), /房间码 Code ABCDEF/, route);
+      assert.match(text(page), /邀请好友 · Invite/, route);
+    }
+  });
+
   test('dig gold draws its board row by row, chat its lines', () => {
     const dig = render('pages/dig/dig');
     const cells = ['.1', '$0'].map((row, y) => ({

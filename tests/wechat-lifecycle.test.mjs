@@ -46,6 +46,32 @@ describe('the wx stand-in behaves like WeChat', () => {
     assert.equal(typeof mp.require('utils/arena.js').ArenaClient, 'function');
   });
 
+  test('sharing: 转发 only for a page with onShareAppMessage, WeChat\'s card defaults, a path must start with /, a tapped card starts there', async () => {
+    mp = installWx();
+    const page = { route: 'pages/index/index' };
+    assert.throws(() => mp.share(page), /no onShareAppMessage/);
+    const froms = [];
+    page.onShareAppMessage = ({ from }) => { froms.push(from); return { title: 'hi' }; };
+    assert.deepEqual(mp.share(page, { from: 'button' }), { title: 'hi', path: '/pages/index/index', imageUrl: undefined }, 'the default path is the page\'s, without a query');
+    page.onShareAppMessage = ({ from }) => { froms.push(from); };
+    assert.deepEqual(mp.share(page), { title: 'edge-arena-rps', path: '/pages/index/index', imageUrl: undefined }, 'the default title is the mini-program\'s name');
+    assert.deepEqual(froms, ['button', 'menu']);
+    page.onShareAppMessage = () => ({ path: 'pages/index/index?room=ABCDEF' });
+    assert.throws(() => mp.share(page), /must be a full path starting with \//);
+    const result = await new Promise((resolve) => mp.wx.showShareMenu({ menus: ['shareAppMessage', 'moments'], fail: resolve }));
+    assert.match(result.errMsg, /showShareMenu:fail/);
+    assert.equal(mp.shareMenu, null, 'a refused call shows nothing');
+
+    // A friend taps a card: the page of its path opens with its query (no room has
+    // this code, so the page says so).
+    mp.require('config.js').serverUrl = server.wsUrl;
+    const opened = mp.launchShared('/pages/chat/chat?room=ABCDEF&name=%E5%B0%8F');
+    assert.equal(opened.route, 'pages/chat/chat');
+    assert.equal(opened.name, '%E5%B0%8F', 'query values arrive as they are in the path');
+    assert.deepEqual(mp.shareMenu, { withShareTicket: false, menus: ['shareAppMessage'], page: 'pages/chat/chat' });
+    await waitForData(opened, (d) => d.noEntry !== '');
+  });
+
   test('at most 5 sockets; close takes 1000 or 3000-4999; send takes a string or an ArrayBuffer', async () => {
     mp = installWx();
     const { token } = await guestSession(server.wsUrl);

@@ -22,7 +22,10 @@
 //   the client fetches one itself and fetches a fresh one when the server refuses it
 //   (after 3 refusals in a row it gives up: close 4003);
 // - resume: keeps the resume token from `hi` and reconnects with it, so the server gives
-//   the seat back; `seat_gone` (or close 4002) drops it and matches anew;
+//   the seat back; `seat_gone` (or close 4002) drops it and matches anew (or, with a
+//   `join` code, goes back into that private room);
+// - private rooms: `join: code` sits down in a friend's room (see rooms.js); a code that
+//   opens nothing (`unknown_code`, `room_full`, close 4004) is final;
 // - a bounded send queue while not connected (oldest frames dropped first);
 // - typed events: `on('result', frame => …)` for each frame type, plus the client's own
 //   events (see ArenaEvents below).
@@ -30,6 +33,7 @@
 // Frame types are generated from the server's Rust types: ./protocol.d.ts.
 
 import { CLOSE_CODES, PING_FRAME } from './codes.js';
+import { normalizeCode } from './rooms.js';
 
 /** @typedef {import('./protocol.js').ServerFrame} ServerFrame */
 /** @typedef {import('./protocol.js').ClientFrame} ClientFrame */
@@ -120,7 +124,11 @@ import { CLOSE_CODES, PING_FRAME } from './codes.js';
  * @property {(opts: { refresh: boolean }) => Promise<string>} [auth] gets a session token
  *   (e.g. wx.login + POST /api/login); `refresh` asks for a new one
  * @property {'rps' | 'dig' | 'chat'} [game] the game to be matched into (default rps)
- * @property {string} [watch] a room to watch as a spectator instead of playing
+ * @property {string} [join] a private room's code (from `openPrivateRoom`, or a friend's
+ *   link): sit down in that room instead of being matched. Case, spaces and dashes do not
+ *   matter; anything that cannot be a code throws
+ * @property {string | true} [watch] a room to watch as a spectator instead of playing;
+ *   with `join`, `true` watches that private room
  * @property {string} [name]
  * @property {string} [avatar]
  * @property {number} [heartbeatMs] ping this often while open (15000)
@@ -178,14 +186,15 @@ const MAX_AUTH_FAILURES = 3;
 /** Close codes after which reconnecting would be wrong, whoever asked. */
 const FINAL_CODES = new Set([CLOSE_CODES.Replaced, CLOSE_CODES.TooBig, CLOSE_CODES.NoEntry]);
 
-/** @type {Record<string, 'string' | 'function' | 'count' | 'ms' | 'retries' | 'clock'>} */
+/** @type {Record<string, 'string' | 'function' | 'count' | 'ms' | 'retries' | 'clock' | 'code' | 'watch'>} */
 const OPTION_KINDS = {
   url: 'string',
   transport: 'function',
   token: 'string',
   auth: 'function',
   game: 'string',
-  watch: 'string',
+  join: 'code',
+  watch: 'watch',
   name: 'string',
   avatar: 'string',
   heartbeatMs: 'ms',
@@ -215,6 +224,8 @@ function validate(options) {
     }
     if (value === undefined || value === null) continue;
     const ok = kind === 'string' ? typeof value === 'string'
+      : kind === 'code' ? normalizeCode(value) !== null
+      : kind === 'watch' ? typeof value === 'string' || value === true
       : kind === 'function' ? typeof value === 'function'
         : kind === 'ms' ? typeof value === 'number' && Number.isFinite(value) && value >= 0
           : kind === 'count' ? Number.isInteger(value) && /** @type {number} */ (value) >= 0
@@ -224,6 +235,12 @@ function validate(options) {
   }
   for (const key of REQUIRED) {
     if (options[key] == null) throw new TypeError(`ArenaClient: option "${key}" is required`);
+  }
+  if (options.watch === true && options.join == null) {
+    throw new TypeError('ArenaClient: option "watch" is true but there is no "join" code to watch');
+  }
+  if (typeof options.watch === 'string' && options.join != null) {
+    throw new TypeError('ArenaClient: options "join" and "watch" name two rooms; with a code, use watch: true');
   }
 }
 
@@ -242,10 +259,12 @@ export class ArenaClient {
   /** @param {ArenaOptions} options */
   constructor(options) {
     validate(/** @type {any} */ (options));
-    const { url, transport, token, auth, game, watch, name, avatar, clock = systemClock, random = Math.random } = options;
+    const { url, transport, token, auth, game, join, watch, name, avatar, clock = systemClock, random = Math.random } = options;
     this.url = url;
     this.game = game ?? 'rps';
-    /** @type {string | null} */
+    /** @type {string | null} the private room's code (normalized), when joining by code */
+    this.join = join == null ? null : normalizeCode(join);
+    /** @type {string | true | null} the room watched (`true`: the private room `join` opens) */
     this.watch = watch ?? null;
     /** @private */
     this.transport = transport;
@@ -529,11 +548,14 @@ export class ArenaClient {
   socketUrl() {
     const query = [];
     if (this.token) query.push(`resume=${encodeURIComponent(this.token)}`);
-    else if (this.watch) query.push(`watch=${encodeURIComponent(this.watch)}`);
+    else if (typeof this.watch === 'string') query.push(`watch=${encodeURIComponent(this.watch)}`);
     else {
+      // A code names the room (and so its game); the server takes the profile with it.
+      if (this.join) query.push(`join=${this.join}`);
+      if (this.join && this.watch === true) query.push('watch=1');
       if (this.profile.name) query.push(`name=${encodeURIComponent(this.profile.name)}`);
       if (this.profile.avatar) query.push(`avatar=${encodeURIComponent(this.profile.avatar)}`);
-      if (this.game && this.game !== 'rps') query.push(`game=${encodeURIComponent(this.game)}`);
+      if (!this.join && this.game && this.game !== 'rps') query.push(`game=${encodeURIComponent(this.game)}`);
     }
     return query.length ? `${this.url}${this.url.includes('?') ? '&' : '?'}${query.join('&')}` : this.url;
   }

@@ -5,8 +5,9 @@ export { ArenaClient, DEFAULTS, SUBPROTOCOL, backoffDelay, systemClock } from '.
 export { browserTransport, wxTransport } from './transports.js';
 export { CLOSE_CODES, PING_FRAME, PONG_FRAME, MAX_FRAME_BYTES } from './codes.js';
 export { HANDS, FACES, handIcon, faceIcon, describeResult, OUTCOME_TEXT } from './rps.js';
+export { openPrivateRoom, normalizeCode, CODE_ALPHABET, CODE_LENGTH } from './rooms.js';
 export {
-  LoginError, sessionAuth, wechatSession, guestSession, wxPost, fetchPost, wxStore, webStore, apiBaseOf,
+  ApiError, LoginError, sessionAuth, wechatSession, guestSession, wxPost, fetchPost, wxStore, webStore, apiBaseOf,
 } from './login.js';
 
 // Types (for TypeScript and JSDoc users): the frames, generated from the server's Rust
@@ -29,3 +30,6 @@ export {
 /** @typedef {import('./login.js').Session} Session */
 /** @typedef {import('./login.js').SessionSource} SessionSource */
 /** @typedef {import('./login.js').SessionStore} SessionStore */
+/** @typedef {import('./login.js').Post} Post */
+/** @typedef {import('./rooms.js').PrivateRoom} PrivateRoom */
+/** @typedef {import('./rooms.js').RoomAuth} RoomAuth */

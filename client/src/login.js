@@ -43,12 +43,13 @@ const EXPIRY_MARGIN_MS = 60_000;
  */
 
 /**
- * A POST of a JSON body that resolves with the status and the parsed answer.
- * @typedef {(url: string, body: unknown) => Promise<{ status: number, data: any }>} Post
+ * A POST of a JSON body that resolves with the status and the parsed answer. `headers`
+ * are added to the request (e.g. `authorization` for `POST /api/rooms`).
+ * @typedef {(url: string, body: unknown, headers?: Record<string, string>) => Promise<{ status: number, data: any }>} Post
  */
 
-/** An error from the login API: `status` and the server's stable `error` code. */
-export class LoginError extends Error {
+/** An error from the HTTP API: `status` and the server's stable `error` code. */
+export class ApiError extends Error {
   /**
    * @param {number} status the HTTP status, 0 when the request did not get through
    * @param {string} [error] the server's error code (`invalid_code`, `not_configured`, …)
@@ -56,9 +57,22 @@ export class LoginError extends Error {
    */
   constructor(status, error, message) {
     super(message || error || `HTTP ${status}`);
-    this.name = 'LoginError';
+    this.name = 'ApiError';
     this.status = status;
     this.error = error ?? (status === 0 ? 'network' : `http_${status}`);
+  }
+}
+
+/** An error from the login API (`POST /api/login`, `POST /api/guest`). */
+export class LoginError extends ApiError {
+  /**
+   * @param {number} status the HTTP status, 0 when the request did not get through
+   * @param {string} [error] the server's error code (`invalid_code`, `not_configured`, …)
+   * @param {string} [message]
+   */
+  constructor(status, error, message) {
+    super(status, error, message);
+    this.name = 'LoginError';
   }
 }
 
@@ -76,13 +90,29 @@ export function sessionAuth(fetchSession, { clock = systemClock, store } = {}) {
   const stored = store?.load(kind) ?? null;
   /** @type {Session | null} */
   let session = mine(stored) ? stored : null;
+  /** @type {Promise<Session> | null} a login under way, which every caller meanwhile shares */
+  let fetching = null;
+  const login = () => {
+    fetching ??= fetchSession().then(
+      (fresh) => {
+        fetching = null;
+        session = { ...fresh, kind, api };
+        store?.save(session, kind);
+        return session;
+      },
+      (err) => {
+        fetching = null;
+        throw err;
+      },
+    );
+    return fetching;
+  };
   return async ({ refresh = false } = {}) => {
+    // Two callers at once (the socket and an HTTP call of the same page) must get one
+    // identity, not two guest logins of which the last one wins.
+    if (fetching) return (await fetching).token;
     const stale = !session || session.expires_at - clock.now() < EXPIRY_MARGIN_MS;
-    if (refresh || stale) {
-      const fresh = await fetchSession();
-      session = { ...fresh, kind, api };
-      store?.save(session, kind);
-    }
+    if (refresh || stale) return (await login()).token;
     return /** @type {Session} */ (session).token;
   };
 }
@@ -93,13 +123,13 @@ export function sessionAuth(fetchSession, { clock = systemClock, store } = {}) {
  * @returns {Post}
  */
 export function wxPost(wx) {
-  return (url, body) =>
+  return (url, body, headers = {}) =>
     new Promise((resolve, reject) => {
       wx.request({
         url,
         method: 'POST',
         data: body,
-        header: { 'content-type': 'application/json' },
+        header: { ...headers, 'content-type': 'application/json' },
         success: (/** @type {{ statusCode: number, data: any }} */ res) => resolve({ status: res.statusCode, data: res.data }),
         fail: (/** @type {{ errMsg?: string }} */ err) => reject(new LoginError(0, 'network', (err && err.errMsg) || 'request failed')),
       });
@@ -117,12 +147,12 @@ export function wxPost(wx) {
  * @returns {Post}
  */
 export function fetchPost(fetchImpl = globalThis.fetch) {
-  return async (url, body) => {
+  return async (url, body, headers = {}) => {
     let res;
     try {
       res = await fetchImpl(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { ...headers, 'content-type': 'application/json' },
         body: JSON.stringify(body),
       });
     } catch (err) {

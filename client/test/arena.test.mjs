@@ -302,6 +302,25 @@ test('sessionAuth reuses a session until it nearly expires, or a refresh is aske
   assert.deepEqual(saved, ['t1', 't2', 't3']);
 });
 
+test('sessionAuth: callers while a login is under way share it (one identity, not two)', async () => {
+  let fetched = 0;
+  let release;
+  const gate = new Promise((r) => { release = r; });
+  const auth = sessionAuth(async () => { fetched += 1; const n = fetched; await gate; return { token: `t${n}`, expires_at: 10_000_000 }; }, {
+    clock: { now: () => 0 },
+  });
+  const both = Promise.all([auth(), auth({ refresh: false })]);
+  release();
+  assert.deepEqual(await both, ['t1', 't1']);
+  assert.equal(fetched, 1);
+  // A failed login is not kept: the next caller tries again.
+  let fail = true;
+  const flaky = sessionAuth(async () => { if (fail) throw new Error('down'); return { token: 'ok', expires_at: 10_000_000 }; }, { clock: { now: () => 0 } });
+  await assert.rejects(flaky(), /down/);
+  fail = false;
+  assert.equal(await flaky(), 'ok');
+});
+
 /** Opens the client's current socket and says hi (seat 1, resume token `rps-0.abc`). */
 function openWithHi(net) {
   net.last().onopen();

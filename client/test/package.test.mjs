@@ -35,8 +35,9 @@ const TSCONFIG = {
 /** A program that uses the API as the README shows; it must compile. */
 const GOOD_ESM = `
 import {
-  ArenaClient, wxTransport, browserTransport, sessionAuth, guestSession, wechatSession, wxStore,
-  CLOSE_CODES, type FrameOf, type ServerFrame, type ConnectionState,
+  ArenaClient, wxTransport, browserTransport, sessionAuth, guestSession, wechatSession, wxStore, wxPost,
+  openPrivateRoom, normalizeCode, ApiError,
+  CLOSE_CODES, type FrameOf, type ServerFrame, type ConnectionState, type PrivateRoom,
 } from 'edge-arena-client';
 
 declare const wx: Parameters<typeof wxTransport>[0] & Parameters<typeof wechatSession>[0] & Parameters<typeof wxStore>[0];
@@ -77,6 +78,21 @@ client.reconnect();
 client.leave();
 other.close();
 void lastRound;
+
+// A private room: open it (with wx.request in a mini-program), then sit down by its code.
+async function playAFriend(): Promise<ArenaClient> {
+  const opened: PrivateRoom = await openPrivateRoom('https://arena.example.com', auth, { game: 'dig', post: wxPost(wx) });
+  const byToken = await openPrivateRoom('https://a', 'token', { bots: true });
+  const expires: number = opened.expires_at + byToken.expires_at;
+  void expires;
+  const code: string | null = normalizeCode('abc-def');
+  const friend = new ArenaClient({ url: 'wss://a/ws', transport: wxTransport(wx), auth, join: code ?? opened.code });
+  const fan = new ArenaClient({ url: 'wss://a/ws', transport: browserTransport(), join: opened.code, watch: true });
+  const joined: string | null = friend.join;
+  void joined; void fan;
+  return friend;
+}
+playAFriend().catch((e: unknown) => { if (e instanceof ApiError) { const s: number = e.status; const c: string = e.error; void s; void c; } });
 `;
 
 /** The same from CommonJS (a .cts file compiles to require()). */
@@ -93,6 +109,8 @@ const BAD = {
   'an event that does not exist': [`client.on('resutl', (f: unknown) => { void f; });`, 'TS2345'],
   'an option typo': [`new ArenaClient({ url: 'wss://a/ws', transport: browserTransport(), queuelimit: 3 });`, 'TS2561'],
   'a frame the server does not take': [`client.send({ type: 'choice', choice: 'lizard' });`, 'TS2322'],
+  'a private room of a game that does not exist': [`import { openPrivateRoom } from 'edge-arena-client';\nvoid openPrivateRoom('https://a', 't', { game: 'chess' });`, 'TS2322'],
+  'a join code that is not a string': [`new ArenaClient({ url: 'wss://a/ws', transport: browserTransport(), join: 123456 });`, 'TS2322'],
 };
 const BAD_PRELUDE = `import { ArenaClient, browserTransport } from 'edge-arena-client';\nconst client = new ArenaClient({ url: 'wss://a/ws', transport: browserTransport() });\nvoid client;\n`;
 
@@ -148,9 +166,9 @@ describe('the packed SDK in a strict TypeScript project', () => {
     assert.equal(status, 0, output);
   });
 
-  for (const [what, [line, code]] of Object.entries(BAD)) {
+  for (const [i, [what, [line, code]]] of Object.entries(BAD).entries()) {
     test(`misuse does not compile: ${what} (${code})`, () => {
-      const { status, output } = compile(`bad-${code}`, 'main.ts', BAD_PRELUDE + line);
+      const { status, output } = compile(`bad-${i}-${code}`, 'main.ts', BAD_PRELUDE + line);
       assert.notEqual(status, 0, `compiled: ${line}`);
       assert.match(output, new RegExp(`error ${code}`), output);
     });

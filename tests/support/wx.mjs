@@ -46,6 +46,22 @@
 //   wechat-headers.mjs), which the page can neither set nor remove.
 // - `setData` copies the data it is given (it crosses to the render layer as JSON), and
 //   takes plain keys only here (WeChat's "a.b[0]" paths are not stood in for).
+// - Sharing: `wx.showShareMenu({withShareTicket, menus})` shows the 转发 button of the
+//   page's menu (https://developers.weixin.qq.com/miniprogram/dev/api/share/wx.showShareMenu.html;
+//   menus: "shareAppMessage", "shareTimeline"; anything else fails here). `share(page,
+//   {from})` is the user tapping 转发 in the menu (from 'menu') or a <button
+//   open-type="share"> (from 'button'): WeChat calls the page's
+//   onShareAppMessage({from, target}) and makes the card from what it returns: `title`
+//   (default: the mini-program's name), `path` ("必须是以 / 开头的完整路径", default: the
+//   current page's path, without its query) and `imageUrl`; only a page that defines
+//   onShareAppMessage has 转发 at all ("只有定义了此事件处理函数，右上角菜单才会显示「转发」按钮";
+//   https://developers.weixin.qq.com/miniprogram/dev/reference/api/Page.html#onShareAppMessage-Object-object).
+//   A returned `promise` (base library 2.12.0) is not stood in for. `launchShared(path)`
+//   is a friend tapping the card in a chat: the mini-program starts at that page with
+//   the path's query (App.onLaunch gets {path, query, scene: 1007}, "单人聊天会话中的小程序
+//   消息卡片", https://developers.weixin.qq.com/miniprogram/dev/reference/scene-list.html),
+//   and the page's onLoad gets the query. Query values are handed over as they are in
+//   the path (its decoding is not stood in for; room codes need none).
 //
 // Not stood in for: the background music/location abilities that keep a mini-program
 // running in the background.
@@ -260,6 +276,16 @@ export function installWx({ loginCode = 'code-from-wx-login', headers = { socket
       later(() => success?.({ errMsg: 'navigateTo:ok' }));
       runtime.navigations.push(url);
     },
+    showShareMenu({ withShareTicket = false, menus = ['shareAppMessage'], success, fail, complete } = {}) {
+      const unknown = menus.filter((m) => m !== 'shareAppMessage' && m !== 'shareTimeline');
+      if (unknown.length) {
+        const errMsg = `showShareMenu:fail invalid menus ${unknown.join(', ')}`;
+        later(() => { fail?.({ errMsg }); complete?.({ errMsg }); });
+        return;
+      }
+      runtime.shareMenu = { withShareTicket, menus: [...menus], page: stack.at(-1)?.route };
+      later(() => { success?.({ errMsg: 'showShareMenu:ok' }); complete?.({ errMsg: 'showShareMenu:ok' }); });
+    },
   };
 
   // The mini-program's global scope: what WeChat's logic layer provides, nothing of
@@ -274,6 +300,12 @@ export function installWx({ loginCode = 'code-from-wx-login', headers = { socket
     getCurrentPages: () => stack.slice(),
   };
   const context = vm.createContext(globals, { name: 'mini-program logic layer' });
+  // The default title of a share card: the mini-program's name (project.config.json's
+  // projectname here, which WeChat DevTools shows as the project's name).
+  let appName = 'mini-program';
+  try {
+    appName = JSON.parse(readFileSync(join(root, 'project.config.json'), 'utf8')).projectname ?? appName;
+  } catch { /* no project config: the fallback */ }
   const modules = new Map();
   let loading = null; // the module being run, for Page()
 
@@ -350,6 +382,36 @@ export function installWx({ loginCode = 'code-from-wx-login', headers = { socket
       page.onLoad?.(query);
       page.onShow?.();
       return page;
+    },
+    /** What the page's wx.showShareMenu last asked for (null: never called). */
+    shareMenu: null,
+    /**
+     * The user shares `page` (see the header): the card WeChat sends, `{title, path,
+     * imageUrl}`, from the page's onShareAppMessage and WeChat's defaults.
+     */
+    share(page, { from = 'menu' } = {}) {
+      if (typeof page.onShareAppMessage !== 'function') {
+        throw new Error(`${page.route}: no onShareAppMessage, so WeChat shows no 转发 for this page`);
+      }
+      const custom = page.onShareAppMessage({ from, target: from === 'button' ? { dataset: {} } : undefined }) ?? {};
+      const card = { title: appName, path: `/${page.route}`, imageUrl: undefined, ...custom };
+      if (typeof card.path !== 'string' || !card.path.startsWith('/')) {
+        throw new Error(`${page.route}: share path ${JSON.stringify(card.path)} must be a full path starting with /`);
+      }
+      return card;
+    },
+    /**
+     * A friend taps a share card with `path` (e.g. '/pages/index/index?room=K7M2PQ'):
+     * this mini-program starts there. Returns the page.
+     */
+    launchShared(path) {
+      const [route, search = ''] = path.replace(/^\//, '').split('?');
+      const query = Object.fromEntries(search.split('&').filter(Boolean).map((pair) => {
+        const at = pair.indexOf('=');
+        return at < 0 ? [pair, ''] : [pair.slice(0, at), pair.slice(at + 1)];
+      }));
+      runtime.launch({ path: route, query, scene: 1007 });
+      return runtime.open(route, query);
     },
     /** Closes the top page (onUnload). */
     close(page = stack.at(-1)) {

@@ -38,8 +38,11 @@ var __toCommonJS = (mod) => __copyProps(__defProp({}, "__esModule", { value: tru
 // client/src/index.js
 var index_exports = {};
 __export(index_exports, {
+  ApiError: () => ApiError,
   ArenaClient: () => ArenaClient,
   CLOSE_CODES: () => CLOSE_CODES,
+  CODE_ALPHABET: () => CODE_ALPHABET,
+  CODE_LENGTH: () => CODE_LENGTH,
   DEFAULTS: () => DEFAULTS,
   FACES: () => FACES,
   HANDS: () => HANDS,
@@ -57,6 +60,8 @@ __export(index_exports, {
   fetchPost: () => fetchPost,
   guestSession: () => guestSession,
   handIcon: () => handIcon,
+  normalizeCode: () => normalizeCode,
+  openPrivateRoom: () => openPrivateRoom,
   sessionAuth: () => sessionAuth,
   systemClock: () => systemClock,
   webStore: () => webStore,
@@ -81,6 +86,194 @@ var CLOSE_CODES = {
   Unauthorized: 4003,
   NoEntry: 4004
 };
+
+// client/src/login.js
+var EXPIRY_MARGIN_MS = 6e4;
+var ApiError = class extends Error {
+  /**
+   * @param {number} status the HTTP status, 0 when the request did not get through
+   * @param {string} [error] the server's error code (`invalid_code`, `not_configured`, …)
+   * @param {string} [message]
+   */
+  constructor(status, error, message) {
+    super(message || error || `HTTP ${status}`);
+    this.name = "ApiError";
+    this.status = status;
+    this.error = error != null ? error : status === 0 ? "network" : `http_${status}`;
+  }
+};
+var LoginError = class extends ApiError {
+  /**
+   * @param {number} status the HTTP status, 0 when the request did not get through
+   * @param {string} [error] the server's error code (`invalid_code`, `not_configured`, …)
+   * @param {string} [message]
+   */
+  constructor(status, error, message) {
+    super(status, error, message);
+    this.name = "LoginError";
+  }
+};
+function sessionAuth(fetchSession, { clock = systemClock, store } = {}) {
+  var _a;
+  const { kind, api } = fetchSession;
+  const mine = (s) => !!s && typeof s.token === "string" && s.kind === kind && s.api === api;
+  const stored = (_a = store == null ? void 0 : store.load(kind)) != null ? _a : null;
+  let session = mine(stored) ? stored : null;
+  let fetching = null;
+  const login = () => {
+    fetching != null ? fetching : fetching = fetchSession().then(
+      (fresh) => {
+        fetching = null;
+        session = __spreadProps(__spreadValues({}, fresh), { kind, api });
+        store == null ? void 0 : store.save(session, kind);
+        return session;
+      },
+      (err) => {
+        fetching = null;
+        throw err;
+      }
+    );
+    return fetching;
+  };
+  return async ({ refresh = false } = {}) => {
+    if (fetching) return (await fetching).token;
+    const stale = !session || session.expires_at - clock.now() < EXPIRY_MARGIN_MS;
+    if (refresh || stale) return (await login()).token;
+    return (
+      /** @type {Session} */
+      session.token
+    );
+  };
+}
+function wxPost(wx) {
+  return (url, body, headers = {}) => new Promise((resolve, reject) => {
+    wx.request({
+      url,
+      method: "POST",
+      data: body,
+      header: __spreadProps(__spreadValues({}, headers), { "content-type": "application/json" }),
+      success: (res) => resolve({ status: res.statusCode, data: res.data }),
+      fail: (err) => reject(new LoginError(0, "network", err && err.errMsg || "request failed"))
+    });
+  });
+}
+function fetchPost(fetchImpl = globalThis.fetch) {
+  return async (url, body, headers = {}) => {
+    let res;
+    try {
+      res = await fetchImpl(url, {
+        method: "POST",
+        headers: __spreadProps(__spreadValues({}, headers), { "content-type": "application/json" }),
+        body: JSON.stringify(body)
+      });
+    } catch (err) {
+      throw new LoginError(0, "network", String(err));
+    }
+    let data = null;
+    try {
+      data = await res.json();
+    } catch (e) {
+    }
+    return { status: res.status, data };
+  };
+}
+async function postSession(post, url, body) {
+  const { status, data } = await post(url, body);
+  if (status !== 200 || typeof (data == null ? void 0 : data.token) !== "string") {
+    throw new LoginError(status, data == null ? void 0 : data.error, data == null ? void 0 : data.message);
+  }
+  return data;
+}
+function wechatSession(wx, apiBase) {
+  const post = wxPost(wx);
+  const source = () => new Promise((resolve, reject) => {
+    wx.login({
+      success: ({ code }) => postSession(post, `${apiBase}/api/login`, { code }).then(resolve, reject),
+      fail: (err) => reject(new LoginError(0, "wx_login_failed", err && err.errMsg))
+    });
+  });
+  source.kind = "wechat";
+  source.api = apiBase;
+  return source;
+}
+function guestSession(apiBase, post = fetchPost()) {
+  const source = () => postSession(post, `${apiBase}/api/guest`, {});
+  source.kind = "guest";
+  source.api = apiBase;
+  return source;
+}
+function wxStore(wx, key = "edge-arena-session") {
+  const keyOf = (kind) => kind ? `${key}:${kind}` : key;
+  return {
+    load: (kind) => {
+      try {
+        return wx.getStorageSync(keyOf(kind)) || null;
+      } catch (e) {
+        return null;
+      }
+    },
+    save: (session, kind) => {
+      try {
+        wx.setStorageSync(keyOf(kind), session);
+      } catch (e) {
+      }
+    }
+  };
+}
+function webStore(storage = globalThis.localStorage, key = "edge-arena-session") {
+  const keyOf = (kind) => kind ? `${key}:${kind}` : key;
+  return {
+    load: (kind) => {
+      var _a;
+      try {
+        return JSON.parse((_a = storage.getItem(keyOf(kind))) != null ? _a : "null");
+      } catch (e) {
+        return null;
+      }
+    },
+    save: (session, kind) => {
+      try {
+        storage.setItem(keyOf(kind), JSON.stringify(session));
+      } catch (e) {
+      }
+    }
+  };
+}
+function apiBaseOf(wsUrl) {
+  return wsUrl.replace(/^ws/, "http").replace(/\/ws\/?$/, "");
+}
+
+// client/src/rooms.js
+var CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+var CODE_LENGTH = 6;
+var GAMES = ["rps", "dig", "chat"];
+function normalizeCode(typed) {
+  if (typeof typed !== "string") return null;
+  const code = typed.replace(/[\s-]+/g, "").toUpperCase();
+  if (code.length !== CODE_LENGTH) return null;
+  for (const c of code) if (!CODE_ALPHABET.includes(c)) return null;
+  return code;
+}
+async function openPrivateRoom(apiBase, auth, { game = "rps", bots = false, post } = {}) {
+  if (typeof apiBase !== "string") throw new TypeError("openPrivateRoom: apiBase must be a string");
+  if (typeof auth !== "string" && typeof auth !== "function") {
+    throw new TypeError("openPrivateRoom: auth must be a session token or an auth callback");
+  }
+  if (!GAMES.includes(game)) throw new TypeError(`openPrivateRoom: game must be one of ${GAMES.join(", ")}`);
+  if (typeof bots !== "boolean") throw new TypeError("openPrivateRoom: bots must be true or false");
+  const send = post != null ? post : fetchPost();
+  const url = `${apiBase.replace(/\/+$/, "")}/api/rooms`;
+  const attempt = async (refresh) => {
+    const token = typeof auth === "string" ? auth : await auth({ refresh });
+    return send(url, { game, bots }, { authorization: `Bearer ${token}` });
+  };
+  let { status, data } = await attempt(false);
+  if (status === 401 && typeof auth === "function") ({ status, data } = await attempt(true));
+  if (status !== 200 || typeof (data == null ? void 0 : data.code) !== "string" || typeof (data == null ? void 0 : data.room) !== "string") {
+    throw new ApiError(status, data == null ? void 0 : data.error, data == null ? void 0 : data.message);
+  }
+  return { room: data.room, code: data.code, expires_at: data.expires_at };
+}
 
 // client/src/arena.js
 var DEFAULTS = {
@@ -112,7 +305,8 @@ var OPTION_KINDS = {
   token: "string",
   auth: "function",
   game: "string",
-  watch: "string",
+  join: "code",
+  watch: "watch",
   name: "string",
   avatar: "string",
   heartbeatMs: "ms",
@@ -136,7 +330,7 @@ function validate(options) {
       throw new TypeError(`ArenaClient: unknown option "${key}"${near ? ` (did you mean "${near}"?)` : ""}`);
     }
     if (value === void 0 || value === null) continue;
-    const ok = kind === "string" ? typeof value === "string" : kind === "function" ? typeof value === "function" : kind === "ms" ? typeof value === "number" && Number.isFinite(value) && value >= 0 : kind === "count" ? Number.isInteger(value) && /** @type {number} */
+    const ok = kind === "string" ? typeof value === "string" : kind === "code" ? normalizeCode(value) !== null : kind === "watch" ? typeof value === "string" || value === true : kind === "function" ? typeof value === "function" : kind === "ms" ? typeof value === "number" && Number.isFinite(value) && value >= 0 : kind === "count" ? Number.isInteger(value) && /** @type {number} */
     value >= 0 : kind === "retries" ? value === Infinity || Number.isInteger(value) && /** @type {number} */
     value >= 0 : typeof value === "object" && value !== null && typeof /** @type {any} */
     value.setTimeout === "function";
@@ -144,6 +338,12 @@ function validate(options) {
   }
   for (const key of REQUIRED) {
     if (options[key] == null) throw new TypeError(`ArenaClient: option "${key}" is required`);
+  }
+  if (options.watch === true && options.join == null) {
+    throw new TypeError('ArenaClient: option "watch" is true but there is no "join" code to watch');
+  }
+  if (typeof options.watch === "string" && options.join != null) {
+    throw new TypeError('ArenaClient: options "join" and "watch" name two rooms; with a code, use watch: true');
   }
 }
 function transientLoginFailure(err) {
@@ -158,9 +358,10 @@ var ArenaClient = class {
       /** @type {any} */
       options
     );
-    const { url, transport, token, auth, game, watch, name, avatar, clock = systemClock, random = Math.random } = options;
+    const { url, transport, token, auth, game, join, watch, name, avatar, clock = systemClock, random = Math.random } = options;
     this.url = url;
     this.game = game != null ? game : "rps";
+    this.join = join == null ? null : normalizeCode(join);
     this.watch = watch != null ? watch : null;
     this.transport = transport;
     this.session = token != null ? token : null;
@@ -413,11 +614,13 @@ var ArenaClient = class {
   socketUrl() {
     const query = [];
     if (this.token) query.push(`resume=${encodeURIComponent(this.token)}`);
-    else if (this.watch) query.push(`watch=${encodeURIComponent(this.watch)}`);
+    else if (typeof this.watch === "string") query.push(`watch=${encodeURIComponent(this.watch)}`);
     else {
+      if (this.join) query.push(`join=${this.join}`);
+      if (this.join && this.watch === true) query.push("watch=1");
       if (this.profile.name) query.push(`name=${encodeURIComponent(this.profile.name)}`);
       if (this.profile.avatar) query.push(`avatar=${encodeURIComponent(this.profile.avatar)}`);
-      if (this.game && this.game !== "rps") query.push(`game=${encodeURIComponent(this.game)}`);
+      if (!this.join && this.game && this.game !== "rps") query.push(`game=${encodeURIComponent(this.game)}`);
     }
     return query.length ? `${this.url}${this.url.includes("?") ? "&" : "?"}${query.join("&")}` : this.url;
   }
@@ -775,135 +978,3 @@ var OUTCOME_TEXT = {
   draw: "\u5E73\u5C40 \xB7 Draw",
   watch: "\u672C\u5C40\u7ED3\u675F \xB7 Round over"
 };
-
-// client/src/login.js
-var EXPIRY_MARGIN_MS = 6e4;
-var LoginError = class extends Error {
-  /**
-   * @param {number} status the HTTP status, 0 when the request did not get through
-   * @param {string} [error] the server's error code (`invalid_code`, `not_configured`, …)
-   * @param {string} [message]
-   */
-  constructor(status, error, message) {
-    super(message || error || `HTTP ${status}`);
-    this.name = "LoginError";
-    this.status = status;
-    this.error = error != null ? error : status === 0 ? "network" : `http_${status}`;
-  }
-};
-function sessionAuth(fetchSession, { clock = systemClock, store } = {}) {
-  var _a;
-  const { kind, api } = fetchSession;
-  const mine = (s) => !!s && typeof s.token === "string" && s.kind === kind && s.api === api;
-  const stored = (_a = store == null ? void 0 : store.load(kind)) != null ? _a : null;
-  let session = mine(stored) ? stored : null;
-  return async ({ refresh = false } = {}) => {
-    const stale = !session || session.expires_at - clock.now() < EXPIRY_MARGIN_MS;
-    if (refresh || stale) {
-      const fresh = await fetchSession();
-      session = __spreadProps(__spreadValues({}, fresh), { kind, api });
-      store == null ? void 0 : store.save(session, kind);
-    }
-    return (
-      /** @type {Session} */
-      session.token
-    );
-  };
-}
-function wxPost(wx) {
-  return (url, body) => new Promise((resolve, reject) => {
-    wx.request({
-      url,
-      method: "POST",
-      data: body,
-      header: { "content-type": "application/json" },
-      success: (res) => resolve({ status: res.statusCode, data: res.data }),
-      fail: (err) => reject(new LoginError(0, "network", err && err.errMsg || "request failed"))
-    });
-  });
-}
-function fetchPost(fetchImpl = globalThis.fetch) {
-  return async (url, body) => {
-    let res;
-    try {
-      res = await fetchImpl(url, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(body)
-      });
-    } catch (err) {
-      throw new LoginError(0, "network", String(err));
-    }
-    let data = null;
-    try {
-      data = await res.json();
-    } catch (e) {
-    }
-    return { status: res.status, data };
-  };
-}
-async function postSession(post, url, body) {
-  const { status, data } = await post(url, body);
-  if (status !== 200 || typeof (data == null ? void 0 : data.token) !== "string") {
-    throw new LoginError(status, data == null ? void 0 : data.error, data == null ? void 0 : data.message);
-  }
-  return data;
-}
-function wechatSession(wx, apiBase) {
-  const post = wxPost(wx);
-  const source = () => new Promise((resolve, reject) => {
-    wx.login({
-      success: ({ code }) => postSession(post, `${apiBase}/api/login`, { code }).then(resolve, reject),
-      fail: (err) => reject(new LoginError(0, "wx_login_failed", err && err.errMsg))
-    });
-  });
-  source.kind = "wechat";
-  source.api = apiBase;
-  return source;
-}
-function guestSession(apiBase, post = fetchPost()) {
-  const source = () => postSession(post, `${apiBase}/api/guest`, {});
-  source.kind = "guest";
-  source.api = apiBase;
-  return source;
-}
-function wxStore(wx, key = "edge-arena-session") {
-  const keyOf = (kind) => kind ? `${key}:${kind}` : key;
-  return {
-    load: (kind) => {
-      try {
-        return wx.getStorageSync(keyOf(kind)) || null;
-      } catch (e) {
-        return null;
-      }
-    },
-    save: (session, kind) => {
-      try {
-        wx.setStorageSync(keyOf(kind), session);
-      } catch (e) {
-      }
-    }
-  };
-}
-function webStore(storage = globalThis.localStorage, key = "edge-arena-session") {
-  const keyOf = (kind) => kind ? `${key}:${kind}` : key;
-  return {
-    load: (kind) => {
-      var _a;
-      try {
-        return JSON.parse((_a = storage.getItem(keyOf(kind))) != null ? _a : "null");
-      } catch (e) {
-        return null;
-      }
-    },
-    save: (session, kind) => {
-      try {
-        storage.setItem(keyOf(kind), JSON.stringify(session));
-      } catch (e) {
-      }
-    }
-  };
-}
-function apiBaseOf(wsUrl) {
-  return wsUrl.replace(/^ws/, "http").replace(/\/ws\/?$/, "");
-}

@@ -1,21 +1,87 @@
 // One place that knows how this mini-program connects: the server address, how it
-// logs in (config.js), and the SDK client for a game.
+// logs in (config.js), the SDK client for a game, and private rooms for friends.
 const {
   ArenaClient, wxTransport, sessionAuth, wechatSession, guestSession, wxPost, wxStore, apiBaseOf,
+  openPrivateRoom, normalizeCode,
 } = require('./arena.js');
 const config = require('../config.js');
 
+/** @typedef {'rps' | 'dig' | 'chat'} Game */
+
+/** @type {{ key: string, auth: (opts?: { refresh?: boolean }) => Promise<string> } | null} */
+let shared = null;
+
 /**
- * A connected-to-be client for `game` ('rps', 'dig', 'chat') playing as `name`.
- * @param {'rps' | 'dig' | 'chat'} game
- * @param {string} name
+ * Who we are: WeChat login (wx.login → POST /api/login) or, in development, a guest.
+ * One session for the whole mini-program (every page's client and its HTTP calls), so
+ * a page never logs in twice at once as two different players.
  */
-function makeClient(game, name) {
-  // Who we are: WeChat login (wx.login → POST /api/login) or, in development, a guest.
+function auth() {
   const apiBase = apiBaseOf(config.serverUrl);
-  const session = config.login === 'guest' ? guestSession(apiBase, wxPost(wx)) : wechatSession(wx, apiBase);
-  const auth = sessionAuth(session, { store: wxStore(wx) });
-  return new ArenaClient({ url: config.serverUrl, game, name, auth, transport: wxTransport(wx) });
+  const key = `${config.login} ${apiBase}`;
+  if (!shared || shared.key !== key) {
+    const session = config.login === 'guest' ? guestSession(apiBase, wxPost(wx)) : wechatSession(wx, apiBase);
+    shared = { key, auth: sessionAuth(session, { store: wxStore(wx) }) };
+  }
+  return shared.auth;
+}
+
+/**
+ * A connected-to-be client for `game` playing as `name`; with `code`, in that private
+ * room (a friend's share card) instead of a matched one.
+ * @param {Game} game
+ * @param {string} name
+ * @param {string | null} [code]
+ */
+function makeClient(game, name, code) {
+  const options = { url: config.serverUrl, game, name, auth: auth(), transport: wxTransport(wx) };
+  return new ArenaClient(code ? { ...options, join: code } : options);
+}
+
+/**
+ * Opens a private room for `game` (no bots: it waits for the friends you share it
+ * with): `{room, code, expires_at}`.
+ * @param {Game} game
+ */
+function openRoom(game) {
+  return openPrivateRoom(apiBaseOf(config.serverUrl), auth(), { game, post: wxPost(wx) });
+}
+
+/**
+ * The room code a page was opened with (`?room=` of a share card's path): the code,
+ * `null` without one, or `false` for one that cannot be a code.
+ * @param {Record<string, string | undefined> | undefined} query the page's onLoad query
+ * @returns {string | null | false}
+ */
+function codeOf(query) {
+  if (!query || query.room === undefined) return null;
+  return normalizeCode(query.room) || false;
+}
+
+/** Why a code opened nothing (the client's close 4004), as the player reads it. */
+const NO_ENTRY_TEXT = {
+  unknown_code: '邀请已失效 · This invitation is wrong or has expired',
+  room_full: '房间已满 · The room is full',
+  rate_limited: '错误的房间码太多，请稍后再试 · Too many wrong codes: try again later',
+};
+
+/**
+ * What to tell the player when a client stopped for good: for close 4004 (a code that
+ * opens nothing) the reason, else ''.
+ * @param {{ code: number, reason: string }} close
+ */
+function noEntryText(close) {
+  if (close.code !== 4004) return '';
+  return NO_ENTRY_TEXT[/** @type {keyof typeof NO_ENTRY_TEXT} */ (close.reason)] || NO_ENTRY_TEXT.unknown_code;
+}
+
+/**
+ * Shows the share menu's 转发 (send to a chat) on the page: the card it sends is the
+ * page's onShareAppMessage.
+ * https://developers.weixin.qq.com/miniprogram/dev/api/share/wx.showShareMenu.html
+ */
+function enableSharing() {
+  wx.showShareMenu({ withShareTicket: false, menus: ['shareAppMessage'] });
 }
 
 /**
@@ -26,4 +92,4 @@ function defaultName(query) {
   return (query && query.name) || `玩家${Math.floor(Math.random() * 9000 + 1000)}`;
 }
 
-module.exports = { makeClient, defaultName };
+module.exports = { makeClient, openRoom, codeOf, noEntryText, enableSharing, defaultName, NO_ENTRY_TEXT };

@@ -1,8 +1,12 @@
 // Dig gold: the board as the server shows it (undug cells are unknown here too); tap a
-// cell on your turn to dig it.
-const { makeClient, defaultName } = require('../../utils/session.js');
+// cell on your turn to dig it. "和好友玩" opens a private room; its share card's path,
+// /pages/dig/dig?room=<code>, brings the friend into it.
+const {
+  makeClient, openRoom, codeOf, noEntryText, enableSharing, defaultName, NO_ENTRY_TEXT,
+} = require('../../utils/session.js');
 
 /** @typedef {import('../../utils/arena.js').ArenaClient} ArenaClient */
+/** @typedef {import('../../utils/arena.js').ArenaEvents} ArenaEvents */
 /** @typedef {import('../../utils/arena.js').FrameOf<'room'>['seats'][number]} Seat */
 /** @typedef {import('../../utils/arena.js').FrameOf<'board'>['scores']} Scores */
 /** @typedef {{ key: string, x: number, y: number, dug: boolean, gold: boolean, text: string }} Cell */
@@ -43,26 +47,59 @@ Page({
     secondsLeft: 0,
     /** @type {{ text: string, won: boolean } | null} */
     over: null,
+    /** the private room's code ('' in a matched room): what the share card carries */
+    code: '',
+    /** why the page is in no room (a code that opened nothing), '' otherwise */
+    noEntry: '',
+    opening: false,
   },
 
   /** @type {ArenaClient | null} */
   client: null,
+  name: '',
   /** @type {number | undefined} the turn countdown */
   timer: undefined,
 
   /** @param {Record<string, string | undefined>} query */
   onLoad(query) {
-    const client = makeClient('dig', defaultName(query));
+    this.name = defaultName(query);
+    enableSharing();
+    const code = codeOf(query);
+    if (code === false) {
+      this.setData({ noEntry: NO_ENTRY_TEXT.unknown_code });
+      return;
+    }
+    this.start(code);
+  },
+
+  /**
+   * Connects: into the private room of `code`, or matched. Events of a client the page
+   * has since replaced are ignored.
+   * @param {string | null} code
+   */
+  start(code) {
+    const client = makeClient('dig', this.name, code);
     this.client = client;
-    client.on('connection', (connection) => this.setData({ connection }));
-    client.on('hi', (f) => this.setData({ mySeat: f.seat }));
-    client.on('room', (f) => this.setData({ seats: f.seats }));
-    client.on('board', (f) => {
+    this.setData({ code: code || '', noEntry: '' });
+    /**
+     * @template {keyof ArenaEvents} K
+     * @param {K} type
+     * @param {(value: ArenaEvents[K]) => void} fn
+     */
+    const on = (type, fn) => client.on(type, (value) => { if (this.client === client) fn(value); });
+    on('connection', (connection) => this.setData({ connection }));
+    on('close', (close) => {
+      const noEntry = noEntryText(close);
+      if (noEntry) this.setData({ noEntry, code: '' });
+    });
+    on('hi', (f) => this.setData({ mySeat: f.seat }));
+    on('room', (f) => this.setData({ seats: f.seats }));
+    on('board', (f) => {
       this.setScores(f.scores);
       this.setData({ rows: f.rows, cells: cellsOf(f.rows), over: null });
       if (f.turn !== null) this.showTurn(f.turn, f.turn_ends_in_ms || 0);
     });
-    client.on('dug', (f) => {
+    on('dug', (f) => {
       const rows = this.data.rows.slice();
       for (const c of f.revealed) {
         const row = rows[c.y].split('');
@@ -72,8 +109,8 @@ Page({
       this.setScores(f.scores);
       this.setData({ rows, cells: cellsOf(rows) });
     });
-    client.on('turn', (f) => this.showTurn(f.seat, f.ends_in_ms));
-    client.on('game_over', (f) => {
+    on('turn', (f) => this.showTurn(f.seat, f.ends_in_ms));
+    on('game_over', (f) => {
       this.stopTimer();
       this.setScores(f.scores);
       const mySeat = this.data.mySeat;
@@ -87,6 +124,41 @@ Page({
   onUnload() {
     this.stopTimer();
     if (this.client) this.client.close();
+  },
+
+  /** "和好友玩 · Play a friend": a private room for dig gold, and this page in it. */
+  playFriend() {
+    if (this.data.opening) return;
+    this.setData({ opening: true, noEntry: '' });
+    openRoom('dig').then(
+      ({ code }) => {
+        const old = this.client;
+        this.client = null;
+        this.stopTimer();
+        this.setData({ opening: false, seats: [], mySeat: null, rows: [], cells: [], turn: null, myTurn: false, over: null, scores: {} });
+        const go = () => this.start(code);
+        if (old && old.state === 'open') {
+          old.once('close', go);
+          old.leave();
+        } else {
+          if (old) old.close();
+          go();
+        }
+      },
+      (/** @type {{ error?: string, message?: string }} */ err) => {
+        this.setData({ opening: false, noEntry: `开房间失败，请重试 · Could not open a room (${err.error || err.message})` });
+      },
+    );
+  },
+
+  /**
+   * The share card: in a private room its path carries the code.
+   * @returns {WechatMiniprogram.Page.ICustomShareContent}
+   */
+  onShareAppMessage() {
+    const code = this.data.code;
+    if (!code) return { title: '来挖金子 · Dig gold', path: '/pages/dig/dig' };
+    return { title: '来和我挖金子 · Dig gold with me', path: `/pages/dig/dig?room=${code}` };
   },
 
   /** @param {Scores} scores */

@@ -2,18 +2,27 @@
 // client/src by `npm run sdk`); this page only turns frames into data for the view.
 // Going to the background and back needs no code: the SDK's wx transport listens to
 // wx.onAppHide / wx.onAppShow and resumes the seat (see app.js).
+//
+// Playing a friend: "和好友玩" opens a private room and moves this page into it; the
+// share card (the 转发 menu, or the invite button) carries its code in the path,
+// /pages/index/index?room=<code>, and the friend's onLoad(query) joins that room.
 const {
   HANDS, FACES, describeResult, faceIcon, OUTCOME_TEXT,
 } = require('../../utils/arena.js');
-const { makeClient, defaultName } = require('../../utils/session.js');
+const {
+  makeClient, openRoom, codeOf, noEntryText, enableSharing, defaultName, NO_ENTRY_TEXT,
+} = require('../../utils/session.js');
 
 /** @typedef {import('../../utils/arena.js').ArenaClient} ArenaClient */
+/** @typedef {import('../../utils/arena.js').ArenaEvents} ArenaEvents */
 /** @typedef {import('../../utils/arena.js').FrameOf<'room'>['seats'][number]} SeatView */
 /** @typedef {SeatView & { spinning: boolean, face: string }} Seat */
 /** @typedef {ReturnType<typeof describeResult> & { outcomeText: string }} Result */
 /** @typedef {'rock' | 'paper' | 'scissors'} Hand */
 
 const SPIN_MS = 800;
+/** How long a pulled face stays under the avatar. */
+const FACE_MS = 4000;
 
 Page({
   data: {
@@ -31,34 +40,68 @@ Page({
     result: null,
     hands: HANDS,
     faces: FACES,
+    /** the private room's code ('' in a matched room): what the share card carries */
+    code: '',
+    /** why the page is in no room (a code that opened nothing), '' otherwise */
+    noEntry: '',
+    /** a private room is being opened */
+    opening: false,
   },
 
   /** @type {ArenaClient | null} */
   client: null,
-  /** @type {{ spin: Record<number, number>, countdown?: number }} */
-  timers: { spin: {} },
+  name: '',
+  /** @type {{ spin: Record<number, number>, face: Record<number, number>, countdown?: number }} */
+  timers: { spin: {}, face: {} },
 
   /** @param {Record<string, string | undefined>} query */
   onLoad(query) {
-    this.timers = { spin: {} };
-    const client = makeClient('rps', defaultName(query));
+    this.timers = { spin: {}, face: {} };
+    this.name = defaultName(query);
+    enableSharing();
+    const code = codeOf(query);
+    if (code === false) {
+      this.setData({ noEntry: NO_ENTRY_TEXT.unknown_code });
+      return;
+    }
+    this.start(code);
+  },
+
+  /**
+   * Connects: into the private room of `code`, or matched. Events of a client the page
+   * has since replaced (after "Play a friend") are ignored.
+   * @param {string | null} code
+   */
+  start(code) {
+    const client = makeClient('rps', this.name, code);
     this.client = client;
-    client.on('connection', (connection) => this.setData({ connection }));
-    client.on('hi', (f) => this.setData({ mySeat: f.seat }));
-    client.on('room', (f) => this.showSeats(f.seats));
-    client.on('start', (f) => {
+    this.setData({ code: code || '', noEntry: '' });
+    /**
+     * @template {keyof ArenaEvents} K
+     * @param {K} type
+     * @param {(value: ArenaEvents[K]) => void} fn
+     */
+    const on = (type, fn) => client.on(type, (value) => { if (this.client === client) fn(value); });
+    on('connection', (connection) => this.setData({ connection }));
+    on('close', (close) => {
+      const noEntry = noEntryText(close);
+      if (noEntry) this.setData({ noEntry, code: '' });
+    });
+    on('hi', (f) => this.setData({ mySeat: f.seat }));
+    on('room', (f) => this.showSeats(f.seats));
+    on('start', (f) => {
       this.showSeats(f.seats);
       this.setData({ phase: 'playing', round: f.round, myChoice: null, result: null });
       this.countdown(f.ends_in_ms);
     });
-    client.on('state', (f) => {
+    on('state', (f) => {
       // After a resume: the room as it is now.
       this.showSeats(f.seats);
       this.setData({ round: f.round, myChoice: f.choice, phase: f.phase === 'playing' ? 'playing' : this.data.phase });
       if (f.ends_in_ms != null) this.countdown(f.ends_in_ms);
     });
-    client.on('movement', (f) => this.spin(f.seat, f.face));
-    client.on('result', (f) => {
+    on('movement', (f) => this.spin(f.seat, f.face));
+    on('result', (f) => {
       const described = describeResult(f, this.data.mySeat, this.data.seats);
       /** @type {Result} */
       const result = { ...described, outcomeText: OUTCOME_TEXT[described.outcome] };
@@ -75,7 +118,49 @@ Page({
   onUnload() {
     this.stopCountdown();
     Object.values(this.timers.spin).forEach(clearTimeout);
+    Object.values(this.timers.face).forEach(clearTimeout);
     if (this.client) this.client.close();
+  },
+
+  /**
+   * "和好友玩 · Play a friend": opens a private room, gives up the matched seat (so that
+   * room does not hold it for the resume window), and moves this page into the new
+   * room. Then the invite button (open-type="share") or the 转发 menu sends its code.
+   */
+  playFriend() {
+    if (this.data.opening) return;
+    this.setData({ opening: true, noEntry: '' });
+    openRoom('rps').then(
+      ({ code }) => {
+        const old = this.client;
+        this.client = null;
+        this.stopCountdown();
+        this.setData({ opening: false, seats: [], mySeat: null, phase: 'waiting', result: null, myChoice: null, round: 0 });
+        const go = () => this.start(code);
+        if (old && old.state === 'open') {
+          old.once('close', go);
+          old.leave();
+        } else {
+          if (old) old.close();
+          go();
+        }
+      },
+      (/** @type {{ error?: string, message?: string }} */ err) => {
+        this.setData({ opening: false, noEntry: `开房间失败，请重试 · Could not open a room (${err.error || err.message})` });
+      },
+    );
+  },
+
+  /**
+   * The share card: in a private room its path carries the code, so the friend who taps
+   * it lands in this room (onLoad(query) joins it).
+   * https://developers.weixin.qq.com/miniprogram/dev/reference/api/Page.html#onShareAppMessage-Object-object
+   * @returns {WechatMiniprogram.Page.ICustomShareContent}
+   */
+  onShareAppMessage() {
+    const code = this.data.code;
+    if (!code) return { title: '来玩石头剪刀布 · Rock-paper-scissors', path: '/pages/index/index' };
+    return { title: '来和我玩石头剪刀布 · Play me at rock-paper-scissors', path: `/pages/index/index?room=${code}` };
   },
 
   /** @param {WechatMiniprogram.TouchEvent<{}, {}, { choice: Hand }>} e */
@@ -117,18 +202,22 @@ Page({
 
   /**
    * The other player chose or pulled a face: spin their avatar (the hand stays secret).
+   * A face stays FACE_MS, then goes.
    * @param {number} seat
    * @param {string | null} [face]
    */
   spin(seat, face) {
-    /** @param {boolean} spinning */
-    const mark = (spinning) => this.setData({
-      seats: this.data.seats.map((s) => (s.seat === seat
-        ? { ...s, spinning, face: face ? faceIcon(face) : s.face } : s)),
+    /** @param {Partial<Seat>} change */
+    const mark = (change) => this.setData({
+      seats: this.data.seats.map((s) => (s.seat === seat ? { ...s, ...change } : s)),
     });
-    mark(true);
+    mark(face ? { spinning: true, face: faceIcon(face) } : { spinning: true });
     clearTimeout(this.timers.spin[seat]);
-    this.timers.spin[seat] = setTimeout(() => mark(false), SPIN_MS);
+    this.timers.spin[seat] = setTimeout(() => mark({ spinning: false }), SPIN_MS);
+    if (face) {
+      clearTimeout(this.timers.face[seat]);
+      this.timers.face[seat] = setTimeout(() => mark({ face: '' }), FACE_MS);
+    }
   },
 
   /** @param {number} endsInMs */

@@ -27,8 +27,10 @@ export class ArenaClient {
     constructor(options: ArenaOptions);
     url: string;
     game: "rps" | "dig" | "chat";
-    /** @type {string | null} */
-    watch: string | null;
+    /** @type {string | null} the private room's code (normalized), when joining by code */
+    join: string | null;
+    /** @type {string | true | null} the room watched (`true`: the private room `join` opens) */
+    watch: string | true | null;
     /** @private */
     private transport;
     /** @type {string | null} the session token @private */
@@ -360,9 +362,16 @@ export type ArenaOptions = {
      */
     game?: "rps" | "dig" | "chat" | undefined;
     /**
-     * a room to watch as a spectator instead of playing
+     * a private room's code (from `openPrivateRoom`, or a friend's
+     * link): sit down in that room instead of being matched. Case, spaces and dashes do not
+     * matter; anything that cannot be a code throws
      */
-    watch?: string | undefined;
+    join?: string | undefined;
+    /**
+     * a room to watch as a spectator instead of playing;
+     * with `join`, `true` watches that private room
+     */
+    watch?: string | true | undefined;
     name?: string | undefined;
     avatar?: string | undefined;
     /**

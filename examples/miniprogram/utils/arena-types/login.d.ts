@@ -96,11 +96,12 @@ export function apiBaseOf(wsUrl: string): string;
  * @property {(session: Session, kind?: string) => void} save
  */
 /**
- * A POST of a JSON body that resolves with the status and the parsed answer.
- * @typedef {(url: string, body: unknown) => Promise<{ status: number, data: any }>} Post
+ * A POST of a JSON body that resolves with the status and the parsed answer. `headers`
+ * are added to the request (e.g. `authorization` for `POST /api/rooms`).
+ * @typedef {(url: string, body: unknown, headers?: Record<string, string>) => Promise<{ status: number, data: any }>} Post
  */
-/** An error from the login API: `status` and the server's stable `error` code. */
-export class LoginError extends Error {
+/** An error from the HTTP API: `status` and the server's stable `error` code. */
+export class ApiError extends Error {
     /**
      * @param {number} status the HTTP status, 0 when the request did not get through
      * @param {string} [error] the server's error code (`invalid_code`, `not_configured`, …)
@@ -109,6 +110,9 @@ export class LoginError extends Error {
     constructor(status: number, error?: string, message?: string);
     status: number;
     error: string;
+}
+/** An error from the login API (`POST /api/login`, `POST /api/guest`). */
+export class LoginError extends ApiError {
 }
 /**
  * The part of `fetch` the SDK uses.
@@ -157,9 +161,10 @@ export type SessionStore = {
     save: (session: Session, kind?: string) => void;
 };
 /**
- * A POST of a JSON body that resolves with the status and the parsed answer.
+ * A POST of a JSON body that resolves with the status and the parsed answer. `headers`
+ * are added to the request (e.g. `authorization` for `POST /api/rooms`).
  */
-export type Post = (url: string, body: unknown) => Promise<{
+export type Post = (url: string, body: unknown, headers?: Record<string, string>) => Promise<{
     status: number;
     data: any;
 }>;
