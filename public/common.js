@@ -3,7 +3,7 @@
 // with the name field, "Play a friend" and the invite link, the connection badge, what
 // the room is waiting for, and the game's leaderboard. Pages only draw what the frames say.
 import {
-  ArenaClient, browserTransport, sessionAuth, guestSession, webStore, normalizeCode, openPrivateRoom,
+  ArenaClient, browserTransport, sessionAuth, guestSession, webStore, normalizeCode, openPrivateRoom, waitingText,
 } from './vendor/arena.js';
 
 export const $ = (id) => document.getElementById(id);
@@ -180,35 +180,9 @@ function noEntry(text, final = true) {
   }
 }
 
-/**
- * What a room that is not playing waits for, from the seats of the last `room` frame:
- * a free seat (a friend, or a player/bot), someone away, someone not ready yet.
- * `mySeat` is null for spectators. A person waiting for a bot's seat is told so.
- */
-export function waitingText({ seats, mySeat, room, between = 'round' }) {
-  const mine = seats.find((s) => s.seat === mySeat);
-  if (room.watching) return '观战中 · watching: 等待下一局 · waiting for the next ' + between;
-  if (mine?.bot) {
-    return between === 'game'
-      ? '本局结束后你将接替机器人的座位 · You take a bot\'s seat when this game ends'
-      : '本局结束后你将接替机器人的座位 · You take a bot\'s seat when this round ends';
-  }
-  const free = room.size === null ? 0 : room.size - seats.length;
-  if (free > 0) {
-    return room.private
-      ? '等待朋友加入… · Waiting for your friend to join: send the link above'
-      : '等待对手… · Waiting for players… (一个人？稍等会有机器人 · alone? a bot joins shortly)';
-  }
-  const others = seats.filter((s) => s.seat !== mySeat);
-  const away = others.filter((s) => s.away);
-  if (away.length) return `等待 ${names(away)} 回来 · Waiting for ${names(away)} to come back`;
-  const notReady = others.filter((s) => !s.ready && !s.bot);
-  if (notReady.length) return `等待 ${names(notReady)} 再来一局 · Waiting for ${names(notReady)} to play again`;
-  if (mine && !mine.ready) return '点「再来一局」开始 · Press Play again to start';
-  return '马上开始… · Starting…';
-}
-
-const names = (seats) => seats.map((s) => s.name).join(', ');
+// What a room that is not playing waits for: the SDK's `waitingText`, shared with the
+// example mini-program.
+export { waitingText };
 
 /**
  * The game's own leaderboard (`GET /api/leaderboard?game=`), with this tab's line.

@@ -15,6 +15,7 @@ import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import vm from 'node:vm';
 
+import { waitingText } from '../client/src/index.js';
 import { ROOT } from './support/server.mjs';
 
 const require = createRequire(import.meta.url);
@@ -203,17 +204,23 @@ describe('the game page renders in miniprogram-simulate', () => {
 
   test('play a friend: the button in a matched room; in a private room its code and the invite (share) button', () => {
     const matched = render('pages/index/index');
-    matched.setData({ connection: 'open', mySeat: 0, seats, phase: 'waiting' });
+    // Between rounds the banner is the SDK's waitingText (the page computes it from the
+    // seats): here the other player has not pressed Play again yet.
+    const rival = { ...seats[1], name: '小红', bot: false, ready: false };
+    const waiting = waitingText({ seats: [seats[0], rival], mySeat: 0, room: { size: 2 } });
+    assert.equal(waiting, '等待 小红 再来一局 · Waiting for 小红 to play again');
+    matched.setData({ connection: 'open', mySeat: 0, seats: [seats[0], rival], phase: 'waiting', waiting });
     assert.match(text(matched), /和好友玩 · Play a friend/);
-    assert.match(text(matched), /等待对手… · Waiting for players…/);
+    assert.match(text(matched), /Waiting for 小红 to play again/);
     assert.equal(matched.querySelectorAll('.invite').length, 1);
 
     const host = render('pages/index/index');
-    host.setData({ connection: 'open', mySeat: 0, seats: seats.slice(0, 1), phase: 'waiting', code: 'K7M2PQ' });
+    const alone = waitingText({ seats: seats.slice(0, 1), mySeat: 0, room: { size: 2, private: true } });
+    host.setData({ connection: 'open', mySeat: 0, seats: seats.slice(0, 1), phase: 'waiting', code: 'K7M2PQ', waiting: alone });
     const shown = text(host);
     assert.match(shown, /房间码 Code K7M2PQ/);
     assert.match(shown, /邀请好友 · Invite/);
-    assert.match(shown, /等待好友加入… · Waiting for your friend…/);
+    assert.match(shown, /等待朋友加入… · Waiting for your friend to join/);
     assert.ok(!shown.includes('Play a friend'));
 
     const lost = render('pages/index/index');

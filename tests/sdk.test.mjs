@@ -89,7 +89,9 @@ describe('client SDK against the server', () => {
     const seen = await rival.next('result');
     assert.equal(seen.seats.find((s) => s.seat === page.data.mySeat).choice, 'rock');
 
+    // Play again: the page says whom it waits for (the rival is seated, not "players").
     page.playAgain();
+    await waitForData(page, (d) => d.phase === 'waiting' && d.waiting.includes('Waiting for rival to play again'));
     rival.send({ type: 'join' });
     await waitForData(page, (d) => d.phase === 'playing' && d.round === 2);
     await rival.leave();

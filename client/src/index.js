@@ -6,6 +6,7 @@ export { browserTransport, wxTransport } from './transports.js';
 export { CLOSE_CODES, PING_FRAME, PONG_FRAME, MAX_FRAME_BYTES } from './codes.js';
 export { HANDS, FACES, handIcon, faceIcon, describeResult, OUTCOME_TEXT } from './rps.js';
 export { openPrivateRoom, normalizeCode, CODE_ALPHABET, CODE_LENGTH } from './rooms.js';
+export { waitingText } from './waiting.js';
 export {
   ApiError, LoginError, sessionAuth, wechatSession, guestSession, wxPost, fetchPost, wxStore, webStore, apiBaseOf,
 } from './login.js';
@@ -33,3 +34,4 @@ export {
 /** @typedef {import('./login.js').Post} Post */
 /** @typedef {import('./rooms.js').PrivateRoom} PrivateRoom */
 /** @typedef {import('./rooms.js').RoomAuth} RoomAuth */
+/** @typedef {import('./waiting.js').WaitingRoom} WaitingRoom */

@@ -64,6 +64,7 @@ __export(index_exports, {
   openPrivateRoom: () => openPrivateRoom,
   sessionAuth: () => sessionAuth,
   systemClock: () => systemClock,
+  waitingText: () => waitingText,
   webStore: () => webStore,
   wechatSession: () => wechatSession,
   wxPost: () => wxPost,
@@ -978,3 +979,24 @@ var OUTCOME_TEXT = {
   draw: "\u5E73\u5C40 \xB7 Draw",
   watch: "\u672C\u5C40\u7ED3\u675F \xB7 Round over"
 };
+
+// client/src/waiting.js
+function waitingText({ seats, mySeat, room, between = "round" }) {
+  const mine = seats.find((s) => s.seat === mySeat);
+  if (room.watching) return `\u89C2\u6218\u4E2D \xB7 watching: \u7B49\u5F85\u4E0B\u4E00\u5C40 \xB7 waiting for the next ${between}`;
+  if (mine == null ? void 0 : mine.bot) {
+    return `\u672C\u5C40\u7ED3\u675F\u540E\u4F60\u5C06\u63A5\u66FF\u673A\u5668\u4EBA\u7684\u5EA7\u4F4D \xB7 You take a bot's seat when this ${between} ends`;
+  }
+  const free = room.size === null ? 0 : room.size - seats.length;
+  if (free > 0) {
+    return room.private ? "\u7B49\u5F85\u670B\u53CB\u52A0\u5165\u2026 \xB7 Waiting for your friend to join" : "\u7B49\u5F85\u5BF9\u624B\u2026 \xB7 Waiting for players\u2026 (\u4E00\u4E2A\u4EBA\uFF1F\u7A0D\u7B49\u4F1A\u6709\u673A\u5668\u4EBA \xB7 alone? a bot joins shortly)";
+  }
+  const others = seats.filter((s) => s.seat !== mySeat);
+  const away = others.filter((s) => s.away);
+  if (away.length) return `\u7B49\u5F85 ${names(away)} \u56DE\u6765 \xB7 Waiting for ${names(away)} to come back`;
+  const notReady = others.filter((s) => !s.ready && !s.bot);
+  if (notReady.length) return `\u7B49\u5F85 ${names(notReady)} \u518D\u6765\u4E00\u5C40 \xB7 Waiting for ${names(notReady)} to play again`;
+  if (mine && !mine.ready) return "\u70B9\u300C\u518D\u6765\u4E00\u5C40\u300D\u5F00\u59CB \xB7 Press Play again to start";
+  return "\u9A6C\u4E0A\u5F00\u59CB\u2026 \xB7 Starting\u2026";
+}
+var names = (seats) => seats.map((s) => s.name).join(", ");

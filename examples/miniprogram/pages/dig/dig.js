@@ -1,6 +1,7 @@
 // Dig gold: the board as the server shows it (undug cells are unknown here too); tap a
 // cell on your turn to dig it. "和好友玩" opens a private room; its share card's path,
 // /pages/dig/dig?room=<code>, brings the friend into it.
+const { waitingText } = require('../../utils/arena.js');
 const {
   makeClient, openRoom, codeOf, noEntryText, enableSharing, defaultName, NO_ENTRY_TEXT,
 } = require('../../utils/session.js');
@@ -52,11 +53,16 @@ Page({
     /** why the page is in no room (a code that opened nothing), '' otherwise */
     noEntry: '',
     opening: false,
+    /** what the room waits for between games (a friend, a player away, the next game) */
+    waiting: '',
   },
 
   /** @type {ArenaClient | null} */
   client: null,
   name: '',
+  /** seats in the room, from `hi` */
+  /** @type {number | null} */
+  size: null,
   /** @type {number | undefined} the turn countdown */
   timer: undefined,
 
@@ -92,8 +98,15 @@ Page({
       const noEntry = noEntryText(close);
       if (noEntry) this.setData({ noEntry, code: '' });
     });
-    on('hi', (f) => this.setData({ mySeat: f.seat }));
-    on('room', (f) => this.setData({ seats: f.seats }));
+    on('hi', (f) => {
+      this.size = f.size;
+      this.setData({ mySeat: f.seat });
+      this.drawWaiting();
+    });
+    on('room', (f) => {
+      this.setData({ seats: f.seats });
+      this.drawWaiting();
+    });
     on('board', (f) => {
       this.setScores(f.scores);
       this.setData({ rows: f.rows, cells: cellsOf(f.rows), over: null });
@@ -197,5 +210,11 @@ Page({
   playAgain() {
     if (this.client) this.client.send({ type: 'join' });
     this.setData({ over: null });
+  },
+
+  /** The banner between games: what the room waits for, from the seats it last sent. */
+  drawWaiting() {
+    const room = { size: this.size, private: !!this.data.code };
+    this.setData({ waiting: waitingText({ seats: this.data.seats, mySeat: this.data.mySeat, room, between: 'game' }) });
   },
 });

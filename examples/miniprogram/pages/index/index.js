@@ -7,7 +7,7 @@
 // share card (the 转发 menu, or the invite button) carries its code in the path,
 // /pages/index/index?room=<code>, and the friend's onLoad(query) joins that room.
 const {
-  HANDS, FACES, describeResult, faceIcon, OUTCOME_TEXT,
+  HANDS, FACES, describeResult, faceIcon, OUTCOME_TEXT, waitingText,
 } = require('../../utils/arena.js');
 const {
   makeClient, openRoom, codeOf, noEntryText, enableSharing, defaultName, NO_ENTRY_TEXT,
@@ -46,11 +46,16 @@ Page({
     noEntry: '',
     /** a private room is being opened */
     opening: false,
+    /** what the room waits for between rounds (a friend, a player away, Play again) */
+    waiting: '',
   },
 
   /** @type {ArenaClient | null} */
   client: null,
   name: '',
+  /** seats in the room, from `hi` */
+  /** @type {number | null} */
+  size: null,
   /** @type {{ spin: Record<number, number>, face: Record<number, number>, countdown?: number }} */
   timers: { spin: {}, face: {} },
 
@@ -87,7 +92,11 @@ Page({
       const noEntry = noEntryText(close);
       if (noEntry) this.setData({ noEntry, code: '' });
     });
-    on('hi', (f) => this.setData({ mySeat: f.seat }));
+    on('hi', (f) => {
+      this.size = f.size;
+      this.setData({ mySeat: f.seat });
+      this.drawWaiting();
+    });
     on('room', (f) => this.showSeats(f.seats));
     on('start', (f) => {
       this.showSeats(f.seats);
@@ -187,6 +196,13 @@ Page({
   playAgain() {
     if (this.client) this.client.send({ type: 'join' });
     this.setData({ phase: 'waiting', result: null, myChoice: null });
+    this.drawWaiting();
+  },
+
+  /** The banner between rounds: what the room waits for, from the seats it last sent. */
+  drawWaiting() {
+    const room = { size: this.size, private: !!this.data.code };
+    this.setData({ waiting: waitingText({ seats: this.data.seats, mySeat: this.data.mySeat, room }) });
   },
 
   /** @param {SeatView[]} seats */
@@ -198,6 +214,7 @@ Page({
         return { ...s, spinning: before ? before.spinning : false, face: before ? before.face : '' };
       }),
     });
+    this.drawWaiting();
   },
 
   /**

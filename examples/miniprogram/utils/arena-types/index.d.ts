@@ -1,3 +1,4 @@
+export { waitingText } from "./waiting.js";
 export type ServerFrame = import("./protocol.js").ServerFrame;
 export type ClientFrame = import("./protocol.js").ClientFrame;
 /**
@@ -20,6 +21,7 @@ export type SessionStore = import("./login.js").SessionStore;
 export type Post = import("./login.js").Post;
 export type PrivateRoom = import("./rooms.js").PrivateRoom;
 export type RoomAuth = import("./rooms.js").RoomAuth;
+export type WaitingRoom = import("./waiting.js").WaitingRoom;
 export { ArenaClient, DEFAULTS, SUBPROTOCOL, backoffDelay, systemClock } from "./arena.js";
 export { browserTransport, wxTransport } from "./transports.js";
 export { CLOSE_CODES, PING_FRAME, PONG_FRAME, MAX_FRAME_BYTES } from "./codes.js";
