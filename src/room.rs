@@ -623,12 +623,14 @@ impl Room {
         };
         let missed = std::mem::take(&mut seat.missed);
         out.push(self.hi(slot, &conn, online, true));
+        let mut catch_up = Vec::new();
+        self.with_game(now, out, |game, t| catch_up = game.catch_up(t, Some(slot)));
+        // A catch-up frame the replay already carries (the last result, say) goes once.
+        catch_up.retain(|frame| !missed.iter().any(|text| text.as_str() == frame.text()));
         out.extend(missed.into_iter().map(|text| Effect::Send {
             to: vec![conn.clone()],
             frame: Frame::from_text(text),
         }));
-        let mut catch_up = Vec::new();
-        self.with_game(now, out, |game, t| catch_up = game.catch_up(t, Some(slot)));
         out.extend(
             catch_up
                 .into_iter()

@@ -833,6 +833,41 @@ fn a_round_that_ended_while_the_server_was_down_is_replayed_on_resume() {
 }
 
 #[test]
+fn a_result_sent_just_before_the_server_died_comes_again_on_resume() {
+    // The result went to live sockets, and the server died before the bytes left (the
+    // chaos run saw one such round in 795): on resume between rounds the player gets the
+    // round they played once more, before the room's state, and only once.
+    let (mut room, _, _) = full_room(2);
+    choose(&mut room, 50, "c0", "rock");
+    choose(&mut room, 60, "c1", "paper");
+    let settled = tick(&mut room, ROUND);
+    assert_eq!(results(&settled, "c0").len(), 1, "sent live");
+    room.reconcile(ROUND + 3_000, &[]);
+    let out = room.resume(ROUND + 4_000, "c0-again", &token("c0"), &player("c0"), 1);
+    let got = results(&out, "c0-again");
+    assert_eq!(got.len(), 1, "the last round, once");
+    assert_eq!(got[0].1[0].choice, Some(Choice::Rock));
+    let frames = rps_to(&out, "c0-again");
+    let result_at = frames.iter().position(|f| matches!(f, Rps::Result { .. }));
+    let state_at = frames.iter().position(|f| matches!(f, Rps::State { .. }));
+    assert!(
+        result_at.is_some() && result_at < state_at,
+        "the result comes before the state: {frames:?}"
+    );
+
+    // Once the next round runs, a resume gets that round's state, not the old result.
+    room.receive(ROUND + 4_100, "c0-again", r#"{"type":"join"}"#);
+    room.resume(ROUND + 4_200, "c1-again", &token("c1"), &player("c1"), 1);
+    room.receive(ROUND + 4_300, "c1-again", r#"{"type":"join"}"#);
+    room.reconcile(ROUND + 5_000, &[]);
+    let out = room.resume(ROUND + 5_100, "c0-third", &token("c0"), &player("c0"), 1);
+    assert!(
+        results(&out, "c0-third").is_empty(),
+        "a round runs: no old result"
+    );
+}
+
+#[test]
 fn a_player_who_leaves_is_released_at_once_not_held() {
     let (mut room, _, _) = full_room(2);
     tick(&mut room, ROUND);

@@ -309,6 +309,8 @@ export class ArenaClient {
     this.timers = {};
     /** the app asked to stop (close() or leave()) @private */
     this.stopping = false;
+    /** the last result told to the app (see `received`) @type {{ room: string | null, round: number } | null} @private */
+    this.lastResult = null;
     /** the app is in the background (as the transport reports it) @private */
     this.hidden = false;
     /** a connection was open and got lost; cleared by the next open @private */
@@ -615,6 +617,13 @@ export class ArenaClient {
       return;
     }
     if (!frame || typeof frame.type !== 'string') return;
+    if (frame.type === 'result') {
+      // A resume between rounds brings the last round's result again (the first copy
+      // may have died with the old socket): a round already told is not told twice.
+      const told = this.lastResult;
+      if (told && told.room === this.room && told.round === frame.round) return;
+      this.lastResult = { room: this.room, round: frame.round };
+    }
     if (frame.type === 'hi') {
       this.authFailures = 0;
       this.token = frame.resume;

@@ -184,6 +184,31 @@ test('resume: reconnects with the token; seat_gone drops it and matches anew', (
   assert.equal(net.last().url, 'wss://arena.test/ws?name=%E5%B0%8F%E6%98%8E', 'fresh join, no token');
 });
 
+test('a result told again on resume (it may have been lost with the old socket) is told once', () => {
+  const { clock, net, client } = setup();
+  const rounds = [];
+  client.on('result', (f) => rounds.push(f.round));
+  const result = (round) => JSON.stringify({ type: 'result', round, seats: [] });
+  client.connect();
+  net.last().onopen();
+  net.last().onmessage(hi('rps-0.secret'));
+  net.last().onmessage(result(1));
+  net.last().onclose(1006, '');
+  clock.advance(1000);
+  net.last().onopen();
+  net.last().onmessage(hi('rps-0.secret'));
+  net.last().onmessage(result(1)); // the server's copy for a client that may have missed it
+  net.last().onmessage(result(2));
+  assert.deepEqual(rounds, [1, 2]);
+  // A client that did miss it hears it: here round 3 never arrived before the drop.
+  net.last().onclose(1006, '');
+  clock.advance(1000);
+  net.last().onopen();
+  net.last().onmessage(hi('rps-0.secret'));
+  net.last().onmessage(result(3));
+  assert.deepEqual(rounds, [1, 2, 3]);
+});
+
 test('after leave (1000) or being replaced (4001) the client stays closed', () => {
   for (const code of [1000, 4001]) {
     const { clock, net, client } = setup();

@@ -392,6 +392,7 @@ var ArenaClient = class {
     this.socket = null;
     this.timers = {};
     this.stopping = false;
+    this.lastResult = null;
     this.hidden = false;
     this.dropped = false;
     this.unlisten = null;
@@ -679,6 +680,11 @@ var ArenaClient = class {
       return;
     }
     if (!frame || typeof frame.type !== "string") return;
+    if (frame.type === "result") {
+      const told = this.lastResult;
+      if (told && told.room === this.room && told.round === frame.round) return;
+      this.lastResult = { room: this.room, round: frame.round };
+    }
     if (frame.type === "hi") {
       this.authFailures = 0;
       this.token = frame.resume;

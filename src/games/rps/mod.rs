@@ -104,7 +104,9 @@ pub enum ServerFrame {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         face: Option<Face>,
     },
-    /// The round is settled.
+    /// The round is settled. A player who resumes between rounds gets the last one
+    /// again, before `state` (the first copy may have been lost with the old socket):
+    /// a round already shown can be ignored.
     Result { round: u64, seats: Vec<SeatResult> },
 }
 
@@ -141,6 +143,9 @@ struct RpsSeat {
     choice: Option<Choice>,
     /// A bot's moment to choose in the running round.
     choose_at: Option<u64>,
+    /// This seat's holder played the last settled round (see [`Rps::last_result`]).
+    #[serde(default)]
+    in_last_result: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -156,6 +161,12 @@ pub struct Rps {
     /// (see [`Game::announced`]): the round's clock then moves to count from there.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     decided_at: Option<u64>,
+    /// The last settled round's lines, sent again to a player who resumes between
+    /// rounds. A result that went to a live socket just before the server died (or the
+    /// network did) may never have arrived, and nothing else would tell them how that
+    /// round went; a client that did get it sees the same round again and drops it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    last_result: Option<Vec<SeatResult>>,
 }
 
 impl Rps {
@@ -268,6 +279,10 @@ impl Rps {
             // Bots are always up for another round; people say so with `join`.
             seat.ready = t.is_bot(slot);
         }
+        for (slot, seat) in self.seats.iter_mut().enumerate() {
+            seat.in_last_result = playing.contains(&slot);
+        }
+        self.last_result = Some(lines.clone());
         let result = ServerFrame::Result {
             round: self.round,
             seats: lines,
@@ -310,6 +325,7 @@ impl GameType for Rps {
             deadline: None,
             bot_at: None,
             decided_at: None,
+            last_result: None,
         }
     }
 
@@ -480,16 +496,29 @@ impl Game for Rps {
 
     fn catch_up(&self, t: &Table<'_>, viewer: Option<usize>) -> Vec<Frame> {
         // Only the viewer's own hand, and only in a running round it plays.
-        let choice = viewer
-            .and_then(|v| self.seats.get(v))
-            .and_then(|s| s.choice.filter(|_| s.in_round));
-        vec![Frame::of(&ServerFrame::State {
+        let seat = viewer.and_then(|v| self.seats.get(v));
+        let choice = seat.and_then(|s| s.choice.filter(|_| s.in_round));
+        let mut frames = Vec::with_capacity(2);
+        // Between rounds, the round this player last played, once more (the room drops
+        // it if the frames replayed on this resume hold it already).
+        if let (None, Some(true), Some(lines)) = (
+            self.deadline,
+            seat.map(|s| s.in_last_result),
+            &self.last_result,
+        ) {
+            frames.push(Frame::of(&ServerFrame::Result {
+                round: self.round,
+                seats: lines.clone(),
+            }));
+        }
+        frames.push(Frame::of(&ServerFrame::State {
             phase: self.phase(),
             round: self.round,
             ends_in_ms: self.deadline.map(|d| d.saturating_sub(t.now)),
             seats: t.views(self),
             choice,
-        })]
+        }));
+        frames
     }
 }
 

@@ -71,6 +71,8 @@ export class ArenaClient {
     private timers;
     /** the app asked to stop (close() or leave()) @private */
     private stopping;
+    /** the last result told to the app (see `received`) @type {{ room: string | null, round: number } | null} @private */
+    private lastResult;
     /** the app is in the background (as the transport reports it) @private */
     private hidden;
     /** a connection was open and got lost; cleared by the next open @private */
