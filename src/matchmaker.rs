@@ -22,6 +22,23 @@
 //! the shard their identity hashes to ([`crate::shard::shard_of`]). Shards never share a
 //! room, so none can overfill another's, and a player's seat is always known to the one
 //! shard they ask.
+//!
+//! Sharding must not keep people apart (people before bots): two people whose
+//! identities hash to different shards should still meet rather than each get a room
+//! and a bot. So a quiet shard looks next door before opening a room. When a shard has
+//! no seat for a player (none of their own, none free, no bot's seat where a person
+//! plays) and it opened no room in the last [`QUIET_MS`], it answers
+//! [`Answer::NextDoor`] instead of opening one, reserving nothing. The Worker then asks
+//! the other shards in turn for an existing seat only ([`Ask::Probe`]); the first that
+//! has one seats the player (and tracks the seat as its own), and the player's own
+//! shard records where they went ([`Ask::SatElsewhere`]), so their next connection is
+//! sent there too: one seat per player across shards. If no shard has a seat, the
+//! player's own shard opens the room ([`Ask::OpenHere`]).
+//!
+//! The trade: at quiet times a join may cost a request to every shard, which is nothing
+//! next to an object's budget, and people meet. Under load a shard opens rooms all the
+//! time, so it never looks next door and each join still costs one request to one
+//! shard: sharding keeps dividing the load exactly where it has to.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -36,12 +53,68 @@ use crate::ids::RoomName;
 /// list them yet (their connection is still on its way to the room).
 const RESERVATION_MS: u64 = 10_000;
 
+/// A shard that opened no room for this long is quiet, and looks next door before
+/// opening one. One second (the default `BOT_WAIT_MS`): a shard opening rooms less
+/// often than once a second sees only a few joins a second, so asking every other shard
+/// on some of them costs a few requests a second, far below an object's budget of
+/// ~1,000; a shard busier than that opens rooms all the time and never looks next door.
+/// It is a fixed rate, not the room's bot wait: what it bounds is the cost of looking,
+/// whatever the game.
+pub const QUIET_MS: u64 = 1_000;
+
+/// How long a player's own shard remembers that they sit in another shard's room.
+/// That room's reports go to its own shard, never here, so nothing tells us when the
+/// player leaves it; the bound only keeps the table from growing without end (it holds
+/// the pointers written in the last day). A pointer that outlived the seat costs one
+/// hop: the room seats the player or turns them away as full, and the refusal drops
+/// the pointer. A day outlasts any session of play, so a live seat is never forgotten.
+pub const POINTER_MS: u64 = 24 * 3600 * 1000;
+
 /// Where the matchmaker sent a player.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Assignment {
     pub room: String,
     /// People seated across all rooms (bots not counted), including this one.
     pub online: u64,
+}
+
+/// What a shard is asked to do for a player (see the module doc).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ask<'a> {
+    /// The player's own shard, asked first, with the number of shards of the game. It
+    /// seats the player if it can; else, when it is quiet and not alone, it answers
+    /// [`Answer::NextDoor`]; else it opens a room.
+    Home { shards: u32 },
+    /// Another shard, asked on the player's behalf: an existing seat only (their own
+    /// here, a free one, a bot's where a person plays), never a new room.
+    Probe,
+    /// The player's own shard again, after no other shard had a seat: opens a room
+    /// unless it has a seat by now.
+    OpenHere,
+    /// The player's own shard, told that another shard seated them in `room`: it
+    /// remembers, so their next connection goes there.
+    SatElsewhere { room: &'a str },
+}
+
+/// A shard's answer to an [`Ask`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "answer", rename_all = "snake_case")]
+pub enum Answer {
+    /// Go to this room.
+    Seat(Assignment),
+    /// No seat here and nothing reserved: ask the other shards for an existing seat.
+    NextDoor,
+    /// No existing seat here (the answer to a probe), or a pointer not recorded.
+    NoSeat,
+}
+
+/// A player's own shard's note that they sit in another shard's room.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Elsewhere {
+    /// The other shard's room, `<game>-<shard>-<n>`.
+    pub room: String,
+    /// When it was written (it expires [`POINTER_MS`] later).
+    pub at: u64,
 }
 
 /// Body of a room's `POST /report` to the matchmaker (see [`crate::effects::Effect::Capacity`]).
@@ -112,13 +185,21 @@ pub struct RoomEstimate {
 pub struct Changes {
     /// The next room number, when it moved.
     pub next_room: Option<u64>,
+    /// When this shard last opened a room, when it did.
+    pub opened_at: Option<u64>,
     pub rooms: Vec<(u64, Option<RoomEstimate>)>,
     pub seats: Vec<(String, Option<Seating>)>,
+    /// Players sitting in other shards' rooms.
+    pub elsewhere: Vec<(String, Option<Elsewhere>)>,
 }
 
 impl Changes {
     pub fn is_empty(&self) -> bool {
-        self.next_room.is_none() && self.rooms.is_empty() && self.seats.is_empty()
+        self.next_room.is_none()
+            && self.opened_at.is_none()
+            && self.rooms.is_empty()
+            && self.seats.is_empty()
+            && self.elsewhere.is_empty()
     }
 }
 
@@ -135,6 +216,12 @@ pub struct Matchmaker {
     rooms: BTreeMap<u64, RoomEstimate>,
     /// Which room each seated player is in.
     seated: BTreeMap<String, Seating>,
+    /// When this shard last opened a room (it is quiet [`QUIET_MS`] later).
+    opened_at: Option<u64>,
+    /// This shard's players who sit in another shard's room, and where.
+    elsewhere: BTreeMap<String, Elsewhere>,
+    /// The same pointers ordered by age, so expired ones are dropped without a scan.
+    elsewhere_by_age: BTreeSet<(u64, String)>,
     /// Rows touched since the last [`Matchmaker::take_changes`].
     dirty: Dirty,
 }
@@ -142,8 +229,10 @@ pub struct Matchmaker {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 struct Dirty {
     next_room: bool,
+    opened_at: bool,
     rooms: BTreeSet<u64>,
     seats: BTreeSet<String>,
+    elsewhere: BTreeSet<String>,
 }
 
 impl Matchmaker {
@@ -162,8 +251,10 @@ impl Matchmaker {
         game: GameKind,
         shard: u32,
         next_room: u64,
+        opened_at: Option<u64>,
         rooms: impl IntoIterator<Item = (u64, RoomEstimate)>,
         seats: impl IntoIterator<Item = (String, Seating)>,
+        elsewhere: impl IntoIterator<Item = (String, Elsewhere)>,
     ) -> Matchmaker {
         // Inserted one by one rather than collected: `collect` into a BTreeMap sorts
         // first, and that sort would be one more monomorphised copy in the wasm.
@@ -176,6 +267,12 @@ impl Matchmaker {
         for (player, seating) in seats {
             seated.insert(player, seating);
         }
+        let mut pointers = BTreeMap::new();
+        let mut by_age = BTreeSet::new();
+        for (player, pointer) in elsewhere {
+            by_age.insert((pointer.at, player.clone()));
+            pointers.insert(player, pointer);
+        }
         // Never below a stored room's number + 1: no number is handed out twice.
         let next_room = rooms
             .keys()
@@ -187,6 +284,9 @@ impl Matchmaker {
             next_room,
             rooms,
             seated,
+            opened_at,
+            elsewhere: pointers,
+            elsewhere_by_age: by_age,
             dirty: Dirty::default(),
         }
     }
@@ -196,6 +296,7 @@ impl Matchmaker {
         let dirty = std::mem::take(&mut self.dirty);
         Changes {
             next_room: dirty.next_room.then_some(self.next_room),
+            opened_at: self.opened_at.filter(|_| dirty.opened_at),
             rooms: dirty
                 .rooms
                 .into_iter()
@@ -209,14 +310,22 @@ impl Matchmaker {
                     (p, seating)
                 })
                 .collect(),
+            elsewhere: dirty
+                .elsewhere
+                .into_iter()
+                .map(|p| {
+                    let pointer = self.elsewhere.get(&p).cloned();
+                    (p, pointer)
+                })
+                .collect(),
         }
     }
 
-    /// Picks a room for `player` in rooms of `size` seats at time `now`: the room they
-    /// already sit in, else the oldest room with a free seat, else the oldest where a
-    /// bot holds a seat (people before bots: they take it at the next round boundary),
-    /// else a new one. `refused` names a room that just turned this player away because
-    /// it was full.
+    /// Picks a room for `player` in rooms of `size` seats at time `now`, as a lone
+    /// shard does: the room they already sit in, else the oldest room with a free
+    /// seat, else the oldest where a bot holds a seat (people before bots: they take it
+    /// at the next round boundary), else a new one. `refused` names a room that just
+    /// turned this player away because it was full.
     pub fn assign(
         &mut self,
         size: usize,
@@ -224,27 +333,97 @@ impl Matchmaker {
         refused: Option<&str>,
         now: u64,
     ) -> Assignment {
-        if let Some(number) = refused.and_then(|r| self.room_number(r)) {
-            if self.seated.get(player).is_some_and(|s| s.room == number) {
-                self.seated.remove(player);
-                self.dirty.seats.insert(player.to_string());
-            }
-            if let Some(estimate) = self.rooms.get_mut(&number) {
-                self.dirty.rooms.insert(number);
-                // The room is full, and this player is not in it: neither the seat
-                // reserved for them nor the one a report said they held.
-                estimate.free = 0;
-                estimate.bots = 0;
-                estimate.humans = estimate.humans.saturating_sub(1);
-            }
+        self.forget_expired(now);
+        self.apply_refusal(player, refused);
+        match self.existing_seat(player, true, now) {
+            Some(assignment) => assignment,
+            None => self.open_room(size, player, now),
         }
+    }
+
+    /// Answers `ask` for `player` in rooms of `size` seats at time `now` (see the
+    /// module doc and [`Ask`]). `refused` names a room that just turned this player
+    /// away because it was full; each shard takes note of it if the room is its own
+    /// (or, at the player's own shard, if it is where they were said to sit elsewhere).
+    pub fn ask(
+        &mut self,
+        size: usize,
+        player: &str,
+        refused: Option<&str>,
+        ask: Ask<'_>,
+        now: u64,
+    ) -> Answer {
+        self.forget_expired(now);
+        self.apply_refusal(player, refused);
+        match ask {
+            Ask::SatElsewhere { room } => self.record_elsewhere(player, room, now),
+            Ask::Probe => self
+                .existing_seat(player, false, now)
+                .map_or(Answer::NoSeat, Answer::Seat),
+            Ask::Home { shards } => match self.existing_seat(player, true, now) {
+                Some(assignment) => Answer::Seat(assignment),
+                None if shards > 1 && self.is_quiet(now) => Answer::NextDoor,
+                None => Answer::Seat(self.open_room(size, player, now)),
+            },
+            Ask::OpenHere => Answer::Seat(self.assign(size, player, None, now)),
+        }
+    }
+
+    /// Whether this shard opened no room in the last [`QUIET_MS`].
+    pub fn is_quiet(&self, now: u64) -> bool {
+        self.opened_at
+            .is_none_or(|at| now >= at.saturating_add(QUIET_MS))
+    }
+
+    /// A room turned `player` away as full: it has no free seat, and they are not in it.
+    fn apply_refusal(&mut self, player: &str, refused: Option<&str>) {
+        let Some(refused) = refused else {
+            return;
+        };
+        if self
+            .elsewhere
+            .get(player)
+            .is_some_and(|e| e.room == refused)
+        {
+            self.forget_pointer(player);
+        }
+        let Some(number) = self.room_number(refused) else {
+            return;
+        };
+        if self.seated.get(player).is_some_and(|s| s.room == number) {
+            self.seated.remove(player);
+            self.dirty.seats.insert(player.to_string());
+        }
+        if let Some(estimate) = self.rooms.get_mut(&number) {
+            self.dirty.rooms.insert(number);
+            // The room is full, and this player is not in it: neither the seat
+            // reserved for them nor the one a report said they held.
+            estimate.free = 0;
+            estimate.bots = 0;
+            estimate.humans = estimate.humans.saturating_sub(1);
+        }
+    }
+
+    /// A seat for `player` without opening a room: the room they sit in here, else
+    /// (with `pointers`, at their own shard) the other shard's room they sit in, else
+    /// the oldest room with a free seat, else the oldest where a bot holds a seat a
+    /// person may take. A new seat is reserved for them.
+    fn existing_seat(&mut self, player: &str, pointers: bool, now: u64) -> Option<Assignment> {
         if let Some(seating) = self.seated.get(player) {
             if self.rooms.contains_key(&seating.room) {
-                return Assignment {
+                return Some(Assignment {
                     room: self.room_name(seating.room),
                     online: self.online(),
-                };
+                });
             }
+        }
+        if let Some(pointer) = self.elsewhere.get(player).filter(|_| pointers) {
+            // The room is the authority: it hands the seat over, or turns the player
+            // away as full (then `refused` drops this pointer).
+            return Some(Assignment {
+                room: pointer.room.clone(),
+                online: self.online(),
+            });
         }
         let open = self.rooms.iter().find(|(_, e)| e.free > 0);
         // A bot's seat is worth taking only where a person is there to play: not in a
@@ -254,22 +433,29 @@ impl Matchmaker {
                 .iter()
                 .find(|(_, e)| e.bots > 0 && e.humans > e.away)
         };
-        let number = match open.or_else(with_bot) {
-            Some((&number, _)) => number,
-            None => {
-                let number = self.next_room;
-                self.next_room += 1;
-                self.dirty.next_room = true;
-                self.rooms.insert(
-                    number,
-                    RoomEstimate {
-                        free: size,
-                        ..RoomEstimate::default()
-                    },
-                );
-                number
-            }
-        };
+        let (&number, _) = open.or_else(with_bot)?;
+        Some(self.seat(number, player, now))
+    }
+
+    /// Opens a room of `size` seats for `player`.
+    fn open_room(&mut self, size: usize, player: &str, now: u64) -> Assignment {
+        let number = self.next_room;
+        self.next_room += 1;
+        self.dirty.next_room = true;
+        self.opened_at = Some(now);
+        self.dirty.opened_at = true;
+        self.rooms.insert(
+            number,
+            RoomEstimate {
+                free: size,
+                ..RoomEstimate::default()
+            },
+        );
+        self.seat(number, player, now)
+    }
+
+    /// Reserves a seat for `player` in room `number` (a free one, else a bot's).
+    fn seat(&mut self, number: u64, player: &str, now: u64) -> Assignment {
         if let Some(estimate) = self.rooms.get_mut(&number) {
             match estimate.free {
                 0 => estimate.bots = estimate.bots.saturating_sub(1),
@@ -285,10 +471,64 @@ impl Matchmaker {
             };
             self.seated.insert(player.to_string(), seating);
             self.dirty.seats.insert(player.to_string());
+            // Seated here now: not elsewhere any more.
+            self.forget_pointer(player);
         }
         Assignment {
             room: self.room_name(number),
             online: self.online(),
+        }
+    }
+
+    /// Remembers that another shard seated `player` in `room`. Only a numbered room of
+    /// this game on another shard is taken; anything else is answered [`Answer::NoSeat`]
+    /// and changes nothing.
+    fn record_elsewhere(&mut self, player: &str, room: &str, now: u64) -> Answer {
+        let foreign = owner_of_room(room)
+            .is_some_and(|(game, shard)| game == self.game && shard != self.shard);
+        if !foreign || player.is_empty() {
+            return Answer::NoSeat;
+        }
+        // Their seat here (if any; only a second connection racing this one leaves
+        // one) is not where this connection goes. The room's estimate keeps counting
+        // them until its next report says whether they came: the room is the authority.
+        if self.seated.remove(player).is_some() {
+            self.dirty.seats.insert(player.to_string());
+        }
+        self.forget_pointer(player);
+        self.elsewhere.insert(
+            player.to_string(),
+            Elsewhere {
+                room: room.to_string(),
+                at: now,
+            },
+        );
+        self.elsewhere_by_age.insert((now, player.to_string()));
+        self.dirty.elsewhere.insert(player.to_string());
+        Answer::Seat(Assignment {
+            room: room.to_string(),
+            online: self.online(),
+        })
+    }
+
+    fn forget_pointer(&mut self, player: &str) {
+        if let Some(old) = self.elsewhere.remove(player) {
+            self.elsewhere_by_age.remove(&(old.at, player.to_string()));
+            self.dirty.elsewhere.insert(player.to_string());
+        }
+    }
+
+    /// Drops pointers older than [`POINTER_MS`], oldest first.
+    fn forget_expired(&mut self, now: u64) {
+        while let Some((at, player)) = self.elsewhere_by_age.first().cloned() {
+            if now < at.saturating_add(POINTER_MS) {
+                break;
+            }
+            // Removed first, so the loop ends even if the entry were out of step.
+            self.elsewhere_by_age.remove(&(at, player.clone()));
+            if self.elsewhere.get(&player).is_some_and(|e| e.at == at) {
+                self.forget_pointer(&player);
+            }
         }
     }
 
@@ -350,12 +590,15 @@ impl Matchmaker {
         }
     }
 
-    /// The room `player` sits in, as far as the matchmaker knows.
+    /// The room `player` sits in, as far as the matchmaker knows: one of this shard's,
+    /// or the other shard's room it was told of.
     pub fn room_of(&self, player: &str) -> Option<String> {
-        let seating = self.seated.get(player)?;
-        self.rooms
-            .contains_key(&seating.room)
-            .then(|| self.room_name(seating.room))
+        let here = self
+            .seated
+            .get(player)
+            .filter(|s| self.rooms.contains_key(&s.room))
+            .map(|s| self.room_name(s.room));
+        here.or_else(|| self.elsewhere.get(player).map(|e| e.room.clone()))
     }
 
     /// People in rooms across this shard (connected or held for a resume), as far as
@@ -696,14 +939,19 @@ mod tests {
     #[derive(Default)]
     struct Stored {
         next_room: u64,
+        opened_at: Option<u64>,
         rooms: BTreeMap<u64, RoomEstimate>,
         seats: BTreeMap<String, Seating>,
+        elsewhere: BTreeMap<String, Elsewhere>,
     }
 
     impl Stored {
         fn apply(&mut self, changes: Changes) {
             if let Some(next) = changes.next_room {
                 self.next_room = next;
+            }
+            if let Some(at) = changes.opened_at {
+                self.opened_at = Some(at);
             }
             for (n, row) in changes.rooms {
                 match row {
@@ -717,6 +965,12 @@ mod tests {
                     None => self.seats.remove(&p),
                 };
             }
+            for (p, row) in changes.elsewhere {
+                match row {
+                    Some(e) => self.elsewhere.insert(p, e),
+                    None => self.elsewhere.remove(&p),
+                };
+            }
         }
 
         fn restore(&self) -> Matchmaker {
@@ -724,8 +978,10 @@ mod tests {
                 GameKind::Rps,
                 0,
                 self.next_room,
+                self.opened_at,
                 self.rooms.clone(),
                 self.seats.clone(),
+                self.elsewhere.clone(),
             )
         }
     }
@@ -736,11 +992,21 @@ mod tests {
             player: u8,
             refused: Option<u8>,
         },
+        /// An [`Ask`] of kind `kind` (home, probe, open here, sat elsewhere in
+        /// `rps-1-<room>`); `refused` is a room of shard `refused.0`.
+        Ask {
+            player: u8,
+            kind: u8,
+            room: u8,
+            refused: Option<(u8, u8)>,
+        },
         Report {
             room: u8,
             players: Vec<u8>,
             version: u8,
         },
+        /// Half a day passes (pointers expire after two of these).
+        Later,
     }
 
     fn op() -> impl proptest::strategy::Strategy<Value = Op> {
@@ -748,6 +1014,18 @@ mod tests {
         prop_oneof![
             (0u8..12, proptest::option::of(0u8..6))
                 .prop_map(|(player, refused)| Op::Assign { player, refused }),
+            (
+                0u8..12,
+                0u8..4,
+                0u8..4,
+                proptest::option::of((0u8..2, 0u8..6))
+            )
+                .prop_map(|(player, kind, room, refused)| Op::Ask {
+                    player,
+                    kind,
+                    room,
+                    refused
+                }),
             (0u8..6, proptest::collection::vec(0u8..12, 0..3), 0u8..8).prop_map(
                 |(room, players, version)| Op::Report {
                     room,
@@ -755,25 +1033,40 @@ mod tests {
                     version
                 }
             ),
+            Just(Op::Later),
         ]
     }
 
     proptest::proptest! {
         /// Storing only the rows each request touched loses nothing: after any run of
-        /// joins, refusals and reports, what storage holds restores the same matchmaker,
-        /// which then answers the next join the same way.
+        /// joins, asks of every kind, refusals and reports, what storage holds restores
+        /// the same matchmaker (pointers to other shards' rooms included), which then
+        /// answers the next join the same way.
         #[test]
         fn stored_changes_restore_the_same_matchmaker(
             ops in proptest::collection::vec(op(), 1..60),
         ) {
             let mut live = Matchmaker::default();
             let mut stored = Stored::default();
-            for (t, op) in ops.into_iter().enumerate() {
-                let now = t as u64 * 1_000;
+            let mut now = 0;
+            for op in ops {
+                now += 700;
                 match op {
                     Op::Assign { player, refused } => {
                         let refused = refused.map(|r| format!("rps-0-{r}"));
                         live.assign(2, &format!("guest:{player}"), refused.as_deref(), now);
+                    }
+                    Op::Ask { player, kind, room, refused } => {
+                        let refused = refused.map(|(shard, r)| format!("rps-{shard}-{r}"));
+                        let room = format!("rps-1-{room}");
+                        let ask = match kind {
+                            0 => Ask::Home { shards: 4 },
+                            1 => Ask::Probe,
+                            2 => Ask::OpenHere,
+                            _ => Ask::SatElsewhere { room: &room },
+                        };
+                        let player = format!("guest:{player}");
+                        live.ask(2, &player, refused.as_deref(), ask, now);
                     }
                     Op::Report { room, players, version } => {
                         let players: Vec<String> =
@@ -789,15 +1082,18 @@ mod tests {
                         };
                         live.report(&report, now);
                     }
+                    Op::Later => now += POINTER_MS / 2,
                 }
                 stored.apply(live.take_changes());
                 proptest::prop_assert_eq!(&stored.restore(), &live);
             }
             let mut restored = stored.restore();
-            proptest::prop_assert_eq!(
-                restored.assign(2, "guest:new", None, u64::MAX / 2),
-                live.assign(2, "guest:new", None, u64::MAX / 2)
-            );
+            for player in ["guest:new", "guest:1", "guest:2"] {
+                proptest::prop_assert_eq!(
+                    restored.ask(2, player, None, Ask::Home { shards: 4 }, now + 1),
+                    live.ask(2, player, None, Ask::Home { shards: 4 }, now + 1)
+                );
+            }
         }
     }
 
@@ -825,5 +1121,249 @@ mod tests {
         assert_eq!(changes.rooms.len(), 1, "one room written, not fifty");
         assert_eq!(changes.seats.len(), 1, "one seat written, not a hundred");
         assert!(mm.take_changes().is_empty());
+    }
+
+    /// A player asks their own shard (of `shards`) at `now`.
+    fn home(mm: &mut Matchmaker, player: &str, shards: u32, now: u64) -> Answer {
+        mm.ask(2, player, None, Ask::Home { shards }, now)
+    }
+
+    fn seat(room: &str, online: u64) -> Answer {
+        Answer::Seat(Assignment {
+            room: room.into(),
+            online,
+        })
+    }
+
+    #[test]
+    fn a_quiet_shard_looks_next_door_before_opening_a_room() {
+        let mut mm = Matchmaker::new(GameKind::Rps, 1);
+        mm.take_changes();
+        assert!(mm.is_quiet(0), "a shard that never opened a room is quiet");
+        assert_eq!(home(&mut mm, "guest:a", 4, 0), Answer::NextDoor);
+        assert!(
+            mm.take_changes().is_empty(),
+            "nothing reserved, nothing written"
+        );
+        assert_eq!(mm.online(), 0);
+        // No other shard had a seat: open here.
+        let opened = mm.ask(2, "guest:a", None, Ask::OpenHere, 10);
+        assert_eq!(opened, seat("rps-1-0", 1));
+        assert!(!mm.is_quiet(10));
+        // A free seat is taken whether the shard is quiet or not.
+        assert_eq!(home(&mut mm, "guest:b", 4, 2_000), seat("rps-1-0", 2));
+        // Quiet again (the last room opened ≥ QUIET_MS ago) and full: next door.
+        assert_eq!(home(&mut mm, "guest:c", 4, 10 + QUIET_MS), Answer::NextDoor);
+    }
+
+    #[test]
+    fn a_busy_shard_opens_rooms_without_looking_next_door() {
+        let mut mm = Matchmaker::new(GameKind::Rps, 1);
+        mm.ask(2, "guest:a", None, Ask::OpenHere, 1_000);
+        assert_eq!(home(&mut mm, "guest:b", 4, 1_100), seat("rps-1-0", 2));
+        // It opened a room less than QUIET_MS ago: it is busy and opens another.
+        let busy = 1_000 + QUIET_MS - 1;
+        assert_eq!(home(&mut mm, "guest:c", 4, busy), seat("rps-1-1", 3));
+        assert_eq!(home(&mut mm, "guest:d", 4, busy), seat("rps-1-1", 4));
+        // Each room it opens keeps it busy for another QUIET_MS.
+        assert_eq!(home(&mut mm, "guest:e", 4, busy + 500), seat("rps-1-2", 5));
+        assert_eq!(
+            home(&mut mm, "guest:f", 4, busy + 500 + QUIET_MS),
+            seat("rps-1-2", 6)
+        );
+        assert_eq!(
+            home(&mut mm, "guest:g", 4, busy + 500 + QUIET_MS),
+            Answer::NextDoor
+        );
+    }
+
+    #[test]
+    fn a_single_shard_never_looks_next_door() {
+        let mut mm = Matchmaker::new(GameKind::Rps, 0);
+        assert_eq!(home(&mut mm, "guest:a", 1, 0), seat("rps-0-0", 1));
+        assert_eq!(home(&mut mm, "guest:b", 1, 0), seat("rps-0-0", 2));
+        assert_eq!(
+            home(&mut mm, "guest:c", 1, 10 * QUIET_MS),
+            seat("rps-0-1", 3)
+        );
+    }
+
+    #[test]
+    fn a_probe_never_opens_a_room_and_offers_own_then_free_then_bot_seats() {
+        let mut mm = Matchmaker::new(GameKind::Rps, 2);
+        let probe = |mm: &mut Matchmaker, player: &str| mm.ask(2, player, None, Ask::Probe, 100);
+        assert_eq!(probe(&mut mm, "guest:x"), Answer::NoSeat);
+        assert!(
+            mm.take_changes().is_empty(),
+            "a probe with no seat writes nothing"
+        );
+        // rps-2-0: a person playing a bot; rps-2-1: a person alone, a free seat.
+        mm.ask(2, "guest:a", None, Ask::OpenHere, 0);
+        mm.ask(2, "guest:b", None, Ask::OpenHere, 0);
+        mm.ask(2, "guest:b2", None, Ask::OpenHere, 0);
+        let room = |room: &str, free, bots, players: &[&str]| CapacityReport {
+            room: room.into(),
+            free,
+            humans: players.len() as u64,
+            away: 0,
+            bots,
+            version: 1,
+            players: players.iter().map(|p| p.to_string()).collect(),
+        };
+        mm.report(&room("rps-2-0", 0, 1, &["guest:a"]), RESERVATION_MS);
+        mm.report(&room("rps-2-1", 1, 0, &["guest:b"]), RESERVATION_MS);
+        assert_eq!(mm.bot_rooms(), vec![("rps-2-0".to_string(), 1)]);
+        // The free seat first, then the bot's; then nothing, and no room is opened.
+        assert_eq!(probe(&mut mm, "guest:p"), seat("rps-2-1", 3));
+        assert_eq!(probe(&mut mm, "guest:q"), seat("rps-2-0", 4));
+        assert_eq!(probe(&mut mm, "guest:r"), Answer::NoSeat);
+        assert_eq!(mm.listing(2).len(), 2);
+        // A player this shard already seated gets their seat back, full room or not.
+        assert_eq!(probe(&mut mm, "guest:p"), seat("rps-2-1", 4));
+        assert_eq!(mm.room_of("guest:q").as_deref(), Some("rps-2-0"));
+        // The probe's seat is a reservation like any other: the room's report confirms it.
+        mm.report(
+            &room("rps-2-0", 0, 0, &["guest:a", "guest:q"]),
+            2 * RESERVATION_MS,
+        );
+        assert_eq!(probe(&mut mm, "guest:q"), seat("rps-2-0", 4));
+    }
+
+    #[test]
+    fn a_pointer_sends_the_second_connection_to_the_other_shards_room() {
+        let mut home_shard = Matchmaker::new(GameKind::Rps, 0);
+        let mut other = Matchmaker::new(GameKind::Rps, 1);
+        other.ask(2, "guest:a", None, Ask::OpenHere, 0); // a waits alone in rps-1-0
+        assert_eq!(home(&mut home_shard, "guest:b", 2, 3_000), Answer::NextDoor);
+        assert_eq!(
+            other.ask(2, "guest:b", None, Ask::Probe, 3_000),
+            seat("rps-1-0", 2)
+        );
+        let told = Ask::SatElsewhere { room: "rps-1-0" };
+        assert_eq!(
+            home_shard.ask(2, "guest:b", None, told, 3_000),
+            seat("rps-1-0", 0)
+        );
+        let changes = home_shard.take_changes();
+        assert_eq!(changes.elsewhere.len(), 1, "the pointer is written");
+        assert!(changes.rooms.is_empty() && changes.seats.is_empty());
+        // b's second tab, later: straight to rps-1-0, where the room hands the seat over;
+        // nothing is reserved or opened here, and the other shard is not asked.
+        assert_eq!(
+            home(&mut home_shard, "guest:b", 2, 60_000),
+            seat("rps-1-0", 0)
+        );
+        assert_eq!(home_shard.room_of("guest:b").as_deref(), Some("rps-1-0"));
+        assert!(home_shard.listing(2).is_empty());
+        // Only another shard's room of this game is recorded.
+        for bad in ["rps-0-3", "dig-1-0", "rps-p-00000000000000ab", "lobby", ""] {
+            let ask = Ask::SatElsewhere { room: bad };
+            assert_eq!(
+                home_shard.ask(2, "guest:c", None, ask, 0),
+                Answer::NoSeat,
+                "{bad}"
+            );
+        }
+        assert_eq!(home_shard.room_of("guest:c"), None);
+        assert!(home_shard.take_changes().is_empty());
+    }
+
+    #[test]
+    fn a_refusal_by_the_other_shards_room_drops_the_pointer() {
+        let mut mm = Matchmaker::new(GameKind::Rps, 0);
+        let told = Ask::SatElsewhere { room: "rps-3-7" };
+        mm.ask(2, "guest:b", None, told, 0);
+        // A refusal by some other room leaves the pointer alone.
+        let answer = mm.ask(2, "guest:b", Some("rps-2-1"), Ask::Home { shards: 4 }, 10);
+        assert_eq!(answer, seat("rps-3-7", 0));
+        // rps-3-7 turned b away as full: b is assigned as anyone would be.
+        let answer = mm.ask(2, "guest:b", Some("rps-3-7"), Ask::Home { shards: 4 }, 20);
+        assert_eq!(answer, Answer::NextDoor);
+        assert_eq!(mm.room_of("guest:b"), None);
+        assert_eq!(
+            mm.ask(2, "guest:b", None, Ask::OpenHere, 30),
+            seat("rps-0-0", 1)
+        );
+        // A pointer is a seat: even "open here" sends its player there, opening nothing.
+        mm.ask(
+            2,
+            "guest:c",
+            None,
+            Ask::SatElsewhere { room: "rps-1-0" },
+            40,
+        );
+        assert_eq!(
+            mm.ask(2, "guest:c", None, Ask::OpenHere, 50),
+            seat("rps-1-0", 1)
+        );
+        // A pointer replaces a seat here that the player did not end up in.
+        mm.ask(
+            2,
+            "guest:b",
+            None,
+            Ask::SatElsewhere { room: "rps-1-0" },
+            60,
+        );
+        assert_eq!(mm.room_of("guest:b").as_deref(), Some("rps-1-0"));
+        // (The estimate of rps-0-0 still counts b until that room reports: b may yet
+        // arrive there from a racing tab, and the room is the authority.)
+        assert_eq!(mm.online(), 1);
+    }
+
+    #[test]
+    fn pointers_expire_so_the_table_cannot_grow_without_bound() {
+        let mut mm = Matchmaker::new(GameKind::Rps, 0);
+        mm.ask(
+            2,
+            "guest:old",
+            None,
+            Ask::SatElsewhere { room: "rps-1-0" },
+            0,
+        );
+        mm.ask(
+            2,
+            "guest:new",
+            None,
+            Ask::SatElsewhere { room: "rps-1-1" },
+            1_000,
+        );
+        mm.take_changes();
+        let just_before = POINTER_MS - 1;
+        assert_eq!(
+            home(&mut mm, "guest:old", 2, just_before),
+            seat("rps-1-0", 0)
+        );
+        // A day on, the older pointer is gone (and deleted from storage) on any request.
+        assert_eq!(home(&mut mm, "guest:x", 2, POINTER_MS), Answer::NextDoor);
+        let changes = mm.take_changes();
+        assert_eq!(changes.elsewhere, vec![("guest:old".to_string(), None)]);
+        assert_eq!(mm.room_of("guest:old"), None);
+        assert_eq!(mm.room_of("guest:new").as_deref(), Some("rps-1-1"));
+        assert_eq!(
+            home(&mut mm, "guest:new", 2, POINTER_MS + 1_000),
+            Answer::NextDoor
+        );
+    }
+
+    #[test]
+    fn a_restored_shard_keeps_its_pointers_and_stays_busy() {
+        let mut live = Matchmaker::new(GameKind::Rps, 0);
+        let mut stored = Stored::default();
+        live.ask(2, "guest:a", None, Ask::OpenHere, 5_000);
+        live.ask(
+            2,
+            "guest:b",
+            None,
+            Ask::SatElsewhere { room: "rps-2-4" },
+            5_000,
+        );
+        stored.apply(live.take_changes());
+        let mut restored = stored.restore();
+        assert_eq!(restored, live);
+        assert_eq!(restored.room_of("guest:b").as_deref(), Some("rps-2-4"));
+        // Opened a room 100 ms ago: still busy after the restart.
+        assert!(!restored.is_quiet(5_100));
+        assert_eq!(home(&mut restored, "guest:c", 4, 5_100), seat("rps-0-0", 2));
+        assert_eq!(home(&mut restored, "guest:d", 4, 5_100), seat("rps-0-1", 3));
     }
 }

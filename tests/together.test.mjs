@@ -1,11 +1,12 @@
 // Playing together (issue 18), against the built Worker in workerd with real sockets:
-// people take bots' seats, friends meet by code, strangers never land in a private
+// people take bots' seats (over several matchmaker shards too), friends meet by code, strangers never land in a private
 // room, a lone dig-gold player gets a bot, stats are kept per game.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import { Player, guestSession, leaveAll } from './support/client.mjs';
 import { startServer } from './support/server.mjs';
+import { guestClaims, mint } from './support/tokens.mjs';
 
 const ROUND = 4000;
 const BOT_WAIT = 1000;
@@ -225,5 +226,53 @@ describe('playing together', () => {
     const hi = await back.next('hi');
     assert.ok(hi.resumed && hi.online >= 2, JSON.stringify(hi));
     await Promise.all([a.leave(), back.leave()]);
+  });
+});
+
+describe('people before bots over four matchmaker shards', () => {
+  let server;
+  before(async () => {
+    server = await startServer({ vars: { MATCHMAKER_SHARDS: 4, ROUND_MS: ROUND, BOT_WAIT_MS: BOT_WAIT, RESUME_GRACE_MS: GRACE } });
+  });
+  after(async () => {
+    await leaveAll();
+    await server?.stop();
+  });
+
+  // Identities on chosen shards: shard_of('guest:next-door-3', 4) = 1 and
+  // shard_of('guest:next-door-2', 4) = 2 (golden values pinned in src/shard.rs), so B's
+  // shard must look at 3 and 0 before it finds A's room on 1.
+  const A_SHARD = 1;
+  const B_SHARD = 2;
+
+  test('A plays a bot; B, on another shard, joins 3 s later and takes the bot\'s seat; B\'s second connection goes back to it', async () => {
+    assert.notEqual(A_SHARD, B_SHARD, 'the test needs two shards');
+    const a = await Player.connect(server.wsUrl, { name: 'A', session: mint(guestClaims('next-door-3')) });
+    const hiA = await a.next('hi');
+    assert.match(hiA.room, new RegExp(`^rps-${A_SHARD}-\\d+$`), 'A\'s own shard opened A\'s room');
+    const first = await a.next('start');
+    assert.deepEqual(first.seats.map((s) => s.bot), [false, true], 'A plays a bot first');
+    await new Promise((r) => setTimeout(r, 3000 - BOT_WAIT));
+    const bSession = mint(guestClaims('next-door-2'));
+    const b = await Player.connect(server.wsUrl, { name: 'B', session: bSession });
+    const hiB = await b.next('hi');
+    assert.equal(hiB.room, hiA.room, 'B\'s quiet shard looked next door and found the bot\'s seat');
+    assert.equal(hiB.seat, 1 - hiA.seat, 'the bot\'s seat');
+    await a.next('result');
+    // The round boundary: the bot leaves, B sits down, everyone sees it.
+    const room = await a.next('room');
+    assert.deepEqual(room.seats.map((s) => [s.name, s.bot]), [['A', false], ['B', false]]);
+    a.send({ type: 'join' });
+    const start = await b.next('start');
+    assert.equal(start.round, first.round + 1);
+    assert.deepEqual(start.seats.map((s) => [s.name, s.bot]), [['A', false], ['B', false]]);
+    // B's second connection (another tab, no resume token): B's shard remembers where
+    // B sits, so it goes back to B's seat in A's room, not to a new room.
+    const again = await Player.connect(server.wsUrl, { name: 'B', session: bSession });
+    const hi = await again.next('hi');
+    assert.deepEqual([hi.room, hi.seat, hi.resumed], [hiA.room, hiB.seat, true]);
+    const listing = await (await fetch(`${server.url}/api/rooms`)).json();
+    assert.deepEqual(listing.rooms.map((r) => [r.room, r.players, r.bots]), [[hiA.room, 2, 0]], 'one room, two people, no bot');
+    await Promise.all([a.leave(), again.leave()]);
   });
 });

@@ -147,20 +147,12 @@ async fn play(req: Request, url: Url, env: &Env) -> worker::Result<web_sys::Resp
         return private::join(env, &code, who).await;
     }
 
-    // The player's own matchmaker shard: it knows whether they already have a seat.
-    let shard = crate::shard::shard_of(&player, vars::matchmaker_shards(env));
-    let (matchmaker, assign_url) = matchmaker(env, game, shard, "/assign")?;
     let rooms = env.durable_object(ROOMS_BINDING)?;
     let mut refused = String::new();
     for _ in 0..MAX_SEAT_ATTEMPTS {
-        // `player` (and the room that just refused them, if any) in the query: a GET
-        // has no body to write or read.
-        let url = with_query(&assign_url, &[("player", &player), ("refused", &refused)]);
-        let answer = matchmaker.get(&url).await?;
-        if answer.status != 200 {
+        let Some(assignment) = find_seat(env, game, &player, &refused).await? else {
             return Ok(Response::error("matchmaker unavailable", 503)?.into());
-        }
-        let assignment: Assignment = answer.json()?;
+        };
 
         let online = assignment.online.to_string();
         let room = Hop::to(&rooms, &assignment.room)?;
@@ -184,6 +176,71 @@ async fn play(req: Request, url: Url, env: &Env) -> worker::Result<web_sys::Resp
         refused = assignment.room;
     }
     Ok(Response::error("every room we tried was full; try again", 503)?.into())
+}
+
+/// Where `player` plays `game` (`None` when their matchmaker does not answer). Their own
+/// shard decides; when it is quiet and has no seat, it says to look next door (see
+/// [`crate::matchmaker`]): the other shards are asked in turn for an existing seat, the
+/// first that has one seats the player and their own shard is told where they went;
+/// if none has one, their own shard opens a room. `refused` (the room that just turned
+/// them away, or empty) goes with each shard's first ask, so whichever owns that room,
+/// or points the player to it, takes note once.
+async fn find_seat(
+    env: &Env,
+    game: GameKind,
+    player: &str,
+    refused: &str,
+) -> worker::Result<Option<Assignment>> {
+    use crate::matchmaker::Answer;
+    let shards = vars::matchmaker_shards(env);
+    let home = crate::shard::shard_of(player, shards);
+    let count = shards.to_string();
+    let who = [("player", player), ("refused", refused)];
+    let first = [("ask", "home"), ("shards", count.as_str())];
+    match ask_matchmaker(env, game, home, &[&who, &first]).await? {
+        Some(Answer::Seat(assignment)) => return Ok(Some(assignment)),
+        Some(Answer::NextDoor) => {}
+        _ => return Ok(None),
+    }
+    for step in 1..shards {
+        let shard = (home + step) % shards;
+        // A shard that does not answer has no seat to offer: looking next door is an
+        // extra, never a reason to fail the join.
+        let probe = ask_matchmaker(env, game, shard, &[&who, &[("ask", "probe")]]).await;
+        if let Ok(Some(Answer::Seat(assignment))) = probe {
+            let told = [
+                ("player", player),
+                ("ask", "elsewhere"),
+                ("room", assignment.room.as_str()),
+            ];
+            // Without the pointer only a second connection's seat is at stake (it
+            // would get another one), not this one's: go anyway.
+            let _ = ask_matchmaker(env, game, home, &[&told]).await;
+            return Ok(Some(assignment));
+        }
+    }
+    let open = [("player", player), ("ask", "open")];
+    match ask_matchmaker(env, game, home, &[&open]).await? {
+        Some(Answer::Seat(assignment)) => Ok(Some(assignment)),
+        _ => Ok(None),
+    }
+}
+
+/// `GET /assign` on `game`'s matchmaker shard `shard` with these query pairs (a GET has
+/// no body to write or read); `None` when it answers with an error.
+async fn ask_matchmaker(
+    env: &Env,
+    game: GameKind,
+    shard: u32,
+    pairs: &[&[(&str, &str)]],
+) -> worker::Result<Option<crate::matchmaker::Answer>> {
+    let (stub, url) = matchmaker(env, game, shard, "/assign")?;
+    let pairs: Vec<(&str, &str)> = pairs.iter().flat_map(|p| p.iter().copied()).collect();
+    let answer = stub.get(&with_query(&url, &pairs)).await?;
+    if answer.status != 200 {
+        return Ok(None);
+    }
+    Ok(Some(answer.json()?))
 }
 
 /// `GET /ws?resume=<token>`: back to the seat the token names. The token starts with

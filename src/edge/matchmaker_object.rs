@@ -1,11 +1,18 @@
 //! The `ArenaMatchmaker` Durable Object around [`Matchmaker`].
 //!
 //! One instance per game and shard (named `matchmaker-<game>-<n>`, `MATCHMAKER_SHARDS`
-//! per game) serves the joins of the players that hash to it. Its input gate runs one request at a time,
-//! which is what makes "first room that is not full" race-free. Its state (one row per
-//! room with people in it, one per seated player) lives in SQLite; each request writes
-//! only the rows it changed ([`Changes`]), in the same synchronous stretch as the change,
-//! so the runtime commits them together and a restart loses no reservation.
+//! per game) serves the joins of the players that hash to it. Its input gate runs one
+//! request at a time, which is what makes "first room that is not full" race-free. Its
+//! state (one row per room with people in it, one per seated player, one per player
+//! seated in another shard's room) lives in SQLite; each request writes only the rows
+//! it changed ([`Changes`]), in the same synchronous stretch as the change, so the
+//! runtime commits them together and a restart loses no reservation.
+//!
+//! `/assign` carries what the Worker asks for a player (`ask`, see [`Ask`]): their own
+//! shard first (`home`, which may answer "look next door"), other shards for an
+//! existing seat (`probe`), their own shard again (`open`, or `elsewhere` with the
+//! `room` another shard gave them). Every decision is the core's; this only reads the
+//! query and stores the rows.
 
 use std::cell::RefCell;
 
@@ -15,7 +22,8 @@ use worker::{durable_object, DurableObject, Env, Request, Response, SqlStorage, 
 use super::{matchmaker, now_ms, vars};
 use crate::games::{GameKind, Settings};
 use crate::matchmaker::{
-    owner_of_room, CapacityReport, Changes, Matchmaker, RoomEstimate, RoomListing, Seating,
+    owner_of_room, Ask, CapacityReport, Changes, Elsewhere, Matchmaker, RoomEstimate, RoomListing,
+    Seating,
 };
 
 const SCHEMA: &str = "
@@ -32,6 +40,11 @@ CREATE TABLE IF NOT EXISTS mm_seats (
   player TEXT PRIMARY KEY,
   room INTEGER NOT NULL,
   reserved_at INTEGER
+);
+CREATE TABLE IF NOT EXISTS mm_elsewhere (
+  player TEXT PRIMARY KEY,
+  room TEXT NOT NULL,
+  at INTEGER NOT NULL
 );
 ";
 
@@ -70,15 +83,40 @@ impl DurableObject for ArenaMatchmaker {
         let path = req.path();
         let answer = match path.as_str() {
             "/assign" => {
-                // `player`, and `refused` when a room just turned them away.
+                // `player`, `refused` when a room just turned them away, and `ask`
+                // (with `shards` for `home`, `room` for `elsewhere`).
                 let player = param("player").unwrap_or_default();
                 let refused = param("refused").filter(|r| !r.is_empty());
+                let refused = refused.as_deref();
                 if player.is_empty() {
                     return Response::error("player is required", 400);
                 }
                 let now = now_ms();
-                let assignment = self.with(|mm| mm.assign(size, &player, refused.as_deref(), now));
-                Some(Response::from_json(&assignment)?)
+                let room = param("room").unwrap_or_default();
+                let ask = match param("ask").as_deref() {
+                    Some("home") => {
+                        let shards = param("shards").and_then(|v| v.parse().ok());
+                        Some(Ask::Home {
+                            shards: shards.unwrap_or(1),
+                        })
+                    }
+                    Some("probe") => Some(Ask::Probe),
+                    Some("open") => Some(Ask::OpenHere),
+                    Some("elsewhere") => Some(Ask::SatElsewhere { room: &room }),
+                    Some(_) => return Response::error("unknown ask", 400),
+                    // A Worker from before `ask` (mid-deploy): the lone shard's answer.
+                    None => None,
+                };
+                match ask {
+                    Some(ask) => {
+                        let answer = self.with(|mm| mm.ask(size, &player, refused, ask, now));
+                        Some(Response::from_json(&answer)?)
+                    }
+                    None => {
+                        let assignment = self.with(|mm| mm.assign(size, &player, refused, now));
+                        Some(Response::from_json(&assignment)?)
+                    }
+                }
             }
             "/rooms" => {
                 let listing = {
@@ -138,10 +176,19 @@ impl ArenaMatchmaker {
             .to_array()?;
         let rooms: Vec<RoomRow> = sql.exec("SELECT * FROM mm_rooms", None)?.to_array()?;
         let seats: Vec<SeatRow> = sql.exec("SELECT * FROM mm_seats", None)?.to_array()?;
+        let opened_at: Vec<Number> = sql
+            .exec(
+                "SELECT value AS n FROM mm_meta WHERE name = 'opened_at'",
+                None,
+            )?
+            .to_array()?;
+        let elsewhere: Vec<ElsewhereRow> =
+            sql.exec("SELECT * FROM mm_elsewhere", None)?.to_array()?;
         let loaded = Matchmaker::restore(
             game,
             shard,
             next_room.first().map_or(0, |n| n.n as u64),
+            opened_at.first().map(|n| n.n as u64),
             rooms.into_iter().map(|r| {
                 let estimate = RoomEstimate {
                     free: r.free as usize,
@@ -158,6 +205,13 @@ impl ArenaMatchmaker {
                     reserved_at: s.reserved_at.map(|at| at as u64),
                 };
                 (s.player, seating)
+            }),
+            elsewhere.into_iter().map(|e| {
+                let pointer = Elsewhere {
+                    room: e.room,
+                    at: e.at as u64,
+                };
+                (e.player, pointer)
             }),
         );
         self.matchmaker.borrow_mut().get_or_insert(loaded);
@@ -189,6 +243,12 @@ fn store(sql: &SqlStorage, changes: &Changes) -> worker::Result<()> {
         sql.exec(
             "INSERT OR REPLACE INTO mm_meta (name, value) VALUES ('next_room', ?)",
             vec![(next as i64).into()],
+        )?;
+    }
+    if let Some(at) = changes.opened_at {
+        sql.exec(
+            "INSERT OR REPLACE INTO mm_meta (name, value) VALUES ('opened_at', ?)",
+            vec![(at as i64).into()],
         )?;
     }
     for (number, row) in &changes.rooms {
@@ -223,6 +283,16 @@ fn store(sql: &SqlStorage, changes: &Changes) -> worker::Result<()> {
             None => sql.exec("DELETE FROM mm_seats WHERE player = ?", vec![player])?,
         };
     }
+    for (player, row) in &changes.elsewhere {
+        let player = player.as_str().into();
+        match row {
+            Some(e) => sql.exec(
+                "INSERT OR REPLACE INTO mm_elsewhere (player, room, at) VALUES (?, ?, ?)",
+                vec![player, e.room.as_str().into(), (e.at as i64).into()],
+            )?,
+            None => sql.exec("DELETE FROM mm_elsewhere WHERE player = ?", vec![player])?,
+        };
+    }
     Ok(())
 }
 
@@ -250,6 +320,13 @@ struct SeatRow {
     player: String,
     room: f64,
     reserved_at: Option<f64>,
+}
+
+#[derive(Deserialize)]
+struct ElsewhereRow {
+    player: String,
+    room: String,
+    at: f64,
 }
 
 /// The answer to `GET /rooms`: people seated in this shard and its rooms with people.
