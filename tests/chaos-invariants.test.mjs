@@ -109,6 +109,20 @@ describe('chaos invariants', () => {
     assert.deepEqual(v.map((x) => x.rule), ['stats_match_results', 'stats_match_results']);
   });
 
+  test('how long each player had for a round, and hands refused although sent in time', () => {
+    const run = cleanRun();
+    // Round 1 ran 90 ms as a saw it (start at 10, result at 100); round 2 100 ms.
+    assert.deepEqual(check(run).figures.round_seen_ms, { min: 90, p1: 90, p50: 100 });
+    // b's round-2 hand went out on an open socket 10 ms into a 2 s round and was refused.
+    const b = run.players[1].diary;
+    b[6] = { ...b[6], ends_in_ms: 2000 };
+    b[7] = { ...b[7], state: 'open' };
+    b.splice(8, 0, { t: 1620, kind: 'error', code: 'not_in_round' });
+    const { figures } = check(run);
+    assert.equal(figures.hands_sent_open_in_first_90pct, 1);
+    assert.equal(figures.of_them_refused_not_in_round, 1);
+  });
+
   test('a player who came back inside the grace but did not get the seat back', () => {
     const run = cleanRun();
     run.players[0].diary[5] = { ...run.players[0].diary[5], resumed: false };

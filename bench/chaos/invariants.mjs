@@ -238,6 +238,33 @@ export function check({ players, faults, stats, graceMs }) {
     });
   }
 
+  // ---- the whole round for everyone (issue 19) ----------------------------------------
+  // How long each player had: from its `start` arriving to its `result` arriving, for
+  // rounds with no fault in between (a fault stretches a round by the downtime). And hands
+  // refused as `not_in_round` although sent on an open socket within the first 90 % of
+  // the round as the client saw it (`ends_in_ms` from its `start`).
+  const seen = [];
+  let refusedInTime = 0;
+  let sentOpenInTime = 0;
+  const faultBetween = (a, b) => faults.some((f) => f.at <= b && f.up >= a);
+  for (const p of players) {
+    const starts = new Map();
+    p.diary.forEach((e, i) => {
+      if (e.kind === 'start') starts.set(key(e.room, e.round), e);
+      if (e.kind === 'result') {
+        const s = starts.get(key(e.room, e.round));
+        if (s && !faultBetween(s.t, e.t)) seen.push(e.t - s.t);
+      }
+      if (e.kind !== 'sent' || e.state !== 'open') return;
+      const s = starts.get(key(e.room, e.round));
+      if (!s || e.t - s.t > 0.9 * s.ends_in_ms) return;
+      sentOpenInTime += 1;
+      const later = p.diary.slice(i + 1);
+      const end = later.findIndex((x) => x.kind === 'start' || x.kind === 'result');
+      if (later.slice(0, end < 0 ? undefined : end).some((x) => x.kind === 'error' && x.code === 'not_in_round')) refusedInTime += 1;
+    });
+  }
+
   // ---- closes --------------------------------------------------------------------------
   const closes = {};
   for (const p of players) {
@@ -276,6 +303,9 @@ export function check({ players, faults, stats, graceMs }) {
       choices_sent: choices,
       choices_unanswered: unanswered,
       choices_in_results: shownInResult,
+      round_seen_ms: { min: round1(quantile(seen, 0)), p1: round1(quantile(seen, 0.01)), p50: round1(quantile(seen, 0.5)) },
+      hands_sent_open_in_first_90pct: sentOpenInTime,
+      of_them_refused_not_in_round: refusedInTime,
       connection_attempts: dials,
       attempts_unanswered_5s: dialsHung,
       closes_by_code: closes,
