@@ -1,7 +1,7 @@
 // The playable page: the SDK (vendor/arena.js, bundled from client/src) does the
 // networking; this file only draws what the frames say.
-import { HANDS, FACES, describeResult, faceIcon, OUTCOME_TEXT } from './vendor/arena.js';
-import { $, mountLeaderboard, startClient, waitingText } from './common.js';
+import { HANDS, FACES, describeResult, faceIcon, OUTCOME_TEXT, waitingText } from './vendor/arena.js';
+import { $, mountLeaderboard, startClient } from './common.js';
 
 const { client, room, auth } = startClient('rps');
 const leaderboard = mountLeaderboard('rps', auth);

@@ -1,9 +1,9 @@
 // What every page shares: who I am (a guest token and a name per tab), the client for a
 // game (matched, watching, or in a friend's private room by `?room=<code>`), the bar
-// with the name field, "Play a friend" and the invite link, the connection badge, what
-// the room is waiting for, and the game's leaderboard. Pages only draw what the frames say.
+// with the name field, "Play a friend" and the invite link, the connection badge, and
+// the game's leaderboard. Pages only draw what the frames say.
 import {
-  ArenaClient, browserTransport, sessionAuth, guestSession, webStore, normalizeCode, openPrivateRoom, waitingText,
+  ArenaClient, browserTransport, sessionAuth, guestSession, webStore, normalizeCode, openPrivateRoom,
 } from './vendor/arena.js';
 
 export const $ = (id) => document.getElementById(id);
@@ -179,10 +179,6 @@ function noEntry(text, final = true) {
     document.body.dataset.noEntry = 'true';
   }
 }
-
-// What a room that is not playing waits for: the SDK's `waitingText`, shared with the
-// example mini-program.
-export { waitingText };
 
 /**
  * The game's own leaderboard (`GET /api/leaderboard?game=`), with this tab's line.

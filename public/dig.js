@@ -1,6 +1,7 @@
 // Dig gold: draws the board the server shows (never more: undug cells are unknown
 // here too), sends `dig` on your turn.
-import { $, mountLeaderboard, startClient, waitingText } from './common.js';
+import { waitingText } from './vendor/arena.js';
+import { $, mountLeaderboard, startClient } from './common.js';
 
 const { client, room, auth } = startClient('dig');
 const leaderboard = mountLeaderboard('dig', auth);

@@ -12,6 +12,23 @@ const ROUND = 4000;
 const BOT_WAIT = 1000;
 const GRACE = 3000;
 
+/**
+ * B, told to sit in the seat A's bot holds, gets it at the round's end: everyone sees the
+ * bot leave and B sit down, and A's next round (after A's `join`) is against B.
+ * Returns that round's `start` as B sees it.
+ */
+async function takesTheBotsSeat(a, b, hiA, hiB, first) {
+  assert.equal(hiB.seat, 1 - hiA.seat, 'the bot\'s seat');
+  await a.next('result');
+  // The round boundary: the bot leaves, B sits down, everyone sees it.
+  const room = await a.next('room');
+  assert.deepEqual(room.seats.map((s) => [s.name, s.bot]), [['A', false], ['B', false]]);
+  a.send({ type: 'join' });
+  const start = await b.next('start');
+  assert.equal(start.round, first.round + 1);
+  return start;
+}
+
 describe('playing together', () => {
   let server;
   before(async () => {
@@ -49,14 +66,7 @@ describe('playing together', () => {
     const b = await Player.connect(server.wsUrl, { name: 'B' });
     const hiB = await b.next('hi');
     assert.equal(hiB.room, hiA.room, 'B goes to the room where a bot holds a seat');
-    assert.equal(hiB.seat, 1 - hiA.seat, 'the bot\'s seat');
-    await a.next('result');
-    // The round boundary: the bot leaves, B sits down, everyone sees it.
-    const room = await a.next('room');
-    assert.deepEqual(room.seats.map((s) => [s.name, s.bot]), [['A', false], ['B', false]]);
-    a.send({ type: 'join' });
-    const start = await b.next('start');
-    assert.equal(start.round, first.round + 1);
+    const start = await takesTheBotsSeat(a, b, hiA, hiB, first);
     assert.deepEqual(start.seats.map((s) => [s.name, s.bot, s.total]), [['A', false, start.seats[0].total], ['B', false, 0]]);
     await Promise.all([a.leave(), b.leave()]);
   });
@@ -257,14 +267,7 @@ describe('people before bots over four matchmaker shards', () => {
     const b = await Player.connect(server.wsUrl, { name: 'B', session: bSession });
     const hiB = await b.next('hi');
     assert.equal(hiB.room, hiA.room, 'B\'s quiet shard looked next door and found the bot\'s seat');
-    assert.equal(hiB.seat, 1 - hiA.seat, 'the bot\'s seat');
-    await a.next('result');
-    // The round boundary: the bot leaves, B sits down, everyone sees it.
-    const room = await a.next('room');
-    assert.deepEqual(room.seats.map((s) => [s.name, s.bot]), [['A', false], ['B', false]]);
-    a.send({ type: 'join' });
-    const start = await b.next('start');
-    assert.equal(start.round, first.round + 1);
+    const start = await takesTheBotsSeat(a, b, hiA, hiB, first);
     assert.deepEqual(start.seats.map((s) => [s.name, s.bot]), [['A', false], ['B', false]]);
     // B's second connection (another tab, no resume token): B's shard remembers where
     // B sits, so it goes back to B's seat in A's room, not to a new room.

@@ -218,50 +218,47 @@ export function check({ players, faults, stats, graceMs }) {
     }
   }
 
-  // ---- frames that were never answered -------------------------------------------------
-  // A hand is answered by its round's result, or by an error frame before the next start.
-  let choices = 0;
-  let unanswered = 0;
-  let shownInResult = 0;
-  for (const p of players) {
-    p.diary.forEach((e, i) => {
-      if (e.kind !== 'sent') return;
-      choices += 1;
-      const r = results.get(key(e.room, e.round));
-      const gotResult = p.diary.some((x, j) => j > i && x.kind === 'result' && x.room === e.room && x.round === e.round);
-      const later = p.diary.slice(i + 1);
-      const nextStart = later.findIndex((x) => x.kind === 'start');
-      const gotError = later.slice(0, nextStart < 0 ? undefined : nextStart).some((x) => x.kind === 'error');
-      if (!gotResult && !gotError) unanswered += 1;
-      const mineSeat = [...(r?.holders ?? [])].find(([, who]) => who === p.name)?.[0];
-      if (r && r.seats.find((s) => s.seat === mineSeat)?.choice === e.choice) shownInResult += 1;
-    });
-  }
-
-  // ---- the whole round for everyone (issue 19) ----------------------------------------
+  // ---- frames that were never answered, and the whole round for everyone (issue 19) ---
+  // A hand is answered by its round's result, or by an error frame before the next start
+  // (a hand that reached the room after the round settled is refused after its result).
   // How long each player had: from its `start` arriving to its `result` arriving, for
   // rounds with no fault in between (a fault stretches a round by the downtime). And hands
   // refused as `not_in_round` although sent on an open socket within the first 90 % of
   // the round as the client saw it (`ends_in_ms` from its `start`).
+  let choices = 0;
+  let unanswered = 0;
+  let shownInResult = 0;
   const seen = [];
   let refusedInTime = 0;
   let sentOpenInTime = 0;
   const faultBetween = (a, b) => faults.some((f) => f.at <= b && f.up >= a);
   for (const p of players) {
     const starts = new Map();
-    p.diary.forEach((e, i) => {
+    const { diary } = p;
+    /** (room, round) → where in the diary its last result arrived */
+    const resultAt = new Map();
+    diary.forEach((e, i) => { if (e.kind === 'result') resultAt.set(key(e.room, e.round), i); });
+    diary.forEach((e, i) => {
       if (e.kind === 'start') starts.set(key(e.room, e.round), e);
       if (e.kind === 'result') {
         const s = starts.get(key(e.room, e.round));
         if (s && !faultBetween(s.t, e.t)) seen.push(e.t - s.t);
       }
-      if (e.kind !== 'sent' || e.state !== 'open') return;
+      if (e.kind !== 'sent') return;
+      choices += 1;
+      const gotResult = (resultAt.get(key(e.room, e.round)) ?? -1) > i;
+      const errorCodes = [];
+      for (let j = i + 1; j < diary.length && diary[j].kind !== 'start'; j++) {
+        if (diary[j].kind === 'error') errorCodes.push(diary[j].code);
+      }
+      if (!gotResult && errorCodes.length === 0) unanswered += 1;
+      const r = results.get(key(e.room, e.round));
+      const mineSeat = [...(r?.holders ?? [])].find(([, who]) => who === p.name)?.[0];
+      if (r && r.seats.find((x) => x.seat === mineSeat)?.choice === e.choice) shownInResult += 1;
       const s = starts.get(key(e.room, e.round));
-      if (!s || e.t - s.t > 0.9 * s.ends_in_ms) return;
+      if (e.state !== 'open' || !s || e.t - s.t > 0.9 * s.ends_in_ms) return;
       sentOpenInTime += 1;
-      const later = p.diary.slice(i + 1);
-      const end = later.findIndex((x) => x.kind === 'start' || x.kind === 'result');
-      if (later.slice(0, end < 0 ? undefined : end).some((x) => x.kind === 'error' && x.code === 'not_in_round')) refusedInTime += 1;
+      if (errorCodes.includes('not_in_round')) refusedInTime += 1;
     });
   }
 

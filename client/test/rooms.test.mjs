@@ -9,45 +9,10 @@ import { test } from 'node:test';
 import { ArenaClient } from '../src/arena.js';
 import { ApiError, LoginError, fetchPost, wxPost } from '../src/login.js';
 import { CODE_ALPHABET, CODE_LENGTH, normalizeCode, openPrivateRoom } from '../src/rooms.js';
-
-/** A transport that records every socket; the test plays the server. */
-function fakeNet() {
-  const sockets = [];
-  const transport = (url, protocols) => {
-    const socket = { url, protocols, sent: [], closed: null };
-    socket.send = (text) => socket.sent.push(text);
-    socket.close = (code, reason) => { socket.closed = { code, reason }; };
-    sockets.push(socket);
-    return socket;
-  };
-  return { transport, sockets, last: () => sockets.at(-1) };
-}
-
-/** Timers that run only when the test advances them. */
-function fakeClock() {
-  let now = 0;
-  let id = 0;
-  const timers = new Map();
-  return {
-    now: () => now,
-    setTimeout: (fn, ms) => { timers.set(++id, { at: now + ms, fn }); return id; },
-    clearTimeout: (t) => timers.delete(t),
-    advance(ms) {
-      const until = now + ms;
-      for (;;) {
-        const next = [...timers].filter(([, t]) => t.at <= until).sort((a, b) => a[1].at - b[1].at)[0];
-        if (!next) break;
-        timers.delete(next[0]);
-        now = next[1].at;
-        next[1].fn();
-      }
-      now = until;
-    },
-  };
-}
+import { fakeClock, fakeTransport } from './fakes.mjs';
 
 const setup = (options) => {
-  const net = fakeNet();
+  const net = fakeTransport();
   const clock = fakeClock();
   const client = new ArenaClient({ url: 'wss://arena.test/ws', transport: net.transport, clock, random: () => 0.5, ...options });
   return { net, clock, client };

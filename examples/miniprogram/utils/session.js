@@ -48,6 +48,50 @@ function openRoom(game) {
 }
 
 /**
+ * A page that can move into a private room (see `playFriend`).
+ * @typedef {object} FriendPage
+ * @property {{ opening: boolean }} data
+ * @property {ArenaClient | null} client
+ * @property {(data: Record<string, any>) => void} setData
+ * @property {(code: string) => void} start connects the page into the room of `code`
+ */
+
+/**
+ * "Play a friend" on any game page: opens a private room for `game`, gives up the
+ * page's current seat (`leave`, so its room does not hold the seat for the resume
+ * window), shows the page empty (`empty`: its data in no room; `leaving` first stops the
+ * page's own timers) and starts it in the new room. A failure to open is shown in
+ * `noEntry`, and the page stays where it was.
+ * @param {FriendPage} page
+ * @param {Game} game
+ * @param {Record<string, any>} empty
+ * @param {() => void} [leaving]
+ */
+function playFriend(page, game, empty, leaving) {
+  if (page.data.opening) return;
+  page.setData({ opening: true, noEntry: '' });
+  openRoom(game).then(
+    ({ code }) => {
+      const old = page.client;
+      page.client = null;
+      if (leaving) leaving();
+      page.setData({ ...empty, opening: false });
+      const go = () => page.start(code);
+      if (old && old.state === 'open') {
+        old.once('close', go);
+        old.leave();
+      } else {
+        if (old) old.close();
+        go();
+      }
+    },
+    (/** @type {{ error?: string, message?: string }} */ err) => {
+      page.setData({ opening: false, noEntry: `开房间失败，请重试 · Could not open a room (${err.error || err.message})` });
+    },
+  );
+}
+
+/**
  * The room code a page was opened with (`?room=` of a share card's path): the code,
  * `null` without one, or `false` for one that cannot be a code.
  * @param {Record<string, string | undefined> | undefined} query the page's onLoad query
@@ -92,4 +136,4 @@ function defaultName(query) {
   return (query && query.name) || `玩家${Math.floor(Math.random() * 9000 + 1000)}`;
 }
 
-module.exports = { makeClient, openRoom, codeOf, noEntryText, enableSharing, defaultName, NO_ENTRY_TEXT };
+module.exports = { makeClient, openRoom, playFriend, codeOf, noEntryText, enableSharing, defaultName, NO_ENTRY_TEXT };

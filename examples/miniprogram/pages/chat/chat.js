@@ -2,7 +2,7 @@
 // "和好友聊" opens a private room; its share card's path, /pages/chat/chat?room=<code>,
 // brings friends into it.
 const {
-  makeClient, openRoom, codeOf, noEntryText, enableSharing, defaultName, NO_ENTRY_TEXT,
+  makeClient, playFriend, codeOf, noEntryText, enableSharing, defaultName, NO_ENTRY_TEXT,
 } = require('../../utils/session.js');
 
 /** @typedef {import('../../utils/arena.js').ArenaClient} ArenaClient */
@@ -82,26 +82,7 @@ Page({
 
   /** "和好友聊 · Chat with friends": a private chat room, and this page in it. */
   playFriend() {
-    if (this.data.opening) return;
-    this.setData({ opening: true, noEntry: '' });
-    openRoom('chat').then(
-      ({ code }) => {
-        const old = this.client;
-        this.client = null;
-        this.setData({ opening: false, mySeat: null, online: 0, lines: [] });
-        const go = () => this.start(code);
-        if (old && old.state === 'open') {
-          old.once('close', go);
-          old.leave();
-        } else {
-          if (old) old.close();
-          go();
-        }
-      },
-      (/** @type {{ error?: string, message?: string }} */ err) => {
-        this.setData({ opening: false, noEntry: `开房间失败，请重试 · Could not open a room (${err.error || err.message})` });
-      },
-    );
+    playFriend(this, 'chat', { mySeat: null, online: 0, lines: [] });
   },
 
   /**

@@ -3,7 +3,7 @@
 // /pages/dig/dig?room=<code>, brings the friend into it.
 const { waitingText } = require('../../utils/arena.js');
 const {
-  makeClient, openRoom, codeOf, noEntryText, enableSharing, defaultName, NO_ENTRY_TEXT,
+  makeClient, playFriend, codeOf, noEntryText, enableSharing, defaultName, NO_ENTRY_TEXT,
 } = require('../../utils/session.js');
 
 /** @typedef {import('../../utils/arena.js').ArenaClient} ArenaClient */
@@ -141,27 +141,7 @@ Page({
 
   /** "和好友玩 · Play a friend": a private room for dig gold, and this page in it. */
   playFriend() {
-    if (this.data.opening) return;
-    this.setData({ opening: true, noEntry: '' });
-    openRoom('dig').then(
-      ({ code }) => {
-        const old = this.client;
-        this.client = null;
-        this.stopTimer();
-        this.setData({ opening: false, seats: [], mySeat: null, rows: [], cells: [], turn: null, myTurn: false, over: null, scores: {} });
-        const go = () => this.start(code);
-        if (old && old.state === 'open') {
-          old.once('close', go);
-          old.leave();
-        } else {
-          if (old) old.close();
-          go();
-        }
-      },
-      (/** @type {{ error?: string, message?: string }} */ err) => {
-        this.setData({ opening: false, noEntry: `开房间失败，请重试 · Could not open a room (${err.error || err.message})` });
-      },
-    );
+    playFriend(this, 'dig', { seats: [], mySeat: null, rows: [], cells: [], turn: null, myTurn: false, over: null, scores: {} }, () => this.stopTimer());
   },
 
   /**

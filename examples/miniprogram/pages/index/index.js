@@ -10,7 +10,7 @@ const {
   HANDS, FACES, describeResult, faceIcon, OUTCOME_TEXT, waitingText,
 } = require('../../utils/arena.js');
 const {
-  makeClient, openRoom, codeOf, noEntryText, enableSharing, defaultName, NO_ENTRY_TEXT,
+  makeClient, playFriend, codeOf, noEntryText, enableSharing, defaultName, NO_ENTRY_TEXT,
 } = require('../../utils/session.js');
 
 /** @typedef {import('../../utils/arena.js').ArenaClient} ArenaClient */
@@ -137,27 +137,7 @@ Page({
    * room. Then the invite button (open-type="share") or the 转发 menu sends its code.
    */
   playFriend() {
-    if (this.data.opening) return;
-    this.setData({ opening: true, noEntry: '' });
-    openRoom('rps').then(
-      ({ code }) => {
-        const old = this.client;
-        this.client = null;
-        this.stopCountdown();
-        this.setData({ opening: false, seats: [], mySeat: null, phase: 'waiting', result: null, myChoice: null, round: 0 });
-        const go = () => this.start(code);
-        if (old && old.state === 'open') {
-          old.once('close', go);
-          old.leave();
-        } else {
-          if (old) old.close();
-          go();
-        }
-      },
-      (/** @type {{ error?: string, message?: string }} */ err) => {
-        this.setData({ opening: false, noEntry: `开房间失败，请重试 · Could not open a room (${err.error || err.message})` });
-      },
-    );
+    playFriend(this, 'rps', { seats: [], mySeat: null, phase: 'waiting', result: null, myChoice: null, round: 0 }, () => this.stopCountdown());
   },
 
   /**
