@@ -8,10 +8,20 @@
 #   BENCH_SCENARIO=relay,rounds bash bench/run.sh -- --relay-rooms 50
 #
 # Settings (environment):
-#   BENCH_SCENARIO  idle,burst,rounds,relay,fanout,mixed or all (default all = the first four)
+#   BENCH_SCENARIO  idle,burst,rounds,relay,fanout,mixed or all (default all = the first four);
+#                   versus = vs_burst,vs_idle,vs_rounds, the three-server comparison
+#                   of issue #19:
+#     BENCH_TARGETS="ours lobby-floor partyserver" BENCH_SCENARIO=versus BENCH_RUNS=3 \
+#       BENCH_PROFILE=versus bash bench/run.sh
 #   BENCH_PROFILE   default | full
 #   BENCH_TARGETS   which servers, in order (default "ours floor"; add floor-rs for the
-#                   Rust floor, bench/floor-rs)
+#                   Rust floor, bench/floor-rs; lobby-floor and partyserver are the
+#                   reference servers in ../shared/peers, spoken to with their own
+#                   protocol: only the vs_* scenarios, see BENCH_SCENARIO=versus)
+#   BENCH_RUNS      repeat the whole set this many times, the order of the targets
+#                   rotated each time (run-1/, run-2/, … under BENCH_OUT); with more
+#                   than one run or a reference server, bench/versus-report.mjs sums up
+#   BENCH_PEERS     where the reference servers are (default ../shared/peers)
 #   BENCH_ROUND_MS  ROUND_MS for both servers (default 1000)
 #   BENCH_OUT       where reports and logs go (default bench/results/<time>)
 #   BENCH_LOG_LEVEL wrangler's --log-level (default warn; `log` or `debug` to see more)
@@ -39,6 +49,8 @@ SCENARIO="${BENCH_SCENARIO:-all}"
 PROFILE="${BENCH_PROFILE:-default}"
 TARGETS="${BENCH_TARGETS:-ours floor}"
 ROUND_MS="${BENCH_ROUND_MS:-1000}"
+RUNS="${BENCH_RUNS:-1}"
+PEERS="${BENCH_PEERS:-$ROOT/../shared/peers}"
 OUT="${BENCH_OUT:-$BENCH/results/$(date +%Y%m%d-%H%M%S)}"
 LOG_LEVEL="${BENCH_LOG_LEVEL:-warn}"
 EXTRA=()
@@ -51,7 +63,12 @@ case "$PROFILE" in
   full) SIZES=(--idle-conns 1000 --idle-hold-s 600 --heartbeat-s 20
                --burst-clients 1000 --rounds-rooms 100 --rounds-s 60
                --relay-rooms 100 --relay-s 60 --mixed-s 120) ;;
-  *) echo "BENCH_PROFILE must be default or full" >&2; exit 2 ;;
+  # The three-server comparison at the issue's sizes: a burst of 1,000, 1,000 idle
+  # connections (heartbeat every 20 s) held BENCH_HOLD_S (default 60), 100 rooms × 5
+  # one-second rounds.
+  versus) SIZES=(--burst-clients 1000 --idle-conns 1000 --idle-hold-s "${BENCH_HOLD_S:-60}"
+                 --heartbeat-s 20 --rounds-rooms 100 --rounds-per-room 5) ;;
+  *) echo "BENCH_PROFILE must be default, full or versus" >&2; exit 2 ;;
 esac
 
 say() { printf '\033[1m[bench]\033[0m %s\n' "$*" >&2; }
@@ -188,6 +205,8 @@ stage_ours() {
 }
 
 # start NAME CONFIG_DIR: starts `wrangler dev` in its own process group; sets PORT, PGID.
+# The reference servers (lobby-floor, partyserver) start through their own start.sh,
+# which installs them under ~/.cache/edge-arena-peers and gives them fresh storage.
 start() {
   local name="$1" dir="$2" persist inspector log pid
   local EXTRA=()
@@ -197,16 +216,22 @@ start() {
   PORT="$(free_port)"
   inspector="$(free_port)"
   INSPECTOR="$inspector"
-  persist="$(mktemp -d "/tmp/edge-arena-bench-$name-state.XXXXXX")"
-  TMPDIRS+=("$persist")
   log="$OUT/$name.wrangler.log"
-  (
-    cd "$dir"
-    exec setsid env WRANGLER_SEND_METRICS=false EDGE_ARENA_PREBUILT=1 NO_COLOR=1 \
-      "$ROOT/node_modules/.bin/wrangler" dev --ip 127.0.0.1 --port "$PORT" \
-      --inspector-port "$inspector" --persist-to "$persist" \
-      --show-interactive-dev-session=false --log-level "$LOG_LEVEL" "${VARS[@]}" "${EXTRA[@]}"
-  ) >"$log" 2>&1 </dev/null &
+  if [ "$name" = lobby-floor ] || [ "$name" = partyserver ]; then
+    INSPECTOR=""
+    (exec setsid env ROUND_MS="$ROUND_MS" NO_COLOR=1 bash "$dir/start.sh" "$PORT") \
+      >"$log" 2>&1 </dev/null &
+  else
+    persist="$(mktemp -d "/tmp/edge-arena-bench-$name-state.XXXXXX")"
+    TMPDIRS+=("$persist")
+    (
+      cd "$dir"
+      exec setsid env WRANGLER_SEND_METRICS=false EDGE_ARENA_PREBUILT=1 NO_COLOR=1 \
+        "$ROOT/node_modules/.bin/wrangler" dev --ip 127.0.0.1 --port "$PORT" \
+        --inspector-port "$inspector" --persist-to "$persist" \
+        --show-interactive-dev-session=false --log-level "$LOG_LEVEL" "${VARS[@]}" "${EXTRA[@]}"
+    ) >"$log" 2>&1 </dev/null &
+  fi
   pid=$!
   # setsid makes the server its own process group leader (pgid = pid). Wait until it
   # has, so that a signal to the group can never reach this script's own group.
@@ -219,7 +244,7 @@ start() {
   fi
   PGID="$pid"
   PGIDS+=("$PGID")
-  for _ in $(seq 450); do
+  for _ in $(seq 1500); do
     if curl -sf --max-time 2 "http://127.0.0.1:$PORT/health" >/dev/null 2>&1; then
       say "$name: wrangler dev on port $PORT (inspector $inspector, process group $PGID)"
       return 0
@@ -231,55 +256,80 @@ start() {
     fi
     sleep 0.2
   done
-  say "$name: not healthy after 90 s; log:"
+  say "$name: not healthy after 300 s; log:"
   cat "$log" >&2
   return 1
 }
 
 stop_all() { cleanup; }
 
-for target in $TARGETS; do
-  case "$target" in
-    ours) stage_ours; dir="$STAGED" ;;
-    floor) dir="$BENCH/floor" ;;
-    floor-rs) dir="$BENCH/floor-rs" ;;
-    *) say "unknown target $target (ours, floor, floor-rs)"; exit 2 ;;
-  esac
-  start "$target" "$dir"
-  say "$target: scenarios $SCENARIO (profile $PROFILE)"
-  profiler=""
-  if [ -n "${BENCH_CPU_PROFILE:-}" ]; then
-    node "$BENCH/cpuprofile.mjs" "$INSPECTOR" "$BENCH_CPU_PROFILE" "$OUT/$target.cpuprofile" \
-      >"$OUT/$target.profile.txt" 2>&1 &
-    profiler=$!
-  fi
-  nice -n 5 "$LOADGEN" run --url "http://127.0.0.1:$PORT" --label "$target" \
-    --scenario "$SCENARIO" --server-pgid "$PGID" --json "$OUT/$target.json" \
-    "${SIZES[@]}" "${EXTRA[@]}" | tee "$OUT/$target.txt"
-  if [ -n "$profiler" ]; then
-    wait "$profiler" || say "$target: the CPU profile failed (see $OUT/$target.profile.txt)"
-  fi
-  stop_all
-  # Each server on a quiet machine: let the last one's processes finish exiting.
-  sleep 1
-done
-
-# ---- 4. side by side -----------------------------------------------------------------
-# Every pair, first named against later named; the first pair also as compare.txt.
-set -- $TARGETS
-if [ $# -ge 2 ]; then
-  "$LOADGEN" compare "$OUT/$1.json" "$OUT/$2.json" | tee "$OUT/compare.txt"
-  "$LOADGEN" compare --markdown "$OUT/$1.json" "$OUT/$2.json" >"$OUT/compare.md"
-fi
-targets=($TARGETS)
-for ((a = 0; a < ${#targets[@]}; a++)); do
-  for ((b = a + 1; b < ${#targets[@]}; b++)); do
-    [ $a -eq 0 ] && [ $b -eq 1 ] && continue
-    x="${targets[a]}" y="${targets[b]}"
-    "$LOADGEN" compare "$OUT/$x.json" "$OUT/$y.json" | tee "$OUT/compare-$x-$y.txt"
-    "$LOADGEN" compare --markdown "$OUT/$x.json" "$OUT/$y.json" >"$OUT/compare-$x-$y.md"
+# run_targets DIR TARGET...: every target in turn, reports into DIR.
+run_targets() {
+  local dir_out="$1" target dir dialect profiler
+  shift
+  mkdir -p "$dir_out"
+  echo "$*" >"$dir_out/order.txt"
+  for target in "$@"; do
+    dialect=ours
+    case "$target" in
+      ours) stage_ours; dir="$STAGED" ;;
+      floor) dir="$BENCH/floor" ;;
+      floor-rs) dir="$BENCH/floor-rs" ;;
+      lobby-floor|partyserver) dir="$PEERS/$target"; dialect="$target" ;;
+      *) say "unknown target $target (ours, floor, floor-rs, lobby-floor, partyserver)"; exit 2 ;;
+    esac
+    start "$target" "$dir"
+    say "$target: scenarios $SCENARIO (profile $PROFILE)${RUN_LABEL:+, $RUN_LABEL}"
+    profiler=""
+    if [ -n "${BENCH_CPU_PROFILE:-}" ] && [ -n "$INSPECTOR" ]; then
+      node "$BENCH/cpuprofile.mjs" "$INSPECTOR" "$BENCH_CPU_PROFILE" "$dir_out/$target.cpuprofile" \
+        >"$dir_out/$target.profile.txt" 2>&1 &
+      profiler=$!
+    fi
+    nice -n 5 "$LOADGEN" run --url "http://127.0.0.1:$PORT" --label "$target" \
+      --dialect "$dialect" --scenario "$SCENARIO" --server-pgid "$PGID" \
+      --json "$dir_out/$target.json" "${SIZES[@]}" "${EXTRA[@]}" | tee "$dir_out/$target.txt"
+    if [ -n "$profiler" ]; then
+      wait "$profiler" || say "$target: the CPU profile failed (see $dir_out/$target.profile.txt)"
+    fi
+    stop_all
+    # Each server on a quiet machine: let the last one's processes finish exiting.
+    sleep 1
   done
-done
+
+  # Side by side: every pair, first named against later named; the first pair also as
+  # compare.txt.
+  set -- "$@"
+  if [ $# -ge 2 ]; then
+    "$LOADGEN" compare "$dir_out/$1.json" "$dir_out/$2.json" | tee "$dir_out/compare.txt"
+    "$LOADGEN" compare --markdown "$dir_out/$1.json" "$dir_out/$2.json" >"$dir_out/compare.md"
+  fi
+  local targets=("$@") a b x y
+  for ((a = 0; a < ${#targets[@]}; a++)); do
+    for ((b = a + 1; b < ${#targets[@]}; b++)); do
+      [ $a -eq 0 ] && [ $b -eq 1 ] && continue
+      x="${targets[a]}" y="${targets[b]}"
+      "$LOADGEN" compare "$dir_out/$x.json" "$dir_out/$y.json" | tee "$dir_out/compare-$x-$y.txt"
+      "$LOADGEN" compare --markdown "$dir_out/$x.json" "$dir_out/$y.json" >"$dir_out/compare-$x-$y.md"
+    done
+  done
+}
+
+# ---- 4. the runs ---------------------------------------------------------------------
+# One run: reports straight in $OUT (as before). Several runs, or a reference server:
+# run-1/, run-2/, … each with the targets' order rotated by one, so that no server
+# always goes first on a fresh machine or last on a warm one; then the summary.
+order=($TARGETS)
+if [ "$RUNS" -le 1 ] && [[ " $TARGETS " != *" lobby-floor "* ]] && [[ " $TARGETS " != *" partyserver "* ]]; then
+  run_targets "$OUT" "${order[@]}"
+else
+  for ((k = 1; k <= RUNS; k++)); do
+    RUN_LABEL="run $k of $RUNS"
+    run_targets "$OUT/run-$k" "${order[@]}"
+    order=("${order[@]:1}" "${order[0]}")
+  done
+  node "$BENCH/versus-report.mjs" "$OUT" --round-ms "$ROUND_MS" || say "the summary failed"
+fi
 cat "$OUT/wasm.txt"
 say "reports in ${OUT#"$ROOT"/}"
 exit

@@ -48,6 +48,18 @@ impl Stats {
         *self.errors.lock().unwrap().entry(what.into()).or_default() += 1;
     }
 
+    pub fn count_in(&self) {
+        self.frames_in.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn count_out(&self) {
+        self.frames_out.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn count_closed(&self, code: u16, expected: bool) {
+        self.closed(code, expected);
+    }
+
     fn closed(&self, code: u16, expected: bool) {
         if expected {
             self.expected_closes.fetch_add(1, Ordering::Relaxed);
@@ -152,7 +164,7 @@ pub async fn guest_token(target: &Target, name: &str) -> Result<Option<String>, 
 }
 
 /// A minimal HTTP/1.1 request (Connection: close) over loopback: status and body.
-async fn http_request(
+pub(crate) async fn http_request(
     target: &Target,
     method: &str,
     path: &str,
@@ -244,7 +256,7 @@ impl Sender {
 }
 
 /// `ws://addr/ws?<key>=<value>&token=<token>`, every value percent-encoded.
-fn ws_url(target: &Target, key: &str, value: &str, token: Option<&str>) -> String {
+pub(crate) fn ws_url(target: &Target, key: &str, value: &str, token: Option<&str>) -> String {
     let mut url = format!("ws://{}/ws?{key}={}", target.addr, encode(value));
     if let Some(token) = token {
         url.push_str("&token=");

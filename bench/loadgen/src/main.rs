@@ -7,10 +7,12 @@
 //!   edge-arena-loadgen compare ours.json floor.json [--markdown]
 
 mod conn;
+mod dialect;
 mod procstat;
 mod proto;
 mod report;
 mod scenarios;
+mod versus;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -46,9 +48,15 @@ struct RunArgs {
     /// The server's base URL (plain http on loopback).
     #[arg(long, default_value = "http://127.0.0.1:8787")]
     url: String,
-    /// Comma-separated: idle, burst, rounds, relay, mixed (or `all` = the first four).
+    /// Comma-separated: idle, burst, rounds, relay, mixed (or `all` = the first four);
+    /// vs_burst, vs_idle, vs_rounds (or `versus` = those three), the three-server
+    /// comparison, which alone speaks every --dialect.
     #[arg(long, default_value = "all")]
     scenario: String,
+    /// How to speak to the server: ours, lobby-floor or partyserver
+    /// (../shared/peers/; only the vs_* scenarios).
+    #[arg(long, default_value = "ours")]
+    dialect: String,
     /// Name of this server in the report.
     #[arg(long, default_value = "server")]
     label: String,
@@ -84,6 +92,9 @@ struct RunArgs {
     /// rounds: rooms playing.
     #[arg(long, default_value_t = 20)]
     rounds_rooms: usize,
+    /// vs_rounds: rounds each room plays.
+    #[arg(long, default_value_t = 5)]
+    rounds_per_room: u64,
     /// rounds: seconds of play.
     #[arg(long, default_value_t = 10.0)]
     rounds_s: f64,
@@ -172,9 +183,30 @@ async fn run(args: RunArgs) -> ExitCode {
             .map(String::from)
             .to_vec();
     }
+    if wanted.iter().any(|s| s == "versus") {
+        wanted = ["vs_burst", "vs_idle", "vs_rounds"]
+            .map(String::from)
+            .to_vec();
+    }
+    let dialect = match dialect::Dialect::parse(&args.dialect) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
     for w in &wanted {
-        if !["idle", "burst", "rounds", "relay", "fanout", "mixed"].contains(&w.as_str()) {
-            eprintln!("unknown scenario {w:?} (idle, burst, rounds, relay, fanout, mixed, all)");
+        let versus = ["vs_burst", "vs_idle", "vs_rounds"].contains(&w.as_str());
+        if !versus && !["idle", "burst", "rounds", "relay", "fanout", "mixed"].contains(&w.as_str())
+        {
+            eprintln!(
+                "unknown scenario {w:?} (idle, burst, rounds, relay, fanout, mixed, all; \
+                 vs_burst, vs_idle, vs_rounds, versus)"
+            );
+            return ExitCode::FAILURE;
+        }
+        if !versus && dialect != dialect::Dialect::Ours {
+            eprintln!("scenario {w} speaks only Edge Arena's protocol; use the vs_* scenarios");
             return ExitCode::FAILURE;
         }
     }
@@ -186,6 +218,7 @@ async fn run(args: RunArgs) -> ExitCode {
         burst_warmup: args.burst_warmup,
         rounds_rooms: args.rounds_rooms,
         rounds_for: secs(args.rounds_s),
+        rounds_per_room: args.rounds_per_room,
         skip_choice_pct: args.skip_choice_pct.min(100),
         relay_rooms: args.relay_rooms,
         relay_for: secs(args.relay_s),
@@ -218,13 +251,23 @@ async fn run(args: RunArgs) -> ExitCode {
             "rounds" => scenarios::rounds(&ctx).await,
             "relay" => scenarios::relay(&ctx).await,
             "fanout" => scenarios::fanout(&ctx).await,
+            "vs_burst" => versus::burst(&ctx, dialect).await,
+            "vs_idle" => versus::idle(&ctx, dialect).await,
+            "vs_rounds" => versus::rounds(&ctx, dialect).await,
             _ => scenarios::mixed(&ctx).await,
         };
         report.sections.push(section);
         // Let the rooms empty and the matchmaker hear about it before the next one.
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
-    report.auth = ctx.auth_mode().await.to_string();
+    report.auth = match dialect {
+        // The vs_* scenarios fetch tickets through the dialect, not `players`.
+        dialect::Dialect::LobbyFloor | dialect::Dialect::Partyserver => "none".to_string(),
+        dialect::Dialect::Ours if wanted.iter().all(|w| w.starts_with("vs_")) => {
+            "guest-token".to_string()
+        }
+        dialect::Dialect::Ours => ctx.auth_mode().await.to_string(),
+    };
     report.finish();
 
     let table = report.table();

@@ -58,6 +58,31 @@ impl Probe {
     }
 }
 
+/// One process's resident memory.
+#[derive(Debug, Clone)]
+pub struct ProcRss {
+    pub pid: i32,
+    pub name: String,
+    pub rss_kb: u64,
+}
+
+impl Probe {
+    /// Every server process with its name and RSS right now (to tell the process
+    /// running the Worker from wrangler's own).
+    pub fn each(&self) -> Vec<ProcRss> {
+        self.current_pids()
+            .into_iter()
+            .filter_map(|pid| {
+                let rss_kb = rss_kb(pid)?;
+                let name = fs::read_to_string(format!("/proc/{pid}/comm"))
+                    .map(|n| n.trim().to_string())
+                    .unwrap_or_default();
+                Some(ProcRss { pid, name, rss_kb })
+            })
+            .collect()
+    }
+}
+
 struct Stat {
     pgrp: i32,
     cpu_ticks: u64,

@@ -18,6 +18,8 @@ use crate::report::{Hist, Samples, Section};
 /// Sizes and pacing of every scenario.
 #[derive(Debug, Clone)]
 pub struct Sizes {
+    /// versus rounds: rounds each room plays.
+    pub rounds_per_room: u64,
     pub idle_conns: usize,
     pub heartbeat: Duration,
     pub idle_hold: Duration,
@@ -74,7 +76,7 @@ impl Ctx {
         }
     }
 
-    fn bar(&self, len: u64, msg: &str) -> ProgressBar {
+    pub(crate) fn bar(&self, len: u64, msg: &str) -> ProgressBar {
         if !self.progress {
             return ProgressBar::hidden();
         }
@@ -86,6 +88,12 @@ impl Ctx {
         );
         bar.set_message(msg.to_string());
         bar
+    }
+
+    /// A name no other player of this run has.
+    pub(crate) fn fresh_name(&self) -> String {
+        let i = self.next_player.fetch_add(1, Ordering::Relaxed);
+        format!("lg{}-{i}", self.run_tag)
     }
 
     /// Names and guest tokens for `n` new players (each needs its own identity: one
@@ -182,7 +190,7 @@ impl Ctx {
             .await;
     }
 
-    async fn hold(&self, d: Duration, what: &str) {
+    pub(crate) async fn hold(&self, d: Duration, what: &str) {
         let secs = d.as_secs_f64().ceil() as u64;
         let bar = self.bar(secs, what);
         let end = Instant::now() + d;
@@ -194,7 +202,7 @@ impl Ctx {
         bar.finish_and_clear();
     }
 
-    fn heartbeat(&self) -> Option<Duration> {
+    pub(crate) fn heartbeat(&self) -> Option<Duration> {
         (!self.sizes.heartbeat.is_zero()).then_some(self.sizes.heartbeat)
     }
 }
@@ -241,7 +249,7 @@ impl Cpu {
 }
 
 /// Closes and errors over a whole scenario go into its section.
-fn close_out(s: &mut Section, during: &Snapshot) {
+pub(crate) fn close_out(s: &mut Section, during: &Snapshot) {
     s.unexpected_closes = during
         .unexpected_closes
         .iter()
@@ -307,10 +315,10 @@ fn merge(conns: &mut [Conn]) -> mpsc::UnboundedReceiver<(usize, Event)> {
 }
 
 /// xorshift64*: choices, delays and skips, reproducible per room.
-struct Rng(u64);
+pub(crate) struct Rng(u64);
 
 impl Rng {
-    fn new(seed: u64) -> Rng {
+    pub(crate) fn new(seed: u64) -> Rng {
         Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
     }
     fn next(&mut self) -> u64 {
@@ -319,7 +327,7 @@ impl Rng {
         self.0 ^= self.0 >> 27;
         self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
     }
-    fn below(&mut self, n: u64) -> u64 {
+    pub(crate) fn below(&mut self, n: u64) -> u64 {
         if n == 0 { 0 } else { self.next() % n }
     }
 }

@@ -1,0 +1,584 @@
+//! The three-server comparison (issue #19): a matchmaking burst, an idle hold and timed
+//! rounds, run by the same code against Edge Arena and the two reference servers in
+//! `../shared/peers/`. Only [`Dialect`] differs between them; every figure here is
+//! measured the same way for all three, so ratios between them mean something.
+//!
+//! - `vs_burst`: every client asks for a seat at the same moment (tokens fetched
+//!   before); matches/s = rooms whose `start` arrived ÷ (first ask → last `start`).
+//! - `vs_idle`: clients take seats (the first round starts and ends), then hold their
+//!   sockets with a heartbeat; memory per connection and server CPU.
+//! - `vs_rounds`: rooms play a fixed number of rounds. Each player sends its hand at a
+//!   random moment in the first half of the round as it sees the round (from its
+//!   `start` arriving), and after each `result` asks for the next round.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::Mutex as StdMutex;
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+use futures_util::stream;
+
+use crate::dialect::{Dialect, Player, Seen};
+use crate::procstat::{ProcRss, ProcSample};
+use crate::proto::Hand;
+use crate::report::{Hist, Samples, Section};
+use crate::scenarios::{Ctx, Rng, close_out};
+
+/// Names and tickets (Edge Arena's guest tokens) for `n` players, fetched before
+/// anything is measured: the issue's clients "had tokens in hand".
+async fn tickets(ctx: &Ctx, dialect: Dialect, n: usize) -> Vec<(String, Option<String>)> {
+    let bar = ctx.bar(n as u64, "tickets");
+    let out = stream::iter(0..n)
+        .map(|_| {
+            let bar = bar.clone();
+            async move {
+                let name = ctx.fresh_name();
+                let ticket = dialect
+                    .ticket(&ctx.target, &name)
+                    .await
+                    .map_err(|e| ctx.stats.error(e))
+                    .ok()
+                    .flatten();
+                bar.inc(1);
+                (name, ticket)
+            }
+        })
+        .buffer_unordered(16)
+        .collect()
+        .await;
+    bar.finish_and_clear();
+    out
+}
+
+/// Every player asks for a seat, at most `concurrency` at a time.
+async fn join_all(
+    ctx: &Ctx,
+    dialect: Dialect,
+    who: Vec<(String, Option<String>)>,
+    concurrency: usize,
+    what: &str,
+) -> Vec<Player> {
+    let bar = ctx.bar(who.len() as u64, what);
+    let players: Vec<Option<Player>> = stream::iter(who)
+        .map(|(name, ticket)| {
+            let bar = bar.clone();
+            async move {
+                let p = Player::join(
+                    dialect,
+                    &ctx.target,
+                    &name,
+                    ticket.as_deref(),
+                    ctx.heartbeat(),
+                    ctx.stats.clone(),
+                )
+                .await;
+                bar.inc(1);
+                p.map_err(|e| ctx.stats.error(e)).ok()
+            }
+        })
+        .buffer_unordered(concurrency.max(1))
+        .collect()
+        .await;
+    bar.finish_and_clear();
+    players.into_iter().flatten().collect()
+}
+
+async fn leave_all(players: Vec<Player>) {
+    stream::iter(players)
+        .for_each_concurrent(64, |p| p.leave())
+        .await;
+}
+
+/// Waits up to `limit` for a player's first `start`: when it came, and its room.
+async fn first_start(p: &mut Player, limit: Duration) -> Option<(Instant, String)> {
+    tokio::time::timeout(limit, async {
+        while let Some((at, seen)) = p.events.recv().await {
+            match seen {
+                Seen::Start { room, .. } => return Some((at, room)),
+                Seen::Closed => return None,
+                _ => {}
+            }
+        }
+        None
+    })
+    .await
+    .ok()
+    .flatten()
+}
+
+fn server_cpu(a: Option<ProcSample>, b: Option<ProcSample>) -> Option<f64> {
+    Some((b?.cpu_s - a?.cpu_s).max(0.0))
+}
+
+// ---------------------------------------------------------------------------------
+// vs_burst
+
+pub async fn burst(ctx: &Arc<Ctx>, dialect: Dialect) -> Section {
+    let mut s = Section::new("vs_burst");
+    let st0 = ctx.stats.snapshot();
+    let n = ctx.sizes.burst_clients.div_ceil(2) * 2;
+    let who = tickets(ctx, dialect, n).await;
+    let cpu0 = ctx.probe.sample();
+    let t0 = Instant::now();
+    let tasks: Vec<_> = who
+        .into_iter()
+        .map(|(name, ticket)| {
+            let ctx = ctx.clone();
+            tokio::spawn(async move {
+                let mut p = Player::join(
+                    dialect,
+                    &ctx.target,
+                    &name,
+                    ticket.as_deref(),
+                    ctx.heartbeat(),
+                    ctx.stats.clone(),
+                )
+                .await
+                .map_err(|e| ctx.stats.error(e))
+                .ok()?;
+                let start = first_start(&mut p, Duration::from_secs(30)).await;
+                if start.is_none() {
+                    ctx.stats.error("burst: no start within 30 s");
+                }
+                Some((p, start))
+            })
+        })
+        .collect();
+    let mut rooms = std::collections::HashSet::new();
+    let mut to_start = Hist::default();
+    let mut last = t0;
+    let mut players = Vec::new();
+    for t in tasks {
+        let Ok(Some((p, start))) = t.await else {
+            continue;
+        };
+        if let Some((at, room)) = start {
+            to_start.record(at - p.asked);
+            rooms.insert(room);
+            last = last.max(at);
+        }
+        players.push(p);
+    }
+    let cpu1 = ctx.probe.sample();
+    let span = last - t0;
+    s.count("clients", "clients asking at once", n as u64);
+    s.count(
+        "matched_rooms",
+        "rooms that got a start",
+        rooms.len() as u64,
+    );
+    s.put(
+        "span_s",
+        "first ask → last start",
+        "s",
+        Some(span.as_secs_f64()),
+    );
+    let rate = (!span.is_zero()).then(|| rooms.len() as f64 / span.as_secs_f64());
+    s.put("matches_per_s", "matches/s", "1/s", rate);
+    let cpu = server_cpu(cpu0, cpu1);
+    s.put("server_cpu_s", "server CPU (user+sys)", "s", cpu);
+    s.put(
+        "server_cpu_ms_per_match",
+        "server CPU per match",
+        "ms",
+        cpu.filter(|_| !rooms.is_empty())
+            .map(|c| c * 1000.0 / rooms.len() as f64),
+    );
+    s.put(
+        "time_to_start_p50_ms",
+        "ask → start p50",
+        "ms",
+        to_start.ms(0.5),
+    );
+    s.put(
+        "time_to_start_p99_ms",
+        "ask → start p99",
+        "ms",
+        to_start.ms(0.99),
+    );
+    leave_all(players).await;
+    close_out(&mut s, &ctx.stats.snapshot().since(&st0));
+    s
+}
+
+// ---------------------------------------------------------------------------------
+// vs_idle
+
+/// KB per connection that the server's processes grew by between two samples: all of
+/// them, and the one workerd process that grew most (the one running the Worker;
+/// wrangler dev also runs a node process and a second workerd as its proxy).
+fn growth_per_conn(before: &[ProcRss], after: &[ProcRss], conns: usize) -> (f64, f64) {
+    let was = |pid: i32| before.iter().find(|p| p.pid == pid).map_or(0, |p| p.rss_kb);
+    let total: i64 = after.iter().map(|p| p.rss_kb as i64).sum::<i64>()
+        - before.iter().map(|p| p.rss_kb as i64).sum::<i64>();
+    let user = after
+        .iter()
+        .filter(|p| p.name == "workerd")
+        .map(|p| p.rss_kb as i64 - was(p.pid) as i64)
+        .max()
+        .unwrap_or(0);
+    let n = conns.max(1) as f64;
+    (total as f64 / n, user as f64 / n)
+}
+
+pub async fn idle(ctx: &Arc<Ctx>, dialect: Dialect) -> Section {
+    let mut s = Section::new("vs_idle");
+    let st0 = ctx.stats.snapshot();
+    let n = ctx.sizes.idle_conns.div_ceil(2) * 2;
+
+    // Warm-up: the first seats start the Worker and its objects; keep that out.
+    let warm = tickets(ctx, dialect, 2).await;
+    let mut warm = join_all(ctx, dialect, warm, 2, "warm-up").await;
+    for p in &mut warm {
+        first_start(p, Duration::from_secs(10)).await;
+    }
+    leave_all(warm).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+
+    let who = tickets(ctx, dialect, n).await;
+    let before = ctx.probe.each();
+    let cpu0 = ctx.probe.sample();
+    let t0 = Instant::now();
+    let mut players = join_all(
+        ctx,
+        dialect,
+        who,
+        ctx.sizes.connect_concurrency,
+        "idle: seating",
+    )
+    .await;
+    // Seated: each room's first round started (and, a second later, ends).
+    let mut seated = 0u64;
+    for p in &mut players {
+        if first_start(p, Duration::from_secs(10)).await.is_some() {
+            seated += 1;
+        }
+    }
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let up = ctx.probe.each();
+    let hold_cpu0 = ctx.probe.sample();
+    let hold_t0 = Instant::now();
+    let hold_stats = ctx.stats.snapshot();
+    ctx.hold(ctx.sizes.idle_hold, "idle: holding").await;
+    let held = ctx.probe.each();
+    let cpu1 = ctx.probe.sample();
+    let in_hold = ctx.stats.snapshot().since(&hold_stats);
+    let (all_s, hold_s) = (t0.elapsed(), hold_t0.elapsed());
+    let connected = players.len();
+    leave_all(players).await;
+
+    s.count("conns", "connections asked", n as u64);
+    s.count("connected", "connections up", connected as u64);
+    s.count("seated", "connections whose round started", seated);
+    s.put("hold_s", "held for", "s", Some(hold_s.as_secs_f64()));
+    s.count(
+        "unexpected_closes",
+        "unexpected closes during the hold",
+        in_hold.unexpected_total(),
+    );
+    if ctx.probe.enabled() && connected > 0 {
+        let (all_up, user_up) = growth_per_conn(&before, &up, connected);
+        s.put(
+            "mem_per_conn_kb_up",
+            "memory per idle conn, all processes (up)",
+            "KB",
+            Some(all_up),
+        );
+        s.put(
+            "mem_per_conn_kb_user_up",
+            "memory per idle conn, the Worker's workerd (up)",
+            "KB",
+            Some(user_up),
+        );
+        if in_hold.unexpected_total() == 0 {
+            let (all_held, user_held) = growth_per_conn(&before, &held, connected);
+            s.put(
+                "mem_per_conn_kb_held",
+                "memory per idle conn, all processes (end of hold)",
+                "KB",
+                Some(all_held),
+            );
+            s.put(
+                "mem_per_conn_kb_user_held",
+                "memory per idle conn, the Worker's workerd (end of hold)",
+                "KB",
+                Some(user_held),
+            );
+        }
+    }
+    let pct = |cpu: Option<f64>, wall: Duration| cpu.map(|c| c * 100.0 / wall.as_secs_f64());
+    s.put(
+        "server_cpu_pct_all",
+        "server CPU, seating and hold (% of a core)",
+        "%",
+        pct(server_cpu(cpu0, cpu1), all_s),
+    );
+    s.put(
+        "server_cpu_pct_hold",
+        "server CPU, hold only (% of a core)",
+        "%",
+        pct(server_cpu(hold_cpu0, cpu1), hold_s),
+    );
+    close_out(&mut s, &ctx.stats.snapshot().since(&st0));
+    s
+}
+
+// ---------------------------------------------------------------------------------
+// vs_rounds
+
+/// What one player saw over its rounds.
+#[derive(Default)]
+struct Played {
+    results: u64,
+    /// Hands sent within the first 90 % of the round as the player saw it.
+    in_time: u64,
+    /// Of those, the ones the result did not count.
+    refused: u64,
+    /// result arrival − start arrival: the time the player had.
+    had: Hist,
+    /// result arrival − (start arrival + ends_in_ms).
+    lateness: Samples,
+}
+
+impl Played {
+    fn add(&mut self, o: Played) {
+        self.results += o.results;
+        self.in_time += o.in_time;
+        self.refused += o.refused;
+        self.had.add(&o.had);
+        self.lateness.add(&o.lateness);
+    }
+}
+
+/// A round as one player saw it: when its `start` arrived, `ends_in_ms`, and the hand
+/// planned for it with the task that sends it.
+type RoundSeen = (Instant, u64, Option<(Hand, tokio::task::JoinHandle<bool>)>);
+
+/// When each seat of a room saw each round's `start`, for the skew between seats.
+type Starts = Arc<StdMutex<HashMap<(String, u64), Vec<Instant>>>>;
+
+/// One player's rounds: a hand at a random moment in the first half of each round, the
+/// next round asked for after each result, until `rounds` results.
+async fn play(mut p: Player, rounds: u64, seed: u64, starts: Starts) -> (Player, Played) {
+    let mut out = Played::default();
+    let mut rng = Rng::new(seed);
+    let outbox = p.outbox();
+    // round → (start arrival, ends_in_ms, the hand and when it went out)
+    let mut current: HashMap<u64, RoundSeen> = HashMap::new();
+    let mut sent_at: HashMap<u64, Arc<StdMutex<Option<Instant>>>> = HashMap::new();
+    let limit = Instant::now() + Duration::from_secs(30 + rounds * 10);
+    while out.results < rounds {
+        let Ok(Some((at, seen))) = tokio::time::timeout_at(limit.into(), p.events.recv()).await
+        else {
+            break;
+        };
+        match seen {
+            Seen::Start {
+                room,
+                round,
+                ends_in_ms,
+            } => {
+                starts
+                    .lock()
+                    .unwrap()
+                    .entry((room, round))
+                    .or_default()
+                    .push(at);
+                let hand = Hand::ALL[rng.below(3) as usize];
+                let delay = Duration::from_millis(rng.below(ends_in_ms / 2 + 1));
+                let stamp = Arc::new(StdMutex::new(None));
+                sent_at.insert(round, stamp.clone());
+                let outbox = outbox.clone();
+                let frame = hand.choice_frame();
+                let task = tokio::spawn(async move {
+                    tokio::time::sleep_until((at + delay).into()).await;
+                    *stamp.lock().unwrap() = Some(Instant::now());
+                    outbox.send(frame).await
+                });
+                current.insert(round, (at, ends_in_ms, Some((hand, task))));
+            }
+            Seen::Result { round, mine } => {
+                out.results += 1;
+                if let Some((st, ends, planned)) = current.remove(&round) {
+                    out.had.record(at - st);
+                    let due = st + Duration::from_millis(ends);
+                    out.lateness
+                        .record_us(match at.checked_duration_since(due) {
+                            Some(late) => late.as_micros() as i64,
+                            None => -(due.duration_since(at).as_micros() as i64),
+                        });
+                    if let Some((hand, task)) = planned {
+                        let went = task.await.unwrap_or(false);
+                        let when = sent_at.remove(&round).and_then(|s| *s.lock().unwrap());
+                        let in_time = went
+                            && when.is_some_and(|w| {
+                                w < st + Duration::from_millis(ends * 9 / 10) && w < at
+                            });
+                        if in_time {
+                            out.in_time += 1;
+                            if mine != Some(hand) {
+                                out.refused += 1;
+                            }
+                        }
+                    }
+                }
+                if out.results < rounds {
+                    p.again().await;
+                }
+            }
+            Seen::Refused(_) => {}
+            Seen::Closed => break,
+        }
+    }
+    (p, out)
+}
+
+pub async fn rounds(ctx: &Arc<Ctx>, dialect: Dialect) -> Section {
+    let mut s = Section::new("vs_rounds");
+    let st0 = ctx.stats.snapshot();
+    let n = ctx.sizes.rounds_rooms * 2;
+    let rounds = ctx.sizes.rounds_per_room.max(1);
+    let who = tickets(ctx, dialect, n).await;
+    let starts: Starts = Arc::default();
+    let cpu0 = ctx.probe.sample();
+    // Each player plays as soon as it has asked for its seat: the first rounds begin
+    // while later players are still connecting, for every server alike.
+    let bar = ctx.bar(n as u64, "rounds: playing");
+    let tasks: Vec<_> = stream::iter(who.into_iter().enumerate())
+        .map(|(i, (name, ticket))| {
+            let ctx = ctx.clone();
+            let starts = starts.clone();
+            let bar = bar.clone();
+            async move {
+                let p = Player::join(
+                    dialect,
+                    &ctx.target,
+                    &name,
+                    ticket.as_deref(),
+                    ctx.heartbeat(),
+                    ctx.stats.clone(),
+                )
+                .await
+                .map_err(|e| ctx.stats.error(e))
+                .ok();
+                bar.inc(1);
+                p.map(|p| tokio::spawn(play(p, rounds, i as u64 + 1, starts)))
+            }
+        })
+        .buffer_unordered(ctx.sizes.connect_concurrency.max(1))
+        .collect::<Vec<_>>()
+        .await;
+    bar.finish_and_clear();
+    let mut all = Played::default();
+    let mut players = Vec::new();
+    for t in tasks.into_iter().flatten() {
+        if let Ok((p, o)) = t.await {
+            all.add(o);
+            players.push(p);
+        }
+    }
+    let cpu1 = ctx.probe.sample();
+    leave_all(players).await;
+
+    let mut skew = Hist::default();
+    for seen in starts.lock().unwrap().values() {
+        if let [a, b] = seen.as_slice() {
+            skew.record(if a > b { *a - *b } else { *b - *a });
+        }
+    }
+    s.count("rooms", "rooms asked for", ctx.sizes.rounds_rooms as u64);
+    s.count("results", "results received", all.results);
+    s.count(
+        "choices_in_time",
+        "hands sent within the first 90 % of the round",
+        all.in_time,
+    );
+    s.count(
+        "choices_refused",
+        "of them, not counted in the result",
+        all.refused,
+    );
+    s.put(
+        "had_p1_ms",
+        "start → result arrival p1",
+        "ms",
+        all.had.ms(0.01),
+    );
+    s.put(
+        "had_p50_ms",
+        "start → result arrival p50",
+        "ms",
+        all.had.ms(0.5),
+    );
+    s.put(
+        "had_min_ms",
+        "start → result arrival min",
+        "ms",
+        all.had.ms(0.0),
+    );
+    let mut late = Section::new("");
+    late.signed("lateness", "result lateness", &all.lateness);
+    for key in ["lateness_p50_ms", "lateness_p99_ms", "lateness_min_ms"] {
+        if let Some(m) = late.metrics.iter().find(|m| m.key == key) {
+            s.put(key, &m.label, "ms", m.value);
+        }
+    }
+    s.put(
+        "start_skew_p50_ms",
+        "start skew between the two seats p50",
+        "ms",
+        skew.ms(0.5),
+    );
+    s.put(
+        "start_skew_p99_ms",
+        "start skew between the two seats p99",
+        "ms",
+        skew.ms(0.99),
+    );
+    let settled = all.results / 2;
+    s.put(
+        "server_cpu_ms_per_round",
+        "server CPU per round",
+        "ms",
+        server_cpu(cpu0, cpu1)
+            .filter(|_| settled > 0)
+            .map(|c| c * 1000.0 / settled as f64),
+    );
+    close_out(&mut s, &ctx.stats.snapshot().since(&st0));
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn proc(pid: i32, name: &str, rss_kb: u64) -> ProcRss {
+        ProcRss {
+            pid,
+            name: name.into(),
+            rss_kb,
+        }
+    }
+
+    #[test]
+    fn growth_counts_every_process_and_names_the_workers_own() {
+        let before = [
+            proc(1, "node", 100_000),
+            proc(2, "workerd", 50_000),
+            proc(3, "workerd", 40_000),
+        ];
+        let after = [
+            proc(1, "node", 110_000),
+            proc(2, "workerd", 60_000),
+            proc(3, "workerd", 240_000),
+        ];
+        let (all, user) = growth_per_conn(&before, &after, 100);
+        assert_eq!(all, 2200.0);
+        assert_eq!(user, 2000.0);
+        // A workerd that started after the first sample counts from nothing.
+        let after = [proc(1, "node", 100_000), proc(4, "workerd", 30_000)];
+        let (_, user) = growth_per_conn(&before[..1], &after, 10);
+        assert_eq!(user, 3000.0);
+    }
+}
