@@ -2,10 +2,20 @@
 //!
 //! A room settles a round and hands over a [`RoundRecord`]: one line per person who
 //! played it. Records are delivered at least once (the room keeps them until a stats
-//! shard confirms them, and alarms may be retried), so applying one must be idempotent:
-//! each (round id, player) pair counts once, whatever arrives again. [`record`] is that
+//! shard confirms them, and alarms may be retried), so applying them must be
+//! idempotent: each round counts once, whatever arrives again. [`record_batch`] is that
 //! rule over any [`StatsStore`]; the Durable Object implements the store in SQLite, the
 //! tests in memory.
+//!
+//! How a shard knows what it has counted: one mark per room life (its *source*, the
+//! room's name and incarnation), the highest round of it applied. That is enough
+//! because of how rooms deliver: a room's outbox is in round order and every delivery
+//! is the whole outbox, every record not yet confirmed by all shards. So a delivery
+//! that holds round k also holds every earlier round this shard has not applied, and a
+//! round at or below the mark has been counted. A shard writes one mark per room and
+//! one line per player per delivery (a delivery carries about `STATS_FLUSH_MS` of
+//! rounds), where a mark per round and player cost five rows per line (BENCHMARKS.md,
+//! "What a round costs").
 //!
 //! Stats are kept per game: a player's rock-paper-scissors points and their dig-gold
 //! gold are two lines, never one sum. The game of a record is its room's
@@ -44,6 +54,18 @@ pub struct RoundRecord {
 }
 
 impl RoundRecord {
+    /// The room life the round was played in (`<room>:<incarnation>`) and its number,
+    /// which grows within it. An id of another shape is a source of its own, round 0.
+    pub fn source_and_round(&self) -> (&str, u64) {
+        match self.round_id.rsplit_once(':') {
+            Some((source, round)) => match round.parse() {
+                Ok(round) => (source, round),
+                Err(_) => (self.round_id.as_str(), 0),
+            },
+            None => (self.round_id.as_str(), 0),
+        }
+    }
+
     /// The game the round was played in: its room's, from the round id
     /// (`<game>-…:<incarnation>:<round>`).
     pub fn game(&self) -> &str {
@@ -134,16 +156,17 @@ impl std::fmt::Display for StoreError {
 /// Where stats live. Any call may fail, and a failure is never taken for an answer
 /// ("no stats yet" would let fresh totals overwrite a player's real ones).
 pub trait StatsStore {
-    /// Has `player`'s line of `round_id` been applied already?
-    fn applied(&self, round_id: &str, player: &str) -> Result<bool, StoreError>;
+    /// The highest round of `source` applied here, `None` if none was.
+    fn mark(&self, source: &str) -> Result<Option<u64>, StoreError>;
     /// The player's stats in `game`, `None` if they have none yet.
     fn load(&self, game: &str, player: &str) -> Result<Option<PlayerStats>, StoreError>;
-    /// Notes `stats.player`'s line of `round_id` as applied and saves their new totals
-    /// in `stats.game`.
-    fn apply(&mut self, round_id: &str, stats: &PlayerStats) -> Result<(), StoreError>;
+    /// Notes every round of `source` up to `round` as applied.
+    fn set_mark(&mut self, source: &str, round: u64) -> Result<(), StoreError>;
+    /// Saves a player's new totals in `stats.game`.
+    fn save(&mut self, stats: &PlayerStats) -> Result<(), StoreError>;
 }
 
-/// What [`record`] did.
+/// What [`record_batch`] did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Recorded {
     pub applied: u32,
@@ -151,46 +174,64 @@ pub struct Recorded {
     pub duplicates: u32,
 }
 
-/// Applies each line of `record` exactly once.
-pub fn record(store: &mut impl StatsStore, record: &RoundRecord) -> Result<Recorded, StoreError> {
-    let mut out = Recorded::default();
-    for line in &record.lines {
-        if store.applied(&record.round_id, &line.player)? {
-            out.duplicates += 1;
-            continue;
-        }
-        let game = record.game();
-        let mut stats = store
-            .load(game, &line.player)?
-            .unwrap_or_else(|| PlayerStats {
-                player: line.player.clone(),
-                game: game.to_string(),
-                ..PlayerStats::default()
-            });
-        stats.apply(line);
-        store.apply(&record.round_id, &stats)?;
-        out.applied += 1;
-    }
-    Ok(out)
-}
-
-/// Applies a delivery (a room's batch of records for this shard) line by line, exactly
-/// once each.
+/// Applies a delivery (a room's batch of records for this shard): each round that is
+/// news counts once, the rest are duplicates. Lines are summed per player first, so
+/// the store sees one save per player and one mark per source, marks first.
 ///
 /// The store's writes for one batch must commit together or not at all: the caller
 /// runs this in one transaction and rolls it back on an error. Otherwise a failure
-/// between noting a line applied and saving the totals would lose that line for good
-/// (the retry would find it "applied"), and a failure half-way through a batch would
+/// between noting a round applied and saving the totals would lose that round for good
+/// (the retry would find it marked), and a failure half-way through a batch would
 /// leave the shard's answer and its contents out of step.
 pub fn record_batch(
     store: &mut impl StatsStore,
     batch: &[RoundRecord],
 ) -> Result<Recorded, StoreError> {
+    use std::collections::BTreeMap;
     let mut done = Recorded::default();
-    for rec in batch {
-        let one = record(store, rec)?;
-        done.applied += one.applied;
-        done.duplicates += one.duplicates;
+    // Round order within each source, whatever order the batch came in.
+    let mut ordered: Vec<&RoundRecord> = batch.iter().collect();
+    ordered.sort_by(|a, b| a.source_and_round().cmp(&b.source_and_round()));
+    let mut marks: BTreeMap<&str, Option<u64>> = BTreeMap::new();
+    let mut moved: BTreeMap<&str, u64> = BTreeMap::new();
+    let mut totals: BTreeMap<(&str, &str), PlayerStats> = BTreeMap::new();
+    for rec in ordered {
+        let (source, round) = rec.source_and_round();
+        let mark = match marks.get(source) {
+            Some(mark) => *mark,
+            None => *marks.entry(source).or_insert(store.mark(source)?),
+        };
+        if mark.is_some_and(|m| round <= m) {
+            done.duplicates += rec.lines.len() as u32;
+            continue;
+        }
+        marks.insert(source, Some(round));
+        moved.insert(source, round);
+        let game = rec.game();
+        for line in &rec.lines {
+            let key = (game, line.player.as_str());
+            let stats = match totals.get_mut(&key) {
+                Some(stats) => stats,
+                None => {
+                    let stats = store
+                        .load(game, &line.player)?
+                        .unwrap_or_else(|| PlayerStats {
+                            player: line.player.clone(),
+                            game: game.to_string(),
+                            ..PlayerStats::default()
+                        });
+                    totals.entry(key).or_insert(stats)
+                }
+            };
+            stats.apply(line);
+            done.applied += 1;
+        }
+    }
+    for (source, round) in moved {
+        store.set_mark(source, round)?;
+    }
+    for stats in totals.values() {
+        store.save(stats)?;
     }
     Ok(done)
 }
@@ -242,11 +283,11 @@ pub fn rank_from_counts(higher: &[u64]) -> u64 {
 #[cfg(test)]
 #[derive(Debug, Default, Clone)]
 pub struct MemoryStats {
-    marks: std::collections::BTreeSet<(String, String)>,
+    marks: std::collections::BTreeMap<String, u64>,
     /// By (game, player).
     players: std::collections::BTreeMap<(String, String), PlayerStats>,
     /// Fail every write from the `n`th on (counting from 0), as a broken database
-    /// would: possibly between noting a line applied and saving the totals.
+    /// would: possibly between noting a round applied and saving the totals.
     pub fail_from: Option<u32>,
     writes: u32,
 }
@@ -290,10 +331,8 @@ impl MemoryStats {
 
 #[cfg(test)]
 impl StatsStore for MemoryStats {
-    fn applied(&self, round_id: &str, player: &str) -> Result<bool, StoreError> {
-        Ok(self
-            .marks
-            .contains(&(round_id.to_string(), player.to_string())))
+    fn mark(&self, source: &str) -> Result<Option<u64>, StoreError> {
+        Ok(self.marks.get(source).copied())
     }
     fn load(&self, game: &str, player: &str) -> Result<Option<PlayerStats>, StoreError> {
         Ok(self
@@ -301,10 +340,12 @@ impl StatsStore for MemoryStats {
             .get(&(game.to_string(), player.to_string()))
             .cloned())
     }
-    fn apply(&mut self, round_id: &str, stats: &PlayerStats) -> Result<(), StoreError> {
+    fn set_mark(&mut self, source: &str, round: u64) -> Result<(), StoreError> {
         self.write()?;
-        self.marks
-            .insert((round_id.to_string(), stats.player.clone()));
+        self.marks.insert(source.to_string(), round);
+        Ok(())
+    }
+    fn save(&mut self, stats: &PlayerStats) -> Result<(), StoreError> {
         self.write()?;
         let key = (stats.game.clone(), stats.player.clone());
         self.players.insert(key, stats.clone());
@@ -332,6 +373,11 @@ mod tests {
             round_id: id.into(),
             lines,
         }
+    }
+
+    /// A delivery of one record.
+    fn record(store: &mut MemoryStats, rec: &RoundRecord) -> Result<Recorded, StoreError> {
+        record_batch(store, std::slice::from_ref(rec))
     }
 
     #[test]
@@ -428,7 +474,8 @@ mod tests {
                 vec![line("guest:a", 4, 2), line("guest:b", 0, 0)],
             ),
         ];
-        for fail_at in 0..8 {
+        // One mark and two players: three writes, and any of them may fail.
+        for fail_at in 0..3 {
             let mut store = MemoryStats::default();
             record(
                 &mut store,
@@ -460,6 +507,8 @@ mod tests {
             fail_from: Some(1), // the mark is written, the totals are not
             ..MemoryStats::default()
         };
+        // (Marks go first so that this failure loses a round rather than counting it
+        // twice; the transaction is what makes it lose nothing.)
         assert!(record(&mut store, &rec).is_err());
         store.fail_from = None;
         assert_eq!(record(&mut store, &rec).unwrap().duplicates, 1);
@@ -527,28 +576,104 @@ mod tests {
         assert_eq!(rank_from_counts(&[2, 1]), 4);
     }
 
+    /// A delivery of eight rounds of two players costs one mark and one save per
+    /// player, not a mark per round and player.
+    #[test]
+    fn a_delivery_writes_one_mark_and_one_line_per_player() {
+        let batch: Vec<RoundRecord> = (1..=8)
+            .map(|r| {
+                round(
+                    &format!("rps-0-4:c:{r}"),
+                    vec![line("guest:a", 1, r), line("guest:b", 0, 0)],
+                )
+            })
+            .collect();
+        let mut store = MemoryStats::default();
+        let done = record_batch(&mut store, &batch).unwrap();
+        assert_eq!((done.applied, done.duplicates), (16, 0));
+        assert_eq!(store.writes, 3);
+        let a = store.load("rps", "guest:a").unwrap().unwrap();
+        assert_eq!((a.total, a.rounds, a.wins, a.best_streak), (8, 8, 8, 8));
+    }
+
+    /// An old delivery that arrives after a newer one (two requests in flight) changes
+    /// nothing, and a batch in any order counts its rounds in round order.
+    #[test]
+    fn an_older_delivery_arriving_late_is_all_duplicates() {
+        let rounds: Vec<RoundRecord> = (1..=4)
+            .map(|r| {
+                round(
+                    &format!("rps-0-1:b:{r}"),
+                    vec![line("guest:a", r as i64, 1)],
+                )
+            })
+            .collect();
+        let mut store = MemoryStats::default();
+        let mut newer = rounds.clone();
+        newer.reverse();
+        assert_eq!(record_batch(&mut store, &newer).unwrap().applied, 4);
+        let late = record_batch(&mut store, &rounds[..2]).unwrap();
+        assert_eq!((late.applied, late.duplicates), (0, 2));
+        let a = store.load("rps", "guest:a").unwrap().unwrap();
+        assert_eq!((a.total, a.rounds), (10, 4));
+        // Round 10 is not mistaken for an earlier round than 9 (numbers, not text).
+        let r9 = round("rps-0-1:b:9", vec![line("guest:a", 1, 1)]);
+        let r10 = round("rps-0-1:b:10", vec![line("guest:a", 1, 1)]);
+        assert_eq!(record_batch(&mut store, &[r10, r9]).unwrap().applied, 2);
+    }
+
+    /// How a room delivers: its outbox (every record not yet confirmed, in round
+    /// order) at a time of its choosing, and requests may arrive late or twice.
+    /// `steps` picks, for each delivery, how many more rounds were settled before it
+    /// and which earlier delivery (if any) arrives again after it.
+    fn deliveries(total: usize, steps: &[(usize, usize, bool)]) -> Vec<std::ops::Range<usize>> {
+        let mut sent: Vec<std::ops::Range<usize>> = Vec::new();
+        let mut out = Vec::new();
+        let (mut confirmed, mut settled) = (0usize, 0usize);
+        for &(more, again, confirm) in steps {
+            settled = (settled + more).min(total);
+            let outbox = confirmed..settled;
+            sent.push(outbox.clone());
+            out.push(outbox);
+            if let Some(old) = sent.get(again % sent.len()).cloned() {
+                out.push(old);
+            }
+            if confirm {
+                confirmed = settled;
+            }
+        }
+        out.push(confirmed..total);
+        out
+    }
+
     proptest! {
-        // Any delivery order with any repetition gives the same stats as applying each
-        // round once, and a player's rank agrees with the merged board.
+        // Deliveries as rooms make them (two rooms, players in common), with late and
+        // repeated requests, give the same stats as applying each round once, and a
+        // player's rank agrees with the merged board.
         #[test]
-        fn replays_in_any_order_change_nothing(
+        fn replays_as_rooms_make_them_change_nothing(
             scores in prop::collection::vec((0u8..4, 0i64..5), 1..30),
-            replays in prop::collection::vec(0usize..30, 0..40),
+            steps_a in prop::collection::vec((0usize..6, 0usize..10, any::<bool>()), 0..12),
+            steps_b in prop::collection::vec((0usize..6, 0usize..10, any::<bool>()), 0..12),
         ) {
-            let rounds: Vec<RoundRecord> = scores.iter().enumerate().map(|(i, (who, score))| {
-                round(&format!("r:{i}"), vec![line(&format!("guest:{who}"), *score, 1)])
-            }).collect();
+            let room = |name: &str| -> Vec<RoundRecord> {
+                scores.iter().enumerate().map(|(i, (who, score))| {
+                    round(&format!("{name}:{i}"), vec![line(&format!("guest:{who}"), *score, 1)])
+                }).collect()
+            };
+            let (a, b) = (room("rps-0-1:a"), room("rps-0-2:7"));
             let mut once = MemoryStats::default();
-            for r in &rounds {
+            for r in a.iter().chain(&b) {
                 record(&mut once, r).unwrap();
             }
             let mut noisy = MemoryStats::default();
-            for r in &rounds {
-                record(&mut noisy, r).unwrap();
-                for &i in &replays {
-                    if let Some(again) = rounds.get(i) {
-                        record(&mut noisy, again).unwrap();
-                    }
+            let (da, db) = (deliveries(a.len(), &steps_a), deliveries(b.len(), &steps_b));
+            for k in 0..da.len().max(db.len()) {
+                if let Some(range) = da.get(k) {
+                    record_batch(&mut noisy, &a[range.clone()]).unwrap();
+                }
+                if let Some(range) = db.get(k) {
+                    record_batch(&mut noisy, &b[range.clone()]).unwrap();
                 }
             }
             prop_assert_eq!(once.top(10), noisy.top(10));

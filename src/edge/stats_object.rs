@@ -34,8 +34,12 @@ use crate::stats::{
     batch_by_shard, record_batch, PlayerStats, Recorded, RoundRecord, StatsStore, StoreError,
 };
 
-/// Applied-round marks older than this are pruned: retries happen within minutes.
+/// Marks of rooms not heard from for this long are pruned: a room retries within
+/// minutes, and a room life rarely lasts a day.
 const MARK_TTL_MS: u64 = 24 * 3600 * 1000;
+/// Pruning scans the marks, so it runs at most this often per instance rather than on
+/// every delivery.
+const PRUNE_EVERY_MS: u64 = 3600 * 1000;
 /// Most players `/top` returns.
 pub const MAX_TOP: usize = 100;
 
@@ -55,15 +59,17 @@ CREATE TABLE IF NOT EXISTS game_players (
 );
 CREATE INDEX IF NOT EXISTS game_players_by_total
   ON game_players (game, total DESC, best_streak DESC, wins DESC);
-CREATE TABLE IF NOT EXISTS applied (
-  round_id TEXT NOT NULL,
-  player TEXT NOT NULL,
-  at INTEGER NOT NULL,
-  PRIMARY KEY (round_id, player)
-);
-CREATE INDEX IF NOT EXISTS applied_by_time ON applied (at);
+CREATE TABLE IF NOT EXISTS marks (
+  source TEXT PRIMARY KEY,
+  round INTEGER NOT NULL,
+  at INTEGER NOT NULL
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+DROP TABLE IF EXISTS applied;
 ";
+// `applied`, dropped above, held the marks of before: one per round and player (five
+// rows written per line). Only a batch delivered before an upgrade and retried after
+// it could count twice for want of them; the service had no deployment then.
 
 #[wasm_bindgen]
 extern "C" {
@@ -85,6 +91,8 @@ pub struct ArenaStats {
     state: State,
     /// The schema was created by this instance.
     ready: Cell<bool>,
+    /// When this instance last pruned old marks (0: not yet).
+    pruned_at: Cell<u64>,
     /// Failures armed by `POST /fail`, the next first (in memory only: a restart
     /// disarms them, as it would end a real outage).
     planned_failures: RefCell<VecDeque<InjectedFailure>>,
@@ -117,6 +125,7 @@ impl DurableObject for ArenaStats {
         ArenaStats {
             state,
             ready: Cell::new(false),
+            pruned_at: Cell::new(0),
             planned_failures: RefCell::new(VecDeque::new()),
             injected: Cell::new(0),
         }
@@ -126,13 +135,7 @@ impl DurableObject for ArenaStats {
         let sql = self.state.storage().sql();
         if !self.ready.get() {
             sql.exec(SCHEMA, None)?;
-            let old: Vec<Count> = sql
-                .exec(
-                    "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'players'",
-                    None,
-                )?
-                .to_array()?;
-            if old.first().is_some_and(|c| c.n > 0.0) {
+            if table_exists(&sql, "players")? {
                 sql.exec(
                     "INSERT OR IGNORE INTO game_players
                        SELECT 'rps', player, name, total, best_streak, rounds, wins FROM players;
@@ -172,7 +175,8 @@ impl DurableObject for ArenaStats {
             }
             "/player" => {
                 let id = param("id").unwrap_or_default();
-                match (SqlStats { sql: &sql, now: 0 }).load(&game, &id) {
+                let reader = SqlStats { sql: &sql, now: 0 };
+                match reader.load(&game, &id) {
                     Ok(Some(stats)) => Response::from_json(&stats),
                     Ok(None) => Response::error("no such player", 404),
                     Err(err) => Response::error(err.to_string(), 500),
@@ -261,10 +265,13 @@ impl ArenaStats {
     /// and prunes old marks, all or nothing.
     fn apply(&self, sql: &SqlStorage, batch: &[RoundRecord]) -> Result<Recorded, StoreError> {
         let result: Rc<RefCell<Option<Result<Recorded, StoreError>>>> = Rc::default();
+        let now = now_ms();
+        let prune = now.saturating_sub(self.pruned_at.get()) >= PRUNE_EVERY_MS;
         let body = {
             let (sql, batch, result) = (sql.clone(), batch.to_vec(), Rc::clone(&result));
             Closure::once(move || -> Result<JsValue, JsValue> {
-                let outcome = apply_batch(&sql, &batch, now_ms());
+                let store = SqlStats { sql: &sql, now };
+                let outcome = apply_batch(store, &batch, prune);
                 let failed = outcome.as_ref().err().map(|e| JsValue::from_str(&e.0));
                 *result.borrow_mut() = Some(outcome);
                 // Throwing is what makes the runtime roll the transaction back.
@@ -281,17 +288,26 @@ impl ArenaStats {
             .transaction_sync(body.as_ref().unchecked_ref())
             .err();
         let outcome = result.borrow_mut().take();
-        match (outcome, thrown) {
+        let outcome = match (outcome, thrown) {
             (Some(outcome), _) => outcome,
             (None, thrown) => Err(StoreError(format!("transaction did not run: {thrown:?}"))),
+        };
+        if prune && outcome.is_ok() {
+            self.pruned_at.set(now);
         }
+        outcome
     }
 }
 
-/// The body of a `/records` transaction.
-fn apply_batch(sql: &SqlStorage, batch: &[RoundRecord], now: u64) -> Result<Recorded, StoreError> {
-    let mut store = SqlStats { sql, now };
+/// The body of a `/records` transaction: the batch, the duplicates counter and, when
+/// `prune`, the marks of rooms gone quiet for a day.
+fn apply_batch(
+    mut store: SqlStats<'_>,
+    batch: &[RoundRecord],
+    prune: bool,
+) -> Result<Recorded, StoreError> {
     let done = record_batch(&mut store, batch)?;
+    let sql = store.sql;
     if done.duplicates > 0 {
         sql.exec(
             "INSERT INTO counters (name, value) VALUES ('duplicates', ?)
@@ -300,10 +316,23 @@ fn apply_batch(sql: &SqlStorage, batch: &[RoundRecord], now: u64) -> Result<Reco
         )
         .map_err(db)?;
     }
-    let cutoff = now.saturating_sub(MARK_TTL_MS) as i64;
-    sql.exec("DELETE FROM applied WHERE at < ?", vec![cutoff.into()])
-        .map_err(db)?;
+    if prune {
+        let cutoff = store.now.saturating_sub(MARK_TTL_MS) as i64;
+        sql.exec("DELETE FROM marks WHERE at < ?", vec![cutoff.into()])
+            .map_err(db)?;
+    }
     Ok(done)
+}
+
+/// Whether this shard's database has a table called `name`.
+fn table_exists(sql: &SqlStorage, name: &str) -> worker::Result<bool> {
+    let found: Vec<Count> = sql
+        .exec(
+            "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = ?",
+            vec![name.into()],
+        )?
+        .to_array()?;
+    Ok(found.first().is_some_and(|c| c.n > 0.0))
 }
 
 /// A database error, as the core's [`StoreError`].
@@ -370,17 +399,23 @@ struct SqlStats<'a> {
     now: u64,
 }
 
+/// A mark's round (SQLite integers arrive as JS numbers).
+#[derive(Deserialize)]
+struct MarkRow {
+    round: f64,
+}
+
 impl StatsStore for SqlStats<'_> {
-    fn applied(&self, round_id: &str, player: &str) -> Result<bool, StoreError> {
-        let count: Count = self
+    fn mark(&self, source: &str) -> Result<Option<u64>, StoreError> {
+        let rows: Vec<MarkRow> = self
             .sql
             .exec(
-                "SELECT COUNT(*) AS n FROM applied WHERE round_id = ? AND player = ?",
-                vec![round_id.into(), player.into()],
+                "SELECT round FROM marks WHERE source = ?",
+                vec![source.into()],
             )
-            .and_then(|c| c.one::<Count>())
+            .and_then(|c| c.to_array())
             .map_err(db)?;
-        Ok(count.n > 0.0)
+        Ok(rows.first().map(|row| row.round as u64))
     }
 
     fn load(&self, game: &str, player: &str) -> Result<Option<PlayerStats>, StoreError> {
@@ -395,17 +430,22 @@ impl StatsStore for SqlStats<'_> {
         Ok(rows.into_iter().next().map(Row::into_stats))
     }
 
-    fn apply(&mut self, round_id: &str, s: &PlayerStats) -> Result<(), StoreError> {
+    fn set_mark(&mut self, source: &str, round: u64) -> Result<(), StoreError> {
         self.sql
             .exec(
-                "INSERT INTO applied (round_id, player, at) VALUES (?, ?, ?)",
+                "INSERT INTO marks (source, round, at) VALUES (?, ?, ?)
+                 ON CONFLICT (source) DO UPDATE SET round = excluded.round, at = excluded.at",
                 vec![
-                    round_id.into(),
-                    s.player.as_str().into(),
+                    source.into(),
+                    (round as i64).into(),
                     (self.now as i64).into(),
                 ],
             )
             .map_err(db)?;
+        Ok(())
+    }
+
+    fn save(&mut self, s: &PlayerStats) -> Result<(), StoreError> {
         self.sql
             .exec(
                 "INSERT INTO game_players (game, player, name, total, best_streak, rounds, wins)
