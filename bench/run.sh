@@ -164,8 +164,8 @@ wasm_report() {
     label="${f#"$dir"/}"
     [ "$dir" = "$SERVER_DIR" ] || label="${f#"$ROOT"/}"
     awk -v f="$label" -v raw="$raw" -v gz="$gz" 'BEGIN {
-      printf "wasm %s: %d bytes raw (%.1f KB), %d bytes gzip -9 (%.1f KB); target <=150 KB gzip: %s\n",
-        f, raw, raw / 1024, gz, gz / 1024, (gz <= 150 * 1024 ? "met" : "NOT met") }'
+      printf "wasm %s: %d bytes raw (%.1f KB), %d bytes gzip -9 (%.1f KB); target <=200 KB gzip (issue #19): %s\n",
+        f, raw, raw / 1024, gz, gz / 1024, (gz <= 200 * 1024 ? "met" : "NOT met") }'
   done
 }
 {
