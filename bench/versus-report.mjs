@@ -472,7 +472,7 @@ function chartSvg({ dir, runs }) {
     ? `${fmt(Math.min(...clients))}–${fmt(Math.max(...clients))}` : '1,000';
   const panels = [
     { title: `matches/s, ${clientsText} clients at once`, key: MATCHES_PER_S },
-    { title: 'memory per idle connection (KB, all workerd processes)', key: MEM_PER_CONN },
+    { title: 'memory per idle connection (KB, all server processes)', key: MEM_PER_CONN },
   ];
   const caption = `${dir} · ${runs.length} run${runs.length === 1 ? '' : 's'} · dots: one per run, bars: median`;
   return [
