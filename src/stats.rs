@@ -12,7 +12,10 @@
 //! because of how rooms deliver: a room's outbox is in round order and every delivery
 //! is the whole outbox, every record not yet confirmed by all shards. So a delivery
 //! that holds round k also holds every earlier round this shard has not applied, and a
-//! round at or below the mark has been counted. A shard writes one mark per room and
+//! round at or below the mark has been counted. (One exception: a room whose outbox is
+//! full drops its oldest record, and if a delivery holding it is overtaken by a later
+//! one, it is not counted. The cap only fills in a long outage of the shards, when
+//! records are being dropped anyway.) A shard writes one mark per room and
 //! one line per player per delivery (a delivery carries about `STATS_FLUSH_MS` of
 //! rounds), where a mark per round and player cost five rows per line (BENCHMARKS.md,
 //! "What a round costs").

@@ -34,11 +34,14 @@ use crate::stats::{
     batch_by_shard, record_batch, PlayerStats, Recorded, RoundRecord, StatsStore, StoreError,
 };
 
-/// Marks of rooms not heard from for this long are pruned: a room retries within
-/// minutes, and a room life rarely lasts a day.
+/// Marks that no new round moved for this long are pruned: a room retries within
+/// minutes. A room whose records waited longer than this (a shard down for a day) would
+/// have them counted again on the shards that had them; the per-round marks before had
+/// the same limit.
 const MARK_TTL_MS: u64 = 24 * 3600 * 1000;
-/// Pruning scans the marks, so it runs at most this often per instance rather than on
-/// every delivery.
+/// Pruning scans the marks (no index on `at`: one would cost a row on every mark
+/// write), so it runs at most this often per instance, and on an instance's first
+/// delivery.
 const PRUNE_EVERY_MS: u64 = 3600 * 1000;
 /// Most players `/top` returns.
 pub const MAX_TOP: usize = 100;

@@ -422,8 +422,17 @@ async fn play(mut p: Player, rounds: u64, seed: u64, starts: Starts) -> (Player,
                             None => -(due.duration_since(at).as_micros() as i64),
                         });
                     if let Some((hand, task)) = planned {
-                        let went = task.await.unwrap_or(false);
                         let when = sent_at.remove(&round).and_then(|s| *s.lock().unwrap());
+                        // A hand not yet on its way when the result came (its moment
+                        // was past the round's end) is not sent at all: it would only
+                        // be refused and hold up the next round.
+                        let went = match when {
+                            Some(_) => task.await.unwrap_or(false),
+                            None => {
+                                task.abort();
+                                false
+                            }
+                        };
                         let in_time = went
                             && when.is_some_and(|w| {
                                 w < st + Duration::from_millis(ends * 9 / 10) && w < at
