@@ -7,7 +7,10 @@
 //        and <dir>/meta.txt (free text, optional).
 // Writes <out>/summary.md (also printed to stdout) and <out>/chart.svg; <out> defaults to <dir>.
 //
-//   node bench/versus-report.mjs <dir> [--out <dir>] [--round-ms 1000]
+//   node bench/versus-report.mjs <dir> [--out <dir>] [--round-ms 1000] [--memory-from <dir>]
+//
+// --memory-from draws the chart's memory panel from another set of runs (one that held
+// idle connections on a fresh server) while matches/s comes from <dir>.
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -54,18 +57,19 @@ const RATIO_TARGETS = [
 
 function usage(message) {
   if (message) console.error(message);
-  console.error('usage: node bench/versus-report.mjs <dir> [--out <dir>] [--round-ms 1000]');
+  console.error('usage: node bench/versus-report.mjs <dir> [--out <dir>] [--round-ms 1000] [--memory-from <dir>]');
   process.exit(2);
 }
 
 function parseArgs(argv) {
-  const args = { dir: null, out: null, roundMs: 1000 };
+  const args = { dir: null, out: null, roundMs: 1000, memoryFrom: null };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    if (arg === '--out' || arg === '--round-ms') {
+    if (arg === '--out' || arg === '--round-ms' || arg === '--memory-from') {
       const value = argv[++i];
       if (value === undefined) usage(`${arg} needs a value`);
       if (arg === '--out') args.out = value;
+      else if (arg === '--memory-from') args.memoryFrom = value;
       else {
         args.roundMs = Number(value);
         if (!Number.isFinite(args.roundMs) || args.roundMs <= 0) usage(`bad --round-ms: ${value}`);
@@ -465,21 +469,23 @@ function panelSvg({ index, title, key, runs }) {
   return parts;
 }
 
-function chartSvg({ dir, runs }) {
+function chartSvg({ dir, runs, memory = { dir, runs } }) {
   // The burst's size comes from the reports; the harness default is 1,000 clients.
   const clients = new Set(TARGETS.flatMap((t) => runs.map((run) => valueIn(run, t, 'vs_burst.clients'))).filter((v) => v !== null));
   const clientsText = clients.size === 1 ? fmt([...clients][0]) : clients.size > 1
     ? `${fmt(Math.min(...clients))}–${fmt(Math.max(...clients))}` : '1,000';
   const panels = [
-    { title: `matches/s, ${clientsText} clients at once`, key: MATCHES_PER_S },
-    { title: 'memory per idle connection (KB, all server processes)', key: MEM_PER_CONN },
+    { title: `matches/s, ${clientsText} clients at once`, key: MATCHES_PER_S, runs },
+    { title: 'memory per idle connection (KB, all server processes)', key: MEM_PER_CONN, runs: memory.runs },
   ];
-  const caption = `${dir} · ${runs.length} run${runs.length === 1 ? '' : 's'} · dots: one per run, bars: median`;
+  const sets = (d, r) => `${d} (${r.length} run${r.length === 1 ? '' : 's'})`;
+  const from = memory.dir === dir ? sets(dir, runs) : `matches/s: ${sets(dir, runs)}; memory: ${sets(memory.dir, memory.runs)}`;
+  const caption = `${from} · dots: one per run, bars: median`;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="Helvetica, Arial, sans-serif">`,
     `<title>${xml(`Versus: ${panels.map((p) => p.title).join('; ')}`)}</title>`,
     `<rect width="${WIDTH}" height="${HEIGHT}" fill="#fff"/>`,
-    ...panels.flatMap((panel, index) => panelSvg({ index, runs, ...panel })),
+    ...panels.flatMap((panel, index) => panelSvg({ index, ...panel })),
     `<text x="${WIDTH / 2}" y="${HEIGHT - 14}" text-anchor="middle" font-size="11" fill="#666">${xml(caption)}</text>`,
     '</svg>',
     '',
@@ -501,5 +507,10 @@ const meta = readTextIfPresent(join(args.dir, 'meta.txt'));
 const summary = summaryMarkdown({ dir: args.dir, runs, problems, roundMs: args.roundMs, meta });
 mkdirSync(args.out, { recursive: true });
 writeFileSync(join(args.out, 'summary.md'), summary);
-writeFileSync(join(args.out, 'chart.svg'), chartSvg({ dir: args.dir, runs }));
+let memory = { dir: args.dir, runs };
+if (args.memoryFrom !== null) {
+  if (!existsSync(args.memoryFrom)) usage(`no such directory: ${args.memoryFrom}`);
+  memory = { dir: args.memoryFrom, runs: loadRuns(args.memoryFrom).runs };
+}
+writeFileSync(join(args.out, 'chart.svg'), chartSvg({ dir: args.dir, runs, memory }));
 process.stdout.write(summary);
