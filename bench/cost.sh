@@ -75,39 +75,14 @@ OUT="${OUT:-$BENCH/results/cost-$(date +%Y%m%d-%H%M%S)}"
 mkdir -p "$OUT"
 
 # Everything started here runs in its own process group (setsid), so that stopping the
-# group stops workerd or the player script with all their children.
-PGIDS=()
-TMPDIRS=()
-stop_groups() {
-  local g
-  for g in "${PGIDS[@]}"; do kill -TERM -- "-$g" 2>/dev/null || true; done
-  for g in "${PGIDS[@]}"; do
-    for _ in $(seq 50); do kill -0 -- "-$g" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL -- "-$g" 2>/dev/null || true
-  done
-  PGIDS=()
-}
-cleanup() {
-  stop_groups
-  if [ "${#TMPDIRS[@]}" -gt 0 ]; then rm -rf "${TMPDIRS[@]}"; fi
-}
-trap cleanup EXIT
+# group stops workerd or the player script with all their children (bench/lib.sh).
+# shellcheck source=lib.sh
+source "$BENCH/lib.sh"
 trap 'echo "cost.sh: interrupted" >&2; exit 130' INT
 trap 'echo "cost.sh: stopped" >&2; exit 143' TERM HUP
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
-
 # wait_ready PORT PID: until the wrapper answers GET /__counts (or workerd died).
-wait_ready() {
-  for _ in $(seq 300); do
-    curl -sf --max-time 2 "http://127.0.0.1:$1/__counts" >/dev/null 2>&1 && return 0
-    kill -0 "$2" 2>/dev/null || return 1
-    sleep 0.1
-  done
-  return 1
-}
+wait_ready() { wait_url "http://127.0.0.1:$1/__counts" "$2" 300 0.1; }
 
 # probe SERVER N: one run against edge-arena or lobby-floor in a fresh temporary folder
 # (a copy of the server and the wrapper, the config, empty storage); the player's JSON goes

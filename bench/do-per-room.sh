@@ -32,38 +32,20 @@ LOADGEN="$BENCH/loadgen/target/release/edge-arena-loadgen"
 # The peer's own start.sh installs it under ~/.cache/edge-arena-peers the first time;
 # start it once (briefly) so the copy below can borrow its node_modules.
 CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/edge-arena-peers/lobby-floor/peer"
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
-PGIDS=()
+# shellcheck source=lib.sh
+source "$BENCH/lib.sh"
 TMP="$(mktemp -d /tmp/edge-arena-do-per-room.XXXXXX)"
-cleanup() {
-  local g
-  for g in "${PGIDS[@]}"; do kill -TERM -- "-$g" 2>/dev/null || true; done
-  sleep 1
-  for g in "${PGIDS[@]}"; do kill -KILL -- "-$g" 2>/dev/null || true; done
-  PGIDS=()
-}
-trap 'cleanup; rm -rf "$TMP"' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM HUP
+TMPDIRS+=("$TMP")
 
 # wait_health PORT PID: until GET /health answers (or the server died).
-wait_health() {
-  for _ in $(seq 1500); do
-    curl -sf --max-time 2 "http://127.0.0.1:$1/health" >/dev/null 2>&1 && return 0
-    kill -0 "$2" 2>/dev/null || return 1
-    sleep 0.2
-  done
-  return 1
-}
+wait_health() { wait_url "http://127.0.0.1:$1/health" "$2" 1500 0.2; }
 
 if [ ! -x "$CACHE/node_modules/.bin/wrangler" ]; then
   port="$(free_port)"
   (exec setsid bash "$PEERS/lobby-floor/start.sh" "$port") >"$OUT/install.log" 2>&1 </dev/null &
   PGIDS+=($!)
   wait_health "$port" $! || { cat "$OUT/install.log" >&2; exit 1; }
-  cleanup
+  stop_groups
 fi
 
 # The variant: the peer with the extra step, in $TMP (shared/ stays untouched).
@@ -137,7 +119,7 @@ for ((k = 1; k <= RUNS; k++)); do
       const f = r.figures;
       console.log(process.argv[2], process.argv[3], f["vs_burst.matches_per_s"]?.toFixed(1), f["vs_burst.server_cpu_ms_per_match"]?.toFixed(2));
     ' "$OUT/$mode-$k.json" "$k" "$mode" | tee -a "$OUT/figures.txt"
-    cleanup
+    stop_groups
     sleep 1
   done
 done

@@ -74,33 +74,9 @@ esac
 say() { printf '\033[1m[bench]\033[0m %s\n' "$*" >&2; }
 mkdir -p "$OUT"
 
-# ---- cleanup: every process group and directory we made -------------------------------
-PGIDS=()
-TMPDIRS=()
-cleanup() {
-  local pgid
-  for pgid in "${PGIDS[@]}"; do
-    kill -TERM -- "-$pgid" 2>/dev/null || true
-  done
-  for pgid in "${PGIDS[@]}"; do
-    for _ in $(seq 50); do
-      kill -0 -- "-$pgid" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -KILL -- "-$pgid" 2>/dev/null || true
-  done
-  PGIDS=()
-  local d
-  for d in "${TMPDIRS[@]}"; do rm -rf "$d"; done
-  TMPDIRS=()
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM HUP
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
+# ---- cleanup: every process group and directory we made (bench/lib.sh) ---------------
+# shellcheck source=lib.sh
+source "$BENCH/lib.sh"
 
 # ---- 1. the server's wasm, the load generator -----------------------------------------
 # BENCH_SERVER=head (default): the committed HEAD, exported with `git archive` into
@@ -261,7 +237,6 @@ start() {
   return 1
 }
 
-stop_all() { cleanup; }
 
 # run_targets DIR TARGET...: every target in turn, reports into DIR.
 run_targets() {
@@ -292,7 +267,7 @@ run_targets() {
     if [ -n "$profiler" ]; then
       wait "$profiler" || say "$target: the CPU profile failed (see $dir_out/$target.profile.txt)"
     fi
-    stop_all
+    cleanup
     # Each server on a quiet machine: let the last one's processes finish exiting.
     sleep 1
   done

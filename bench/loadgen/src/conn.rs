@@ -52,10 +52,6 @@ impl Stats {
         self.frames_in.fetch_add(1, Ordering::Relaxed);
     }
 
-    pub fn count_out(&self) {
-        self.frames_out.fetch_add(1, Ordering::Relaxed);
-    }
-
     pub fn count_closed(&self, code: u16, expected: bool) {
         self.closed(code, expected);
     }
@@ -240,6 +236,18 @@ pub struct Sender {
 }
 
 impl Sender {
+    pub(crate) fn new(sink: Sink, stats: Arc<Stats>) -> Sender {
+        Sender {
+            sink: Arc::new(Mutex::new(sink)),
+            stats,
+        }
+    }
+
+    /// Starts the close handshake from this side.
+    pub(crate) async fn close(&self) {
+        let _ = self.sink.lock().await.close().await;
+    }
+
     pub async fn send(&self, text: &str) -> bool {
         let ok = self
             .sink
@@ -311,22 +319,8 @@ impl Conn {
         stats: Arc<Stats>,
     ) -> Result<Conn, String> {
         let started = Instant::now();
-        let connect = tokio_tungstenite::connect_async_with_config(
-            url.as_str(),
-            None,
-            /* nodelay */ true,
-        );
-        let (ws, _) = tokio::time::timeout(Duration::from_secs(20), connect)
-            .await
-            .map_err(|_| "connect: timeout".to_string())?
-            .map_err(|e| match e {
-                tokio_tungstenite::tungstenite::Error::Http(resp) => {
-                    format!("connect: HTTP {}", resp.status().as_u16())
-                }
-                other => format!("connect: {}", short(&other.to_string())),
-            })?;
+        let ws = connect(&url).await?;
         let (sink, mut stream) = ws.split();
-        let sink = Arc::new(Mutex::new(sink));
         let (ev_tx, mut events) = mpsc::unbounded_channel();
         let leaving = Arc::new(AtomicBool::new(false));
         let (closed_tx, closed) = watch::channel(false);
@@ -371,7 +365,7 @@ impl Conn {
                 let _ = closed_tx.send(true);
             })
         };
-        let tx = Sender { sink, stats };
+        let tx = Sender::new(sink, stats);
         let mut tasks = vec![reader];
 
         // Wait for `hi`; anything else first is a refusal.
@@ -447,22 +441,43 @@ impl Conn {
     /// Sends `leave` and waits (up to 5 s) for the server's close 1000.
     pub async fn leave(mut self, stats: &Stats) {
         self.leaving.store(true, Ordering::Relaxed);
-        if self.tx.send(LEAVE).await {
-            let closed = tokio::time::timeout(Duration::from_secs(5), async {
-                while !*self.closed.borrow() {
-                    if self.closed.changed().await.is_err() {
-                        break;
-                    }
-                }
-            })
-            .await;
-            if closed.is_err() {
-                stats.error("leave: no close within 5 s");
-            }
+        if self.tx.send(LEAVE).await && !wait_closed(&mut self.closed, Duration::from_secs(5)).await
+        {
+            stats.error("leave: no close within 5 s");
         }
-        let _ = self.tx.sink.lock().await.close().await;
+        self.tx.close().await;
         self.tasks.iter().for_each(|t| t.abort());
     }
+}
+
+/// Opens a WebSocket to `url` (20 s at most); failures as the counters name them.
+pub(crate) async fn connect(
+    url: &str,
+) -> Result<WebSocketStream<MaybeTlsStream<TcpStream>>, String> {
+    let connect = tokio_tungstenite::connect_async_with_config(url, None, /* nodelay */ true);
+    let (ws, _) = tokio::time::timeout(Duration::from_secs(20), connect)
+        .await
+        .map_err(|_| "connect: timeout".to_string())?
+        .map_err(|e| match e {
+            tokio_tungstenite::tungstenite::Error::Http(resp) => {
+                format!("connect: HTTP {}", resp.status().as_u16())
+            }
+            other => format!("connect: {}", short(&other.to_string())),
+        })?;
+    Ok(ws)
+}
+
+/// Waits up to `limit` for a connection's reader to see it closed; whether it did.
+pub(crate) async fn wait_closed(closed: &mut watch::Receiver<bool>, limit: Duration) -> bool {
+    tokio::time::timeout(limit, async {
+        while !*closed.borrow() {
+            if closed.changed().await.is_err() {
+                break;
+            }
+        }
+    })
+    .await
+    .is_ok()
 }
 
 fn short(text: &str) -> String {

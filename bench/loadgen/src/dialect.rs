@@ -20,19 +20,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use futures_util::stream::SplitSink;
-use futures_util::{SinkExt, StreamExt};
+use futures_util::StreamExt;
 use serde::Deserialize;
-use tokio::net::TcpStream;
-use tokio::sync::{Mutex, mpsc, watch};
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-use crate::conn::{Stats, Target, guest_token, http_request, ws_url};
+use crate::conn::{Sender, Stats, Target, connect, guest_token, http_request, wait_closed, ws_url};
 use crate::proto::{Frame, Hand, JOIN, LEAVE, PING};
-
-type Sink = SplitSink<WebSocketStream<MaybeTlsStream<TcpStream>>, Message>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dialect {
@@ -192,7 +187,7 @@ pub struct Player {
     /// When it began to ask for a seat.
     pub asked: Instant,
     pub events: mpsc::UnboundedReceiver<(Instant, Seen)>,
-    sink: Arc<Mutex<Sink>>,
+    tx: Sender,
     stats: Arc<Stats>,
     leaving: Arc<AtomicBool>,
     closed: watch::Receiver<bool>,
@@ -226,21 +221,8 @@ impl Player {
                 format!("ws://{}/parties/rps/{}", target.addr, answer.room)
             }
         };
-        let connect = tokio_tungstenite::connect_async_with_config(url.as_str(), None, true);
-        let (ws, _) = tokio::time::timeout(Duration::from_secs(20), connect)
-            .await
-            .map_err(|_| "connect: timeout".to_string())?
-            .map_err(|e| match e {
-                tokio_tungstenite::tungstenite::Error::Http(resp) => {
-                    format!("connect: HTTP {}", resp.status().as_u16())
-                }
-                other => format!(
-                    "connect: {}",
-                    other.to_string().chars().take(60).collect::<String>()
-                ),
-            })?;
+        let ws = connect(&url).await?;
         let (sink, mut stream) = ws.split();
-        let sink = Arc::new(Mutex::new(sink));
         let (tx, events) = mpsc::unbounded_channel();
         let leaving = Arc::new(AtomicBool::new(false));
         let (closed_tx, closed) = watch::channel(false);
@@ -283,7 +265,7 @@ impl Player {
             dialect,
             asked,
             events,
-            sink,
+            tx: Sender::new(sink, stats.clone()),
             stats,
             leaving,
             closed,
@@ -294,7 +276,7 @@ impl Player {
             return Err("join: socket closed".into());
         }
         if let Some(period) = heartbeat {
-            let sink = player.sink.clone();
+            let tx = player.tx.clone();
             let mut closed = player.closed.clone();
             let ping = dialect.ping();
             // Spread the first pings over the period so they do not all land together.
@@ -307,7 +289,7 @@ impl Player {
                 loop {
                     tokio::select! {
                         _ = tick.tick() => {
-                            if sink.lock().await.send(Message::text(ping)).await.is_err() {
+                            if !tx.send(ping).await {
                                 return;
                             }
                         }
@@ -320,25 +302,12 @@ impl Player {
     }
 
     pub async fn send(&self, text: &str) -> bool {
-        let ok = self
-            .sink
-            .lock()
-            .await
-            .send(Message::text(text.to_string()))
-            .await
-            .is_ok();
-        if ok {
-            self.stats.count_out();
-        }
-        ok
+        self.tx.send(text).await
     }
 
     /// A sender for another task (a hand sent after a delay).
-    pub fn outbox(&self) -> Outbox {
-        Outbox {
-            sink: self.sink.clone(),
-            stats: self.stats.clone(),
-        }
+    pub fn outbox(&self) -> Sender {
+        self.tx.clone()
     }
 
     pub async fn again(&self) -> bool {
@@ -353,7 +322,7 @@ impl Player {
             // `leave` gives it up, and the server closes with 1000.
             self.send(LEAVE).await;
         }
-        let _ = self.sink.lock().await.close().await;
+        self.tx.close().await;
         // Edge Arena closes after `leave`; partyserver's rooms never answer a client's
         // close frame (lobby-floor does), so for the reference servers the wait is
         // short and a missing answer is not an error: the socket is dropped anyway.
@@ -361,41 +330,11 @@ impl Player {
             Dialect::Ours => Duration::from_secs(5),
             Dialect::LobbyFloor | Dialect::Partyserver => Duration::from_secs(1),
         };
-        let closed = tokio::time::timeout(wait, async {
-            while !*self.closed.borrow() {
-                if self.closed.changed().await.is_err() {
-                    break;
-                }
-            }
-        })
-        .await;
-        if closed.is_err() && self.dialect == Dialect::Ours {
+        let closed = wait_closed(&mut self.closed, wait).await;
+        if !closed && self.dialect == Dialect::Ours {
             self.stats.error("leave: no close within 5 s");
         }
         self.tasks.iter().for_each(|t| t.abort());
-    }
-}
-
-/// Sends text frames on a player's socket from another task.
-#[derive(Clone)]
-pub struct Outbox {
-    sink: Arc<Mutex<Sink>>,
-    stats: Arc<Stats>,
-}
-
-impl Outbox {
-    pub async fn send(&self, text: String) -> bool {
-        let ok = self
-            .sink
-            .lock()
-            .await
-            .send(Message::text(text))
-            .await
-            .is_ok();
-        if ok {
-            self.stats.count_out();
-        }
-        ok
     }
 }
 

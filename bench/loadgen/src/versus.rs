@@ -51,6 +51,21 @@ async fn tickets(ctx: &Ctx, dialect: Dialect, n: usize) -> Vec<(String, Option<S
     out
 }
 
+/// One player asks for a seat; a failure is counted and gives `None`.
+async fn join_one(ctx: &Ctx, dialect: Dialect, name: &str, ticket: Option<&str>) -> Option<Player> {
+    Player::join(
+        dialect,
+        &ctx.target,
+        name,
+        ticket,
+        ctx.heartbeat(),
+        ctx.stats.clone(),
+    )
+    .await
+    .map_err(|e| ctx.stats.error(e))
+    .ok()
+}
+
 /// Every player asks for a seat, at most `concurrency` at a time.
 async fn join_all(
     ctx: &Ctx,
@@ -64,17 +79,9 @@ async fn join_all(
         .map(|(name, ticket)| {
             let bar = bar.clone();
             async move {
-                let p = Player::join(
-                    dialect,
-                    &ctx.target,
-                    &name,
-                    ticket.as_deref(),
-                    ctx.heartbeat(),
-                    ctx.stats.clone(),
-                )
-                .await;
+                let p = join_one(ctx, dialect, &name, ticket.as_deref()).await;
                 bar.inc(1);
-                p.map_err(|e| ctx.stats.error(e)).ok()
+                p
             }
         })
         .buffer_unordered(concurrency.max(1))
@@ -126,17 +133,7 @@ pub async fn burst(ctx: &Arc<Ctx>, dialect: Dialect) -> Section {
         .map(|(name, ticket)| {
             let ctx = ctx.clone();
             tokio::spawn(async move {
-                let mut p = Player::join(
-                    dialect,
-                    &ctx.target,
-                    &name,
-                    ticket.as_deref(),
-                    ctx.heartbeat(),
-                    ctx.stats.clone(),
-                )
-                .await
-                .map_err(|e| ctx.stats.error(e))
-                .ok()?;
+                let mut p = join_one(&ctx, dialect, &name, ticket.as_deref()).await?;
                 let start = first_start(&mut p, Duration::from_secs(30)).await;
                 if start.is_none() {
                     ctx.stats.error("burst: no start within 30 s");
@@ -364,9 +361,17 @@ impl Played {
     }
 }
 
-/// A round as one player saw it: when its `start` arrived, `ends_in_ms`, and the hand
-/// planned for it with the task that sends it.
-type RoundSeen = (Instant, u64, Option<(Hand, tokio::task::JoinHandle<bool>)>);
+/// A round as one player saw it, and the hand planned for it.
+struct RoundSeen {
+    /// When its `start` arrived.
+    start: Instant,
+    ends_in_ms: u64,
+    hand: Hand,
+    /// When the hand is due to go out.
+    send_at: Instant,
+    /// The task that sends it: when it went out, if it did.
+    sending: tokio::task::JoinHandle<Option<Instant>>,
+}
 
 /// When each seat of a room saw each round's `start`, for the skew between seats.
 type Starts = Arc<StdMutex<HashMap<(String, u64), Vec<Instant>>>>;
@@ -377,9 +382,7 @@ async fn play(mut p: Player, rounds: u64, seed: u64, starts: Starts) -> (Player,
     let mut out = Played::default();
     let mut rng = Rng::new(seed);
     let outbox = p.outbox();
-    // round → (start arrival, ends_in_ms, the hand and when it went out)
     let mut current: HashMap<u64, RoundSeen> = HashMap::new();
-    let mut sent_at: HashMap<u64, Arc<StdMutex<Option<Instant>>>> = HashMap::new();
     let limit = Instant::now() + Duration::from_secs(30 + rounds * 10);
     while out.results < rounds {
         let Ok(Some((at, seen))) = tokio::time::timeout_at(limit.into(), p.events.recv()).await
@@ -399,21 +402,27 @@ async fn play(mut p: Player, rounds: u64, seed: u64, starts: Starts) -> (Player,
                     .or_default()
                     .push(at);
                 let hand = Hand::ALL[rng.below(3) as usize];
-                let delay = Duration::from_millis(rng.below(ends_in_ms / 2 + 1));
-                let stamp = Arc::new(StdMutex::new(None));
-                sent_at.insert(round, stamp.clone());
+                let send_at = at + Duration::from_millis(rng.below(ends_in_ms / 2 + 1));
                 let outbox = outbox.clone();
                 let frame = hand.choice_frame();
-                let task = tokio::spawn(async move {
-                    tokio::time::sleep_until((at + delay).into()).await;
-                    *stamp.lock().unwrap() = Some(Instant::now());
-                    outbox.send(frame).await
+                let sending = tokio::spawn(async move {
+                    tokio::time::sleep_until(send_at.into()).await;
+                    let went = Instant::now();
+                    outbox.send(&frame).await.then_some(went)
                 });
-                current.insert(round, (at, ends_in_ms, Some((hand, task))));
+                let seen = RoundSeen {
+                    start: at,
+                    ends_in_ms,
+                    hand,
+                    send_at,
+                    sending,
+                };
+                current.insert(round, seen);
             }
             Seen::Result { round, mine } => {
                 out.results += 1;
-                if let Some((st, ends, planned)) = current.remove(&round) {
+                if let Some(seen) = current.remove(&round) {
+                    let (st, ends) = (seen.start, seen.ends_in_ms);
                     out.had.record(at - st);
                     let due = st + Duration::from_millis(ends);
                     out.lateness
@@ -421,27 +430,21 @@ async fn play(mut p: Player, rounds: u64, seed: u64, starts: Starts) -> (Player,
                             Some(late) => late.as_micros() as i64,
                             None => -(due.duration_since(at).as_micros() as i64),
                         });
-                    if let Some((hand, task)) = planned {
-                        let when = sent_at.remove(&round).and_then(|s| *s.lock().unwrap());
-                        // A hand not yet on its way when the result came (its moment
-                        // was past the round's end) is not sent at all: it would only
-                        // be refused and hold up the next round.
-                        let went = match when {
-                            Some(_) => task.await.unwrap_or(false),
-                            None => {
-                                task.abort();
-                                false
-                            }
-                        };
-                        let in_time = went
-                            && when.is_some_and(|w| {
-                                w < st + Duration::from_millis(ends * 9 / 10) && w < at
-                            });
-                        if in_time {
-                            out.in_time += 1;
-                            if mine != Some(hand) {
-                                out.refused += 1;
-                            }
+                    // A hand not yet due when the result came (its moment was past the
+                    // round's end) is not sent at all: it would only be refused and
+                    // hold up the next round.
+                    let went = if seen.send_at <= at {
+                        seen.sending.await.ok().flatten()
+                    } else {
+                        seen.sending.abort();
+                        None
+                    };
+                    let in_time = went
+                        .is_some_and(|w| w < st + Duration::from_millis(ends * 9 / 10) && w < at);
+                    if in_time {
+                        out.in_time += 1;
+                        if mine != Some(seen.hand) {
+                            out.refused += 1;
                         }
                     }
                 }
@@ -473,17 +476,7 @@ pub async fn rounds(ctx: &Arc<Ctx>, dialect: Dialect) -> Section {
             let starts = starts.clone();
             let bar = bar.clone();
             async move {
-                let p = Player::join(
-                    dialect,
-                    &ctx.target,
-                    &name,
-                    ticket.as_deref(),
-                    ctx.heartbeat(),
-                    ctx.stats.clone(),
-                )
-                .await
-                .map_err(|e| ctx.stats.error(e))
-                .ok();
+                let p = join_one(&ctx, dialect, &name, ticket.as_deref()).await;
                 bar.inc(1);
                 p.map(|p| tokio::spawn(play(p, rounds, i as u64 + 1, starts)))
             }
