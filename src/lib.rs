@@ -29,6 +29,8 @@
 //! - [`auth`]: session tokens (HMAC-SHA256, JWT form): a player's identity.
 //! - [`wechat`]: the WeChat login exchange (`jscode2session`) without the network.
 //! - [`origin`]: which pages and clients may connect (cross-site WebSocket hijacking).
+//! - [`address`]: a request URL's origin, path and query parameters, and the query
+//!   strings of the Worker's internal URLs.
 //!
 //! Shell (`edge`, compiled for wasm32 only):
 //! - `edge::entry`: the Worker's fetch handler: routes, WebSocket upgrade, forwarding.
@@ -49,6 +51,7 @@
 //! core holds every rule. A rule change never touches the shell, and a platform change
 //! never touches a rule.
 
+pub mod address;
 pub mod auth;
 pub mod config;
 pub mod effects;

@@ -36,14 +36,29 @@ describe('rock-paper-scissors in workerd', () => {
     await server?.stop();
   });
 
-  test('HTTP: health, 426 on a plain request to /ws, 404 elsewhere', async () => {
+  test('HTTP: health, 426 on a plain request to /ws, 404 elsewhere, 405 for a wrong method', async () => {
     const health = await fetch(`${server.url}/health`);
     assert.equal(health.status, 200);
     assert.equal((await health.json()).ok, true);
     const plain = await fetch(`${server.url}/ws`);
     assert.equal(plain.status, 426);
     assert.match(await plain.text(), /WebSocket/);
-    assert.equal((await fetch(`${server.url}/no-such-thing`)).status, 404);
+    const status = async (path, method = 'GET') =>
+      (await fetch(`${server.url}${path}`, { method })).status;
+    for (const path of ['/no-such-thing', '/api/', '/api/nothing', '/debug/rooms/', '/debug/rooms/a/b', '/debug/stats/x/y', '/healthz']) {
+      assert.equal(await status(path), 404, path);
+    }
+    assert.equal(await status('/ws', 'POST'), 404);
+    // A path that is served, asked with a method it is not served for.
+    for (const [path, method] of [['/health', 'POST'], ['/api/login', 'GET'], ['/api/guest', 'PUT'], ['/api/me', 'POST'], ['/api/rooms', 'DELETE'], ['/debug/stats/0/fail', 'GET']]) {
+      assert.equal(await status(path, method), 405, `${method} ${path}`);
+    }
+    // CORS preflight answers on any /api/ path (204 with no Origin to refuse).
+    assert.equal(await status('/api/anything', 'OPTIONS'), 204);
+    // Query values are form-decoded: a leaderboard limit written with an escape.
+    const board = await fetch(`${server.url}/api/leaderboard?limit=%32&game=rps`);
+    assert.equal(board.status, 200);
+    assert.equal((await fetch(`${server.url}/api/leaderboard?limit=0`)).status, 400);
   });
 
   test('two players are matched and play three rounds scored by the rule', async () => {

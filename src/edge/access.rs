@@ -10,6 +10,7 @@ use worker::{Request, Response};
 
 use super::vars::AuthSettings;
 use super::{json_error, now_ms, one_error_socket};
+use crate::address::Address;
 use crate::auth::{AuthError, Claims};
 use crate::origin::Verdict;
 use crate::protocol::{CloseCode, ErrorCode};
@@ -45,11 +46,8 @@ impl Credentials {
             .ok()
             .flatten()
             .and_then(|h| h.strip_prefix("Bearer ").map(|t| t.trim().to_string()));
-        let from_query = req.url().ok().and_then(|url| {
-            url.query_pairs()
-                .find(|(k, _)| k == "token")
-                .map(|(_, v)| v.into_owned())
-        });
+        let href = req.inner().url();
+        let from_query = Address::parse(&href).param("token").map(|t| t.into_owned());
         let protocol = if offered.iter().any(|p| p == SUBPROTOCOL) {
             Some(SUBPROTOCOL.to_string())
         } else {
@@ -82,7 +80,7 @@ pub enum Door {
 /// the reason, so an operator can tell a real device from an attack (README, Deploy).
 pub fn check_origin(req: &Request, settings: &AuthSettings) -> worker::Result<Door> {
     let origin = req.headers().get("origin")?;
-    let own = req.url()?.origin().ascii_serialization();
+    let own = Address::parse(&req.inner().url()).origin();
     let why = match settings.origins.judge(origin.as_deref(), &own) {
         Verdict::Page => return Ok(Door::Open { cors: origin }),
         Verdict::NoOrigin | Verdict::WechatClient => return Ok(Door::Open { cors: None }),

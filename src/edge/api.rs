@@ -4,7 +4,7 @@
 //! clear status. WeChat's `session_key` and our secrets never leave the Worker.
 
 use serde::Deserialize;
-use worker::{Fetch, Request, Response, RouteContext};
+use worker::{Env, Fetch, Method, Request, Response};
 
 use super::access::{check_origin, Door};
 use super::vars::{AuthSettings, WechatSettings};
@@ -17,17 +17,17 @@ use crate::wechat::{interpret, parse_login, session_url, ApiError};
 const MAX_BODY_BYTES: usize = 1024;
 
 /// `POST /api/login {"code": "<from wx.login()>"}`.
-pub async fn login(req: Request, ctx: RouteContext<()>) -> worker::Result<Response> {
-    let settings = AuthSettings::read(&ctx.env);
+pub async fn login(req: Request, env: &Env) -> worker::Result<Response> {
+    let settings = AuthSettings::read(env);
     match check_origin(&req, &settings)? {
-        Door::Open { cors } => with_cors(cors, login_answer(req, ctx, settings).await?),
+        Door::Open { cors } => with_cors(cors, login_answer(req, env, settings).await?),
         Door::Refused(refused) => with_cors(req.headers().get("origin")?, refused),
     }
 }
 
 /// `POST /api/guest`: a token for a new guest identity, when `ALLOW_GUESTS` is `1`.
-pub async fn guest(req: Request, ctx: RouteContext<()>) -> worker::Result<Response> {
-    let settings = AuthSettings::read(&ctx.env);
+pub async fn guest(req: Request, env: &Env) -> worker::Result<Response> {
+    let settings = AuthSettings::read(env);
     match check_origin(&req, &settings)? {
         Door::Open { cors } => with_cors(cors, guest_answer(req, settings).await?),
         Door::Refused(refused) => with_cors(req.headers().get("origin")?, refused),
@@ -36,13 +36,13 @@ pub async fn guest(req: Request, ctx: RouteContext<()>) -> worker::Result<Respon
 
 async fn login_answer(
     mut req: Request,
-    ctx: RouteContext<()>,
+    env: &Env,
     settings: AuthSettings,
 ) -> worker::Result<Response> {
     let Some(key) = settings.key.as_ref() else {
         return not_configured("TOKEN_SECRET");
     };
-    let Some(wechat) = WechatSettings::read(&ctx.env) else {
+    let Some(wechat) = WechatSettings::read(env) else {
         return not_configured("WECHAT_APPID and WECHAT_SECRET");
     };
     let body = match read_body(&mut req).await? {
@@ -55,7 +55,9 @@ async fn login_answer(
     };
     let url = session_url(&wechat.api_base, &wechat.appid, &wechat.secret, &code);
     let answer = async {
-        let mut resp = Fetch::Url(worker::Url::parse(&url)?).send().await?;
+        let mut resp = Fetch::Request(Request::new(&url, Method::Get)?)
+            .send()
+            .await?;
         let status = resp.status_code();
         Ok::<_, worker::Error>((status, resp.text().await?))
     }
@@ -140,8 +142,8 @@ async fn guest_answer(mut req: Request, settings: AuthSettings) -> worker::Resul
 }
 
 /// `OPTIONS /api/…`: CORS preflight for pages on other allowed origins.
-pub async fn preflight(req: Request, ctx: RouteContext<()>) -> worker::Result<Response> {
-    let settings = AuthSettings::read(&ctx.env);
+pub async fn preflight(req: Request, env: &Env) -> worker::Result<Response> {
+    let settings = AuthSettings::read(env);
     let cors = match check_origin(&req, &settings)? {
         Door::Open { cors } => cors,
         Door::Refused(refused) => return Ok(refused),

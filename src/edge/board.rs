@@ -7,12 +7,13 @@
 
 use futures_util::future::try_join_all;
 use serde_json::value::RawValue;
-use worker::{Response, RouteContext};
+use worker::{Env, Response};
 
 use super::access::{check_origin, Credentials, Door};
 use super::hop::Hop;
 use super::vars::{self, AuthSettings};
-use super::{json_error, matchmaker, stats_shard, STATS_BINDING};
+use super::{json_error, matchmaker, stats_shard, with_query, STATS_BINDING};
+use crate::address::Address;
 use crate::auth::Claims;
 use crate::games::GameKind;
 use crate::stats::{merge_top, rank_from_counts, PlayerStats, Ranked};
@@ -23,8 +24,8 @@ const MAX_LIMIT: usize = 100;
 /// `GET /api/me?game=rps|dig|…` with the session token (`Authorization: Bearer …` or
 /// `?token=`): the caller's stats and rank in that game (rock-paper-scissors when none
 /// is named). A player with no rounds yet gets zeros and no rank.
-pub async fn me(req: worker::Request, ctx: RouteContext<()>) -> worker::Result<Response> {
-    let settings = AuthSettings::read(&ctx.env);
+pub async fn me(req: worker::Request, env: &Env) -> worker::Result<Response> {
+    let settings = AuthSettings::read(env);
     if let Door::Refused(refused) = check_origin(&req, &settings)? {
         return Ok(refused);
     }
@@ -43,7 +44,7 @@ pub async fn me(req: worker::Request, ctx: RouteContext<()>) -> worker::Result<R
         Ok(game) => game,
         Err(refused) => return Ok(refused),
     };
-    let me = match ranked_player(&ctx, game, &claims).await? {
+    let me = match ranked_player(env, game, &claims).await? {
         Some(Ranked { rank, stats }) => Me {
             rank: Some(rank),
             stats,
@@ -62,16 +63,14 @@ pub async fn me(req: worker::Request, ctx: RouteContext<()>) -> worker::Result<R
 
 /// `GET /api/leaderboard?game=…&limit=N` (default rock-paper-scissors, 10, at most 100):
 /// the top players of that game; with a token, also `me`, the caller's own line.
-pub async fn leaderboard(req: worker::Request, ctx: RouteContext<()>) -> worker::Result<Response> {
-    let settings = AuthSettings::read(&ctx.env);
+pub async fn leaderboard(req: worker::Request, env: &Env) -> worker::Result<Response> {
+    let settings = AuthSettings::read(env);
     if let Door::Refused(refused) = check_origin(&req, &settings)? {
         return Ok(refused);
     }
-    let limit = req
-        .url()?
-        .query_pairs()
-        .find(|(k, _)| k == "limit")
-        .map(|(_, v)| v.parse::<usize>())
+    let limit = Address::parse(&req.inner().url())
+        .param("limit")
+        .map(|v| v.parse::<usize>())
         .unwrap_or(Ok(10));
     let limit = match limit {
         Ok(n) if (1..=MAX_LIMIT).contains(&n) => n,
@@ -83,14 +82,14 @@ pub async fn leaderboard(req: worker::Request, ctx: RouteContext<()>) -> worker:
     };
     let credentials = Credentials::of(&req);
     let me = match credentials.verify(&settings) {
-        Ok(claims) => ranked_player(&ctx, game, &claims).await?,
+        Ok(claims) => ranked_player(env, game, &claims).await?,
         Err(_) => None,
     };
-    let shards = vars::stats_shards(&ctx.env);
+    let shards = vars::stats_shards(env);
     let name = game.name();
     let tops = try_join_all((0..shards).map(|n| {
         let url = format!("https://stats.internal/top?game={name}&limit={limit}");
-        shard_get::<Vec<PlayerStats>>(&ctx, n, url)
+        shard_get::<Vec<PlayerStats>>(env, n, url)
     }))
     .await?;
     let top = merge_top(tops.into_iter().flatten().collect(), limit);
@@ -110,8 +109,8 @@ pub async fn leaderboard(req: worker::Request, ctx: RouteContext<()>) -> worker:
 /// `GET /api/rooms`: rooms with people in them (game, seats taken and free, open or
 /// full) and how many people are seated across the service, from every matchmaker of
 /// every game.
-pub async fn rooms(req: worker::Request, ctx: RouteContext<()>) -> worker::Result<Response> {
-    let settings = AuthSettings::read(&ctx.env);
+pub async fn rooms(req: worker::Request, env: &Env) -> worker::Result<Response> {
+    let settings = AuthSettings::read(env);
     if let Door::Refused(refused) = check_origin(&req, &settings)? {
         return Ok(refused);
     }
@@ -126,8 +125,7 @@ pub async fn rooms(req: worker::Request, ctx: RouteContext<()>) -> worker::Resul
         away: u64,
         rooms: Vec<Box<RawValue>>,
     }
-    let shards = vars::matchmaker_shards(&ctx.env);
-    let env = &ctx.env;
+    let shards = vars::matchmaker_shards(env);
     let owners = GameKind::ALL
         .iter()
         .copied()
@@ -149,12 +147,8 @@ pub async fn rooms(req: worker::Request, ctx: RouteContext<()>) -> worker::Resul
 
 /// `?game=` of a request (rock-paper-scissors when absent), or the 400 to answer.
 fn game_of(req: &worker::Request) -> worker::Result<Result<GameKind, Response>> {
-    let url = req.url()?;
-    let named = url
-        .query_pairs()
-        .find(|(k, _)| k == "game")
-        .map(|(_, v)| v.into_owned());
-    Ok(match named {
+    let href = req.inner().url();
+    Ok(match Address::parse(&href).param("game") {
         None => Ok(GameKind::default()),
         Some(name) => match GameKind::from_name(&name) {
             Some(game) => Ok(game),
@@ -165,17 +159,17 @@ fn game_of(req: &worker::Request) -> worker::Result<Result<GameKind, Response>> 
 
 /// The caller's stats in `game` with their rank, or `None` before their first round.
 async fn ranked_player(
-    ctx: &RouteContext<()>,
+    env: &Env,
     game: GameKind,
     claims: &Claims,
 ) -> worker::Result<Option<Ranked>> {
-    let shards = vars::stats_shards(&ctx.env);
+    let shards = vars::stats_shards(env);
     let home = crate::stats::shard_of(&claims.sub, shards);
-    let url = worker::Url::parse_with_params(
+    let url = with_query(
         "https://stats.internal/player",
         &[("id", claims.sub.as_str()), ("game", game.name())],
-    )?;
-    let Some(stats) = shard_get::<PlayerStats>(ctx, home, url.to_string()).await? else {
+    );
+    let Some(stats) = shard_get::<PlayerStats>(env, home, url).await? else {
         return Ok(None);
     };
     #[derive(serde::Deserialize)]
@@ -184,7 +178,7 @@ async fn ranked_player(
     }
     let counts = try_join_all((0..shards).map(|n| {
         shard_get::<Higher>(
-            ctx,
+            env,
             n,
             format!(
                 "https://stats.internal/higher?game={}&total={}",
@@ -203,11 +197,11 @@ async fn ranked_player(
 
 /// GETs `url` from stats shard `n`: the JSON body, or `None` on 404.
 async fn shard_get<T: serde::de::DeserializeOwned>(
-    ctx: &RouteContext<()>,
+    env: &Env,
     n: u32,
     url: String,
 ) -> worker::Result<Option<T>> {
-    let stub = Hop::to(&ctx.env.durable_object(STATS_BINDING)?, &stats_shard(n))?;
+    let stub = Hop::to(&env.durable_object(STATS_BINDING)?, &stats_shard(n))?;
     let answer = stub.get(&url).await?;
     match answer.status {
         200 => Ok(Some(answer.json()?)),

@@ -5,11 +5,11 @@
 //! to a Room Durable Object, which accepts the socket with the hibernation API; from
 //! then on frames go straight to the room and the Worker is out of the path.
 //!
-//! `/ws` is answered before the [`Router`] is built, with the runtime's own request and
-//! response objects, because it is the one route a burst of players all take at once
-//! (see [`super::hop`]); every other route goes through the `Router`.
+//! `/ws` is answered first, with the runtime's own request and response objects,
+//! because it is the one route a burst of players all take at once (see
+//! [`super::hop`]); every other path is matched by [`Route::of`].
 
-use worker::{event, web_sys, Context, Env, Request, Response, RouteContext, Router, Url};
+use worker::{event, web_sys, Context, Env, Request, Response};
 
 use super::access::{check_origin, refuse_socket, Credentials, Door};
 use super::hop::Hop;
@@ -18,6 +18,7 @@ use super::{api, board, private};
 use super::{
     matchmaker, random_u64, turned_away, with_query, ROOMS_BINDING, ROOM_CONNECT_URL, STATS_BINDING,
 };
+use crate::address::Address;
 use crate::effects::Admission;
 use crate::games::GameKind;
 use crate::ids::{ResumeToken, RoomName};
@@ -35,12 +36,18 @@ async fn fetch(
     env: Env,
     _ctx: Context,
 ) -> worker::Result<web_sys::Response> {
-    let url: Url = req.url().parse()?;
-    if url.path() == "/ws" && req.method() == "GET" {
+    let href = req.url();
+    let url = Address::parse(&href);
+    let method = req.method();
+    if url.path() == "/ws" && method == "GET" {
         return play(Request::from(req), url, &env).await;
     }
-    let answer = Router::new()
-        .get("/health", |_, _| {
+    let req = Request::from(req);
+    let Some(route) = Route::of(url.path()) else {
+        return Ok(Response::error("Not Found", 404)?.into());
+    };
+    let answer = match (route, method.as_str()) {
+        (Route::Health, "GET") => {
             #[derive(serde::Serialize)]
             struct Health {
                 ok: bool,
@@ -52,20 +59,76 @@ async fn fetch(
                 service: "edge-arena",
                 version: env!("CARGO_PKG_VERSION"),
             })
-        })
-        .post_async("/api/login", api::login)
-        .post_async("/api/rooms", private::open)
-        .post_async("/api/guest", api::guest)
-        .options_async("/api/*path", api::preflight)
-        .get_async("/api/me", board::me)
-        .get_async("/api/leaderboard", board::leaderboard)
-        .get_async("/api/rooms", board::rooms)
-        .get_async("/debug/rooms/:room", room_status)
-        .get_async("/debug/stats/:shard", stats_status)
-        .post_async("/debug/stats/:shard/fail", stats_fail)
-        .run(req.into(), env)
-        .await?;
+        }
+        (Route::Api(_), "OPTIONS") => api::preflight(req, &env).await,
+        (Route::Api(Api::Login), "POST") => api::login(req, &env).await,
+        (Route::Api(Api::Guest), "POST") => api::guest(req, &env).await,
+        (Route::Api(Api::Rooms), "POST") => private::open(req, &env).await,
+        (Route::Api(Api::Rooms), "GET") => board::rooms(req, &env).await,
+        (Route::Api(Api::Me), "GET") => board::me(req, &env).await,
+        (Route::Api(Api::Leaderboard), "GET") => board::leaderboard(req, &env).await,
+        (Route::RoomStatus(room), "GET") => room_status(&env, room).await,
+        (Route::StatsStatus(shard), "GET") => stats_status(&env, shard).await,
+        (Route::StatsFail(shard), "POST") => stats_fail(&env, shard, &url).await,
+        // A path we serve, asked with another method (as `worker::Router` answered).
+        (Route::Api(Api::Other), _) => Response::error("Not Found", 404),
+        _ => Response::error("Method Not Allowed", 405),
+    }?;
     Ok(answer.into())
+}
+
+/// What a path names, whatever the method. A plain `match` on the path instead of
+/// `worker::Router`: the Router reads every request through the `url` crate, which
+/// with its route table cost about 60 KB of the wasm (issue 19's size target).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Route<'a> {
+    Health,
+    Api(Api),
+    /// `/debug/rooms/:room`.
+    RoomStatus(&'a str),
+    /// `/debug/stats/:shard`.
+    StatsStatus(&'a str),
+    /// `/debug/stats/:shard/fail`.
+    StatsFail(&'a str),
+}
+
+/// The paths under `/api/`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Api {
+    Login,
+    Guest,
+    Rooms,
+    Me,
+    Leaderboard,
+    /// Any other `/api/…` path: answered only for a CORS preflight.
+    Other,
+}
+
+impl<'a> Route<'a> {
+    fn of(path: &'a str) -> Option<Route<'a>> {
+        if path == "/health" {
+            return Some(Route::Health);
+        }
+        if let Some(rest) = path.strip_prefix("/api/").filter(|rest| !rest.is_empty()) {
+            return Some(Route::Api(match rest {
+                "login" => Api::Login,
+                "guest" => Api::Guest,
+                "rooms" => Api::Rooms,
+                "me" => Api::Me,
+                "leaderboard" => Api::Leaderboard,
+                _ => Api::Other,
+            }));
+        }
+        let segment = |s: &'a str| Some(s).filter(|s| !s.is_empty() && !s.contains('/'));
+        if let Some(room) = path.strip_prefix("/debug/rooms/").and_then(segment) {
+            return Some(Route::RoomStatus(room));
+        }
+        let shard = path.strip_prefix("/debug/stats/")?;
+        match shard.strip_suffix("/fail") {
+            Some(shard) => segment(shard).map(Route::StatsFail),
+            None => segment(shard).map(Route::StatsStatus),
+        }
+    }
 }
 
 /// `GET /ws?token=…&name=…&avatar=…&game=rps|dig|chat`: a WebSocket into a room of that
@@ -73,7 +136,7 @@ async fn fetch(
 /// subprotocol `bearer.<token>`. `?resume=<token from hi>` takes a held seat back;
 /// `?watch=<room>` watches a public room; `?join=<code>` seats you in a friend's private
 /// room (`&watch=1` to watch it).
-async fn play(req: Request, url: Url, env: &Env) -> worker::Result<web_sys::Response> {
+async fn play(req: Request, url: Address<'_>, env: &Env) -> worker::Result<web_sys::Response> {
     let upgrade = req.headers().get("upgrade")?.unwrap_or_default();
     if !upgrade.eq_ignore_ascii_case("websocket") {
         let mut resp = Response::error(
@@ -293,15 +356,11 @@ async fn connect_to_room(room: &Hop, query: &[(&str, &str)]) -> worker::Result<w
 
 /// `GET /debug/rooms/:room`: the room object's own view of itself (instance id, sockets,
 /// seats). Only when the var `DEBUG_ROUTES` is `1` (the tests set it); 404 otherwise.
-async fn room_status(_req: Request, ctx: RouteContext<()>) -> worker::Result<Response> {
-    let Some(room) = ctx
-        .param("room")
-        .filter(|_| vars::flag(&ctx.env, "DEBUG_ROUTES"))
-    else {
+async fn room_status(env: &Env, room: &str) -> worker::Result<Response> {
+    if !vars::flag(env, "DEBUG_ROUTES") {
         return Response::error("Not Found", 404);
-    };
-    ctx.env
-        .durable_object(ROOMS_BINDING)?
+    }
+    env.durable_object(ROOMS_BINDING)?
         .get_by_name(room)?
         .fetch_with_str("https://room.internal/status")
         .await
@@ -309,12 +368,11 @@ async fn room_status(_req: Request, ctx: RouteContext<()>) -> worker::Result<Res
 
 /// `GET /debug/stats/:shard`: a stats shard's counts (players, duplicates ignored).
 /// Only with `DEBUG_ROUTES=1`.
-async fn stats_status(_req: Request, ctx: RouteContext<()>) -> worker::Result<Response> {
-    let Some(shard) = debug_shard(&ctx) else {
+async fn stats_status(env: &Env, shard: &str) -> worker::Result<Response> {
+    let Some(shard) = debug_shard(env, shard) else {
         return Response::error("Not Found", 404);
     };
-    ctx.env
-        .durable_object(STATS_BINDING)?
+    env.durable_object(STATS_BINDING)?
         .get_by_name(&super::stats_shard(shard))?
         .fetch_with_str("https://stats.internal/status")
         .await
@@ -323,33 +381,25 @@ async fn stats_status(_req: Request, ctx: RouteContext<()>) -> worker::Result<Re
 /// `POST /debug/stats/:shard/fail?plan=before,after,…`: arms the shard's next
 /// `/records` requests to throw (see [`super::stats_object`]), so tests against workerd
 /// can show a record is retried and counted once. Only with `DEBUG_ROUTES=1`.
-async fn stats_fail(req: Request, ctx: RouteContext<()>) -> worker::Result<Response> {
-    let Some(shard) = debug_shard(&ctx) else {
+async fn stats_fail(env: &Env, shard: &str, url: &Address<'_>) -> worker::Result<Response> {
+    let Some(shard) = debug_shard(env, shard) else {
         return Response::error("Not Found", 404);
     };
-    let plan = req
-        .url()?
-        .query_pairs()
-        .find(|(k, _)| k == "plan")
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_default();
-    let mut url = Url::parse("https://stats.internal/fail")?;
-    url.query_pairs_mut().append_pair("plan", &plan);
+    let plan = url.param("plan").unwrap_or_default();
     let forward = Request::new_with_init(
-        url.as_str(),
+        &with_query("https://stats.internal/fail", &[("plan", &plan)]),
         worker::RequestInit::new().with_method(worker::Method::Post),
     )?;
-    ctx.env
-        .durable_object(STATS_BINDING)?
+    env.durable_object(STATS_BINDING)?
         .get_by_name(&super::stats_shard(shard))?
         .fetch_with_request(forward)
         .await
 }
 
 /// The shard a debug route names, if debug routes are on and it exists.
-fn debug_shard(ctx: &RouteContext<()>) -> Option<u32> {
-    ctx.param("shard")
-        .filter(|_| vars::flag(&ctx.env, "DEBUG_ROUTES"))
+fn debug_shard(env: &Env, shard: &str) -> Option<u32> {
+    Some(shard)
+        .filter(|_| vars::flag(env, "DEBUG_ROUTES"))
         .and_then(|s| s.parse::<u32>().ok())
-        .filter(|&n| n < vars::stats_shards(&ctx.env))
+        .filter(|&n| n < vars::stats_shards(env))
 }

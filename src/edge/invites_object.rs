@@ -21,6 +21,7 @@ use worker::{durable_object, DurableObject, Env, Request, Response, State, Stora
 
 use super::hop::Hop;
 use super::{now_ms, random_u64, vars, INVITES_BINDING};
+use crate::address::Address;
 use crate::games::GameKind;
 use crate::ids::Code;
 use crate::invites::{look_up, private_room_name, Invite, Lookup, Tries};
@@ -65,13 +66,9 @@ impl DurableObject for ArenaInvites {
     }
 
     async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
-        let url = req.url()?;
-        let param = |key: &str| {
-            url.query_pairs()
-                .find(|(k, _)| k == key)
-                .map(|(_, v)| v.into_owned())
-                .unwrap_or_default()
-        };
+        let href = req.inner().url();
+        let url = Address::parse(&href);
+        let param = |key: &str| url.param(key).unwrap_or_default().into_owned();
         let grace = vars::room_settings(&self.env).0.resume_grace_ms;
         let storage = self.state.storage();
         let now = now_ms();

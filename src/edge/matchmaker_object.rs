@@ -14,12 +14,14 @@
 //! `room` another shard gave them). Every decision is the core's; this only reads the
 //! query and stores the rows.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 
 use serde::Deserialize;
 use worker::{durable_object, DurableObject, Env, Request, Response, SqlStorage, State};
 
 use super::{matchmaker, now_ms, vars};
+use crate::address::Address;
 use crate::games::{GameKind, Settings};
 use crate::matchmaker::{
     owner_of_room, Ask, CapacityReport, Changes, Elsewhere, Matchmaker, RoomEstimate, RoomListing,
@@ -68,12 +70,9 @@ impl DurableObject for ArenaMatchmaker {
 
     /// `POST /assign` (from the Worker), `POST /report` (from rooms) and `GET /rooms`.
     async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
-        let url = req.url()?;
-        let param = |key: &str| {
-            url.query_pairs()
-                .find(|(k, _)| k == key)
-                .map(|(_, v)| v.into_owned())
-        };
+        let href = req.inner().url();
+        let url = Address::parse(&href);
+        let param = |key: &str| url.param(key).map(Cow::into_owned);
         let shard = param("shard").and_then(|v| v.parse().ok()).unwrap_or(0);
         let game = param("game")
             .and_then(|g| GameKind::from_name(&g))

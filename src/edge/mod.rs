@@ -18,6 +18,8 @@ mod room_store;
 mod stats_object;
 mod vars;
 
+use crate::address::with_query;
+
 /// Binding names from `wrangler.toml`.
 const ROOMS_BINDING: &str = "ROOMS";
 const MATCHMAKER_BINDING: &str = "MATCHMAKER";
@@ -51,15 +53,6 @@ fn matchmaker(
         stub,
         format!("https://matchmaker.internal{path}?game={game}&shard={n}"),
     ))
-}
-
-/// `url` (which may have a query already) with `pairs` added to its query.
-fn with_query(url: &str, pairs: &[(&str, &str)]) -> String {
-    let mut out = String::from(url);
-    out.push(if url.contains('?') { '&' } else { '?' });
-    worker::url::form_urlencoded::Serializer::for_suffix(out, url.len() + 1)
-        .extend_pairs(pairs)
-        .finish()
 }
 
 /// A random u64 from the platform's CSPRNG (`crypto.getRandomValues`).

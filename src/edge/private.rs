@@ -5,7 +5,7 @@
 //! checks the code again when someone arrives, so a room name alone opens nothing.
 
 use serde::Deserialize;
-use worker::{Request, Response, RouteContext};
+use worker::{Env, Request, Response};
 
 use super::access::{check_origin, Credentials, Door};
 use super::hop::Hop;
@@ -31,8 +31,8 @@ struct OpenRoom {
 /// `POST /api/rooms {"game": "rps"|"dig"|"chat", "bots"?: bool}` with the session token:
 /// a private room → `{room, code, expires_at}`. The code opens it (`/ws?join=<code>`)
 /// while anyone is in it, and for the resume window after it empties.
-pub async fn open(mut req: Request, ctx: RouteContext<()>) -> worker::Result<Response> {
-    let settings = AuthSettings::read(&ctx.env);
+pub async fn open(mut req: Request, env: &Env) -> worker::Result<Response> {
+    let settings = AuthSettings::read(env);
     let cors = match check_origin(&req, &settings)? {
         Door::Open { cors } => cors,
         Door::Refused(refused) => return Ok(refused),
@@ -64,7 +64,7 @@ pub async fn open(mut req: Request, ctx: RouteContext<()>) -> worker::Result<Res
             ("bots", bots),
         ],
     );
-    let answer = directory(&ctx.env)?.post_json(&url, &()).await?;
+    let answer = directory(env)?.post_json(&url, &()).await?;
     if answer.status != 200 {
         return json_error(
             503,
@@ -74,7 +74,7 @@ pub async fn open(mut req: Request, ctx: RouteContext<()>) -> worker::Result<Res
     }
     let opened: Opened = answer.json()?;
     // The room learns it is private before anyone can reach it.
-    let room = Hop::to(&ctx.env.durable_object(ROOMS_BINDING)?, &opened.room)?;
+    let room = Hop::to(&env.durable_object(ROOMS_BINDING)?, &opened.room)?;
     let open_url = with_query(
         "https://room.internal/open",
         &[

@@ -35,6 +35,7 @@ use super::matchmaker_object::report_capacity;
 use super::room_store::RoomStore;
 use super::stats_object::deliver;
 use super::{answer_socket, now_ms, random_u64, turned_away, vars};
+use crate::address::Address;
 use crate::effects::{Admission, Effect, Outcome};
 use crate::game::Privacy;
 use crate::games::GameKind;
@@ -115,13 +116,9 @@ impl DurableObject for ArenaRoom {
     /// the socket, 409 when the room is full, or a socket that says why not. `GET
     /// /status` describes this instance, for tests and operators.
     async fn fetch(&self, req: Request) -> worker::Result<Response> {
-        let url = req.url()?;
-        let query = |key: &str| {
-            url.query_pairs()
-                .find(|(k, _)| k == key)
-                .map(|(_, v)| v.into_owned())
-                .unwrap_or_default()
-        };
+        let href = req.inner().url();
+        let url = Address::parse(&href);
+        let query = |key: &str| url.param(key).unwrap_or_default().into_owned();
         match url.path() {
             "/connect" => {}
             "/open" => {

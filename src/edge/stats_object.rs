@@ -20,6 +20,7 @@
 //!   shard), `after` stores the batch and then throws (the answer is lost on the way
 //!   back, so the room cannot know the batch landed and must send it again).
 
+use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::rc::Rc;
@@ -30,6 +31,7 @@ use worker::{durable_object, DurableObject, Env, Request, Response, SqlStorage, 
 
 use super::hop::Hop;
 use super::{now_ms, stats_shard, vars, STATS_BINDING, STATS_RECORD_URL};
+use crate::address::Address;
 use crate::stats::{
     batch_by_shard, record_batch, PlayerStats, Recorded, RoundRecord, StatsStore, StoreError,
 };
@@ -148,12 +150,9 @@ impl DurableObject for ArenaStats {
             }
             self.ready.set(true);
         }
-        let url = req.url()?;
-        let param = |key: &str| {
-            url.query_pairs()
-                .find(|(k, _)| k == key)
-                .map(|(_, v)| v.into_owned())
-        };
+        let href = req.inner().url();
+        let url = Address::parse(&href);
+        let param = |key: &str| url.param(key).map(Cow::into_owned);
         // The game a read is about (stats are kept per game); rock-paper-scissors, the
         // seed's game, when none is named.
         let game = param("game").unwrap_or_else(|| "rps".to_string());
