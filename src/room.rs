@@ -256,6 +256,22 @@ impl Room {
             .min()
     }
 
+    /// Is anything besides a liveness check due at `now`: the game's own deadline, a
+    /// record delivery, or the end of a held seat's grace window? Such an alarm is
+    /// always stored, even when it sends nothing: a game's timer may change its state
+    /// without a frame (today every one sends something, but a game is one file and the
+    /// engine must not depend on that).
+    fn business_due(&self, now: u64) -> bool {
+        let due = |at: Option<u64>| at.is_some_and(|at| at <= now);
+        due(self.game.get().next_deadline())
+            || due(self.records_due_at)
+            || self
+                .seats
+                .iter()
+                .flatten()
+                .any(|s| matches!(s.occupant, Occupant::Away { until } if until <= now))
+    }
+
     /// Is anything due at `now`? Only then does [`Room::handle`] need to know which
     /// connections the platform heard from on its own: asking the runtime about every
     /// socket costs a call per socket, and on most frames nothing is due.
@@ -271,6 +287,9 @@ impl Room {
         let people_before = self.players().len();
         let released = event == Event::Released;
         self.in_alarm = event == Event::Alarm;
+        // Decided before the heartbeats are noted and time passes: whether this wake
+        // was for the room's own business or only to look for silent connections.
+        let only_liveness_due = !self.business_due(now);
         for (conn, at) in heard {
             self.note_alive(conn, *at);
         }
@@ -320,6 +339,11 @@ impl Room {
                 Durability::Durable
             }
             Event::Restarted { .. } => Durability::Durable, // handled before time passed
+            // An alarm that was only the liveness sweep, and found everyone heard
+            // (nothing closed, nothing sent), changed nothing but `last_seen` times,
+            // which the platform keeps on its own (the auto-response timestamps are read
+            // again at every wake that needs them): no write, only the next alarm.
+            Event::Alarm if only_liveness_due => Durability::Ephemeral,
             Event::Alarm => Durability::Durable,
             Event::Recorded { round_ids } => {
                 self.confirm_records(&round_ids);

@@ -5,7 +5,7 @@ use crate::effects::{alarm_to_set, Effect};
 use crate::games::rps::{Choice, MovementKind, SeatResult, ServerFrame as Rps};
 use crate::games::Settings;
 use crate::protocol::{CloseCode, ErrorCode, RoomPhase, SharedServerFrame as Shared};
-use crate::room::{Room, IDLE_SWEEP_MS, RECORD_RETRY_MS};
+use crate::room::{Event, Room, IDLE_SWEEP_MS, RECORD_RETRY_MS};
 use crate::seats::Profile;
 use crate::testkit::{
     default_settings, frames_to, rps_to, shared_to, token_in, Drive, RoomFull, Wire,
@@ -590,6 +590,56 @@ fn any_frame_counts_as_a_heartbeat() {
     room.receive(HEARTBEAT - 1, "c0", "garbage");
     assert!(tick_hearing(&mut room, HEARTBEAT, &[("c1", HEARTBEAT - 1)]).is_empty());
     assert_eq!(room.next_deadline(), Some(2 * HEARTBEAT - 1));
+}
+
+/// The alarm at `now` with these heartbeats heard, as the shell sees it: whether the
+/// room is written, and when it wakes next.
+fn sweep(room: &mut Room, now: u64, heard: &[(&str, u64)]) -> (bool, Option<u64>, Vec<Effect>) {
+    let heard: Vec<(String, u64)> = heard.iter().map(|(c, at)| (c.to_string(), *at)).collect();
+    let outcome = room.handle(now, &heard, Event::Alarm);
+    (outcome.persist.room, outcome.next_deadline, outcome.effects)
+}
+
+#[test]
+fn a_sweep_that_finds_everyone_stores_nothing() {
+    let (mut room, _, _) = full_room(2);
+    tick(&mut room, ROUND); // the round ends; nobody asks for another
+    let before = stored_and_loaded(&room);
+    let (stored, next, out) = sweep(
+        &mut room,
+        IDLE_SWEEP_MS,
+        &[("c0", IDLE_SWEEP_MS - 5), ("c1", IDLE_SWEEP_MS - 9)],
+    );
+    assert!(out.is_empty(), "{out:?}");
+    assert!(!stored, "only heartbeat times moved: no write");
+    assert_eq!(next, Some(2 * IDLE_SWEEP_MS - 9));
+    // The room as stored before the sweep, woken later, hears the same heartbeats from
+    // the platform and comes to the same view: nothing was lost by not writing.
+    let mut reloaded = before;
+    let later = 2 * IDLE_SWEEP_MS - 9;
+    let heard = [("c0", later - 1), ("c1", later - 2)];
+    assert!(sweep(&mut reloaded, later, &heard).2.is_empty());
+    assert!(sweep(&mut room, later, &heard).2.is_empty());
+    assert_eq!(reloaded.next_deadline(), room.next_deadline());
+
+    // A sweep that finds somebody silent is written, as every change is.
+    let (stored, _, out) = sweep(
+        &mut room,
+        3 * IDLE_SWEEP_MS,
+        &[("c1", 3 * IDLE_SWEEP_MS - 1)],
+    );
+    assert!(out.contains(&Effect::Close {
+        conn: "c0".into(),
+        code: CloseCode::HeartbeatTimeout
+    }));
+    assert!(stored);
+
+    // An alarm for the game's own deadline is written even when it sends nothing new to
+    // a silent table: the round's end is the room's business, not a liveness check.
+    let (mut room, _, _) = full_room(2);
+    let deadline = room.next_deadline().expect("the first round runs");
+    let (stored, _, _) = sweep(&mut room, deadline, &[("c0", 1), ("c1", 1)]);
+    assert!(stored, "the round's end is stored");
 }
 
 #[test]
