@@ -386,14 +386,16 @@ async fn stats_fail(env: &Env, shard: &str, url: &Address<'_>) -> worker::Result
         return Response::error("Not Found", 404);
     };
     let plan = url.param("plan").unwrap_or_default();
-    let forward = Request::new_with_init(
+    let answer = Hop::to(
+        &env.durable_object(STATS_BINDING)?,
+        &super::stats_shard(shard),
+    )?
+    .post_json(
         &with_query("https://stats.internal/fail", &[("plan", &plan)]),
-        worker::RequestInit::new().with_method(worker::Method::Post),
-    )?;
-    env.durable_object(STATS_BINDING)?
-        .get_by_name(&super::stats_shard(shard))?
-        .fetch_with_request(forward)
-        .await
+        &(),
+    )
+    .await?;
+    Ok(Response::ok(answer.text)?.with_status(answer.status))
 }
 
 /// The shard a debug route names, if debug routes are on and it exists.
