@@ -298,9 +298,10 @@ impl Room {
         // now due: their seats go away first, so what time brings (a round that ended
         // while the server was down) is kept for them to replay on resume, not sent to
         // connections that no longer exist.
-        if let Event::Restarted { live } = &event {
-            self.on_restart(now, live, &mut effects);
-        }
+        let restart_lost_someone = match &event {
+            Event::Restarted { live } => self.on_restart(now, live, &mut effects),
+            _ => false,
+        };
         effects.extend(self.pass_time(now));
         let time_did_something = !effects.is_empty();
         let mut admission = Admission::NotAsked;
@@ -338,7 +339,13 @@ impl Room {
                 self.on_closed(now, &conn, &mut effects);
                 Durability::Durable
             }
-            Event::Restarted { .. } => Durability::Durable, // handled before time passed
+            // Handled before time passed. Woken from hibernation with every socket still
+            // there, and with only the liveness sweep due, the room is as stored but for
+            // heartbeat times (see the alarm below).
+            Event::Restarted { .. } if only_liveness_due && !restart_lost_someone => {
+                Durability::Ephemeral
+            }
+            Event::Restarted { .. } => Durability::Durable,
             // An alarm that was only the liveness sweep, and found everyone heard
             // (nothing closed, nothing sent), changed nothing but `last_seen` times,
             // which the platform keeps on its own (the auto-response timestamps are read
@@ -1001,13 +1008,15 @@ impl Room {
     }
 
     /// Seats whose connection is not among `live` are away from now on.
-    fn on_restart(&mut self, now: u64, live: &[ConnId], out: &mut Vec<Effect>) {
+    /// Returns whether any connection was lost.
+    fn on_restart(&mut self, now: u64, live: &[ConnId], out: &mut Vec<Effect>) -> bool {
         let gone: Vec<ConnId> = self
             .spectators
             .iter()
             .filter(|s| !live.contains(&s.conn))
             .map(|s| s.conn.clone())
             .collect();
+        let mut lost_any = !gone.is_empty();
         for conn in gone {
             self.drop_spectator(now, &conn, out);
         }
@@ -1018,8 +1027,10 @@ impl Room {
                 .is_some_and(|c| !live.contains(c));
             if lost {
                 self.set_away(now, slot, out);
+                lost_any = true;
             }
         }
+        lost_any
     }
 
     /// The stats shards confirmed these records: stop sending them.

@@ -634,6 +634,29 @@ fn a_sweep_that_finds_everyone_stores_nothing() {
     }));
     assert!(stored);
 
+    // The usual path: the idle room was evicted (hibernation), so the sweep's alarm
+    // first loads it from storage, and the shell tells it which sockets survived. All
+    // did, so neither the restart nor the alarm writes anything.
+    let (mut room, _, _) = full_room(2);
+    tick(&mut room, ROUND);
+    let mut woken = stored_and_loaded(&room);
+    let heard: Vec<(String, u64)> = vec![
+        ("c0".into(), IDLE_SWEEP_MS - 3),
+        ("c1".into(), IDLE_SWEEP_MS - 4),
+    ];
+    let live = vec!["c0".to_string(), "c1".to_string()];
+    let restarted = woken.handle(IDLE_SWEEP_MS, &heard, Event::Restarted { live });
+    assert!(restarted.effects.is_empty(), "{:?}", restarted.effects);
+    assert!(!restarted.persist.room, "every socket survived: no write");
+    let (stored, next, out) = sweep(&mut woken, IDLE_SWEEP_MS, &[]);
+    assert!(out.is_empty() && !stored);
+    assert_eq!(next, Some(2 * IDLE_SWEEP_MS - 4));
+    // A socket that did not survive is a change, and is written.
+    let mut woken = stored_and_loaded(&room);
+    let live = vec!["c1".to_string()];
+    let restarted = woken.handle(IDLE_SWEEP_MS, &heard, Event::Restarted { live });
+    assert!(restarted.persist.room, "c0's seat is held now");
+
     // An alarm for the game's own deadline is written even when it sends nothing new to
     // a silent table: the round's end is the room's business, not a liveness check.
     let (mut room, _, _) = full_room(2);
