@@ -238,38 +238,40 @@ impl Room {
             true => self.config.heartbeat_timeout_ms,
             false => self.config.heartbeat_timeout_ms.max(IDLE_SWEEP_MS),
         };
-        let per_seat = self
+        let silent_seats = self
             .seats
             .iter()
             .flatten()
             .filter_map(|s| match s.occupant {
                 Occupant::Human { last_seen, .. } => Some(last_seen + timeout),
-                Occupant::Away { until } => Some(until),
-                Occupant::Bot | Occupant::Gone => None,
+                _ => None,
             });
         let sweep = self.config.heartbeat_timeout_ms.max(IDLE_SWEEP_MS);
         let watchers = self.spectators.iter().map(|s| s.last_seen + sweep);
-        per_seat
+        silent_seats
             .chain(watchers)
-            .chain(self.game.get().next_deadline())
-            .chain(self.records_due_at)
+            .chain(self.business_deadline())
             .min()
     }
 
-    /// Is anything besides a liveness check due at `now`: the game's own deadline, a
-    /// record delivery, or the end of a held seat's grace window? Such an alarm is
-    /// always stored, even when it sends nothing: a game's timer may change its state
-    /// without a frame (today every one sends something, but a game is one file and the
-    /// engine must not depend on that).
-    fn business_due(&self, now: u64) -> bool {
-        let due = |at: Option<u64>| at.is_some_and(|at| at <= now);
-        due(self.game.get().next_deadline())
-            || due(self.records_due_at)
-            || self
-                .seats
-                .iter()
-                .flatten()
-                .any(|s| matches!(s.occupant, Occupant::Away { until } if until <= now))
+    /// The earliest moment of the room's own business, everything but the liveness
+    /// checks: the game's own deadline, a record delivery, the end of a held seat's
+    /// grace window. An alarm for one of these is always stored, even when it sends
+    /// nothing: a game's timer may change its state without a frame (today every one
+    /// sends something, but a game is one file and the engine must not depend on that).
+    fn business_deadline(&self) -> Option<u64> {
+        let grace_ends = self
+            .seats
+            .iter()
+            .flatten()
+            .filter_map(|s| match s.occupant {
+                Occupant::Away { until } => Some(until),
+                _ => None,
+            });
+        grace_ends
+            .chain(self.game.get().next_deadline())
+            .chain(self.records_due_at)
+            .min()
     }
 
     /// Is anything due at `now`? Only then does [`Room::handle`] need to know which
@@ -289,7 +291,7 @@ impl Room {
         self.in_alarm = event == Event::Alarm;
         // Decided before the heartbeats are noted and time passes: whether this wake
         // was for the room's own business or only to look for silent connections.
-        let only_liveness_due = !self.business_due(now);
+        let only_liveness_due = self.business_deadline().is_none_or(|at| at > now);
         for (conn, at) in heard {
             self.note_alive(conn, *at);
         }

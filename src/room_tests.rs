@@ -656,6 +656,15 @@ fn a_sweep_that_finds_everyone_stores_nothing() {
     let live = vec!["c1".to_string()];
     let restarted = woken.handle(IDLE_SWEEP_MS, &heard, Event::Restarted { live });
     assert!(restarted.persist.room, "c0's seat is held now");
+    // So is a spectator that did not survive, though dropping one sends nothing.
+    let (mut room, _, _) = full_room(2);
+    tick(&mut room, ROUND);
+    assert!(!room.watch(ROUND + 1, "eye").is_empty());
+    let mut woken = stored_and_loaded(&room);
+    let live = vec!["c0".to_string(), "c1".to_string()];
+    let restarted = woken.handle(IDLE_SWEEP_MS, &heard, Event::Restarted { live });
+    assert!(restarted.effects.is_empty(), "{:?}", restarted.effects);
+    assert!(restarted.persist.room, "the spectator is gone");
 
     // An alarm for the game's own deadline is written even when it sends nothing new to
     // a silent table: the round's end is the room's business, not a liveness check.

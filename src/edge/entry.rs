@@ -162,15 +162,12 @@ async fn play(req: Request, url: Address<'_>, env: &Env) -> worker::Result<web_s
     };
 
     let conn = format!("{:016x}", random_u64());
-    if let Some((_, token)) = url.query_pairs().find(|(k, _)| k == "resume") {
+    if let Some(token) = url.param("resume") {
         return resume(env, &conn, &player, &protocol, &token).await;
     }
-    let joining = url
-        .query_pairs()
-        .find(|(k, _)| k == "join")
-        .map(|(_, v)| v.into_owned());
+    let joining = url.param("join");
     if joining.is_none() {
-        if let Some((_, room)) = url.query_pairs().find(|(k, _)| k == "watch") {
+        if let Some(room) = url.param("watch") {
             return watch(env, &conn, &protocol, &room).await;
         }
     }
