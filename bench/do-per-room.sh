@@ -10,6 +10,9 @@
 #          room, as Edge Arena and partyserver have), which does nothing;
 #   alarm  the same object also stores the room (one put) and sets its alarm, as a
 #          room that keeps its state durable and ends rounds by alarm must.
+#   house  the same work as alarm, but the room's object is one of 16 "houses" (a
+#          hash of the room's name), each holding many rooms under their own keys:
+#          the design docs/SCALING.md plans for Edge Arena.
 # Then it runs the same burst (bench/loadgen, vs_burst, lobby-floor's protocol) against
 # each, RUNS times, the modes interleaved, and prints matches/s and CPU per match.
 #
@@ -66,7 +69,9 @@ def swap(old, new):
 swap('''      case "join": this.join(ws); break;''', '''      case "join": {
         const room = this.join(ws);
         if (room && (this.env.EXP ?? "none") !== "none") {
-          await this.env.ROOM.get(this.env.ROOM.idFromName(room.id)).fetch("https://room/" + this.env.EXP);
+          const house = this.env.EXP === "house";
+          const name = house ? "house-" + (hashOf(room.id) % 16) : room.id;
+          await this.env.ROOM.get(this.env.ROOM.idFromName(name)).fetch("https://room/" + (house ? "alarm" : this.env.EXP) + "?room=" + room.id);
         }
         if (room) this.startRound(room);
         break;
@@ -80,12 +85,18 @@ s += '''
 export class Room extends DurableObject {
   async fetch(request) {
     if (new URL(request.url).pathname === "/alarm") {
-      this.ctx.storage.put("room", JSON.stringify({ seats: [0, 1], round: 1 }));
+      const id = new URL(request.url).searchParams.get("room");
+      this.ctx.storage.put("room:" + id, JSON.stringify({ seats: [0, 1], round: 1 }));
       this.ctx.storage.setAlarm(Date.now() + 60000);
     }
     return new Response("ok");
   }
   async alarm() {}
+}
+function hashOf(text) {
+  let h = 2166136261;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619) >>> 0;
+  return h;
 }
 '''
 src.write_text(s)
@@ -99,7 +110,7 @@ EOF
 
 printf 'run mode matches_per_s cpu_ms_per_match\n' >"$OUT/figures.txt"
 for ((k = 1; k <= RUNS; k++)); do
-  for mode in none touch alarm; do
+  for mode in ${MODES:-none touch alarm house}; do
     port="$(free_port)"
     inspector="$(free_port)"
     state="$TMP/state-$k-$mode"

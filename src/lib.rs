@@ -24,6 +24,8 @@
 //! - [`games`]: rock-paper-scissors, dig gold and chat, one module each, and the registry
 //!   that lists them (one line per game).
 //! - [`room`]: one room as a state machine: `handle(now, event) -> outcome`.
+//! - [`house`]: several rooms in one Durable Object: which object a room lives in,
+//!   which rooms an alarm ticks, and the object's one alarm.
 //! - [`matchmaker`]: which room the next player goes to (and which room a player is in).
 //! - [`invites`]: private rooms' codes, their lifetimes, and who may try one.
 //! - [`auth`]: session tokens (HMAC-SHA256, JWT form): a player's identity.
@@ -58,6 +60,7 @@ pub mod effects;
 pub mod envelope;
 pub mod game;
 pub mod games;
+pub mod house;
 pub mod ids;
 pub mod invites;
 pub mod matchmaker;

@@ -9,7 +9,7 @@ describe('matchmaking, rooms of two', () => {
   let server;
   before(async () => {
     // Bots would blur the count: make them wait longer than the test runs.
-    server = await startServer({ vars: { BOT_WAIT_MS: 600000, ROUND_MS: 60000 } });
+    server = await startServer({ vars: { BOT_WAIT_MS: 600000, ROUND_MS: 60000, DEBUG_ROUTES: 1 } });
   });
   afterEach(leaveAll);
   after(async () => server?.stop());
@@ -35,6 +35,18 @@ describe('matchmaking, rooms of two', () => {
       assert.equal(start.seats.length, 2);
       assert.ok(start.seats.every((s) => !s.bot));
     }
+    // Rooms numbered next to each other share one object (a house, src/house.rs): each
+    // room's own view names its two players, from the same instance holding them all.
+    const views = await Promise.all(
+      [...rooms.keys()].map(async (room) => (await fetch(`${server.url}/debug/rooms/${room}`)).json()),
+    );
+    for (const [i, room] of [...rooms.keys()].entries()) {
+      assert.equal(views[i].room, room);
+      assert.equal(views[i].connections.length, 2, JSON.stringify(views[i]));
+      assert.equal(views[i].sockets, 2, 'the sockets tagged with this room, not the house\'s');
+    }
+    assert.equal(new Set(views.map((v) => v.instance)).size, 1, 'one object holds the ten rooms');
+    assert.ok(views.every((v) => v.rooms >= 10), JSON.stringify(views.map((v) => v.rooms)));
     await Promise.all(players.map((p) => p.close()));
   });
 });

@@ -16,7 +16,7 @@ use super::hop::Hop;
 use super::vars::{self, AuthSettings};
 use super::{api, board, private};
 use super::{
-    matchmaker, random_u64, turned_away, with_query, ROOMS_BINDING, ROOM_CONNECT_URL, STATS_BINDING,
+    matchmaker, random_u64, room_object, turned_away, with_query, ROOM_CONNECT_URL, STATS_BINDING,
 };
 use crate::address::Address;
 use crate::effects::Admission;
@@ -208,7 +208,6 @@ async fn play(req: Request, url: Address<'_>, env: &Env) -> worker::Result<web_s
         return private::join(env, &code, who).await;
     }
 
-    let rooms = env.durable_object(ROOMS_BINDING)?;
     let mut refused = String::new();
     for _ in 0..MAX_SEAT_ATTEMPTS {
         let Some(assignment) = find_seat(env, game, &player, &refused).await? else {
@@ -216,7 +215,7 @@ async fn play(req: Request, url: Address<'_>, env: &Env) -> worker::Result<web_s
         };
 
         let online = assignment.online.to_string();
-        let room = Hop::to(&rooms, &assignment.room)?;
+        let room = room_object(env, &assignment.room)?;
         let resp = connect_to_room(
             &room,
             &[
@@ -317,8 +316,10 @@ async fn resume(
     let Some(token) = ResumeToken::parse(token) else {
         return Ok(turned_away(Admission::seat_gone(), protocol)?.into());
     };
-    let stub = Hop::to(&env.durable_object(ROOMS_BINDING)?, token.room().as_str())?;
+    let room = token.room();
+    let stub = room_object(env, room.as_str())?;
     let query = [
+        ("room", room.as_str()),
         ("resume", token.as_str()),
         ("conn", conn),
         ("player", player),
@@ -338,10 +339,15 @@ async fn watch(
     let Some(room) = RoomName::parse(room).filter(|r| GameKind::of_room(r).is_some()) else {
         return Ok(Response::error("no such room", 404)?.into());
     };
-    let stub = Hop::to(&env.durable_object(ROOMS_BINDING)?, room.as_str())?;
+    let stub = room_object(env, room.as_str())?;
     connect_to_room(
         &stub,
-        &[("watch", "1"), ("conn", conn), ("protocol", protocol)],
+        &[
+            ("room", room.as_str()),
+            ("watch", "1"),
+            ("conn", conn),
+            ("protocol", protocol),
+        ],
     )
     .await
 }
@@ -358,10 +364,13 @@ async fn room_status(env: &Env, room: &str) -> worker::Result<Response> {
     if !vars::flag(env, "DEBUG_ROUTES") {
         return Response::error("Not Found", 404);
     }
-    env.durable_object(ROOMS_BINDING)?
-        .get_by_name(room)?
-        .fetch_with_str("https://room.internal/status")
-        .await
+    let answer = room_object(env, room)?
+        .get(&with_query(
+            "https://room.internal/status",
+            &[("room", room)],
+        ))
+        .await?;
+    Ok(Response::ok(answer.text)?.with_status(answer.status))
 }
 
 /// `GET /debug/stats/:shard`: a stats shard's counts (players, duplicates ignored).

@@ -31,6 +31,15 @@ const INVITES_BINDING: &str = "INVITES";
 const ROOM_CONNECT_URL: &str = "https://room.internal/connect";
 const STATS_RECORD_URL: &str = "https://stats.internal/records";
 
+/// The object room `room` lives in: its house ([`crate::house::house_of`]).
+fn room_object(env: &worker::Env, room: &str) -> worker::Result<hop::Hop> {
+    let house = match crate::ids::RoomName::parse(room) {
+        Some(name) => crate::house::house_of(&name),
+        None => room.to_string(),
+    };
+    hop::Hop::to(&env.durable_object(ROOMS_BINDING)?, &house)
+}
+
 /// The name of stats shard `n`.
 fn stats_shard(n: u32) -> String {
     format!("stats-{n}")

@@ -8,12 +8,9 @@ use serde::Deserialize;
 use worker::{Env, Request, Response};
 
 use super::access::{check_origin, Credentials, Door};
-use super::hop::Hop;
 use super::invites_object::{directory, directory_url, Found, Opened};
 use super::vars::AuthSettings;
-use super::{
-    json_error, one_error_socket, turned_away, with_query, ROOMS_BINDING, ROOM_CONNECT_URL,
-};
+use super::{json_error, one_error_socket, room_object, turned_away, with_query, ROOM_CONNECT_URL};
 use crate::effects::Admission;
 use crate::games::GameKind;
 use crate::ids::Code;
@@ -74,7 +71,7 @@ pub async fn open(mut req: Request, env: &Env) -> worker::Result<Response> {
     }
     let opened: Opened = answer.json()?;
     // The room learns it is private before anyone can reach it.
-    let room = Hop::to(&env.durable_object(ROOMS_BINDING)?, &opened.room)?;
+    let room = room_object(env, &opened.room)?;
     let open_url = with_query(
         "https://room.internal/open",
         &[
@@ -139,8 +136,9 @@ pub async fn join(
         }
         _ => return Ok(turned_away(Admission::unknown_code(), who.protocol)?.into()),
     };
-    let room = Hop::to(&env.durable_object(ROOMS_BINDING)?, &found.room)?;
+    let room = room_object(env, &found.room)?;
     let mut query = vec![
+        ("room", found.room.as_str()),
         ("conn", who.conn),
         ("protocol", who.protocol),
         ("code", code.as_str()),
@@ -149,7 +147,6 @@ pub async fn join(
         query.push(("watch", "1"));
     } else {
         query.extend([
-            ("room", found.room.as_str()),
             ("player", who.player),
             ("name", who.name),
             ("avatar", who.avatar),

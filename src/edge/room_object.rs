@@ -1,20 +1,22 @@
-//! The `ArenaRoom` Durable Object: one room of any game, around [`crate::room::Room`].
+//! The `ArenaRoom` Durable Object: a house of rooms of any game ([`crate::house`]),
+//! each a [`crate::room::Room`]. (The class keeps its first name: Durable Object
+//! classes are named in `wrangler.toml`'s migrations, and renaming one is a migration.)
 //!
 //! Hibernation in one paragraph: sockets are accepted with `accept_websocket_with_tags`,
 //! so the runtime, not this object, holds them. When nothing happens for a while the
 //! runtime drops this object from memory but keeps the sockets open; the next frame,
 //! close or alarm constructs a fresh `ArenaRoom` and calls the handler. Anything kept
-//! only in memory is gone at that point. So the room lives in storage (key `room`) and
-//! in each socket's tag (its connection id), and the in-memory copy is only a cache,
-//! filled on first use after each wake-up.
+//! only in memory is gone at that point. So the rooms live in storage (`room:<name>`)
+//! and each socket's tags say whose it is (its connection id) and which room it is in,
+//! and the in-memory house is only a cache, filled on first use after each wake-up.
 //!
-//! Every handler has the same shape: load the room, turn the platform's event into an
-//! [`Event`], hand it to [`Room::handle`], and carry out the [`Outcome`]: store what it
-//! says changed, take or refuse the socket that asked in, send, close, report, and
-//! point the one alarm at the room's next deadline. Every rule, including the order in
-//! which time passes and events happen, is the core's. No handler holds a `RefCell`
-//! borrow across an `.await`, so events that interleave at an await see a consistent
-//! room.
+//! Every handler has the same shape: load the house, turn the platform's event into an
+//! [`Event`] for one room, hand it to [`House::handle`], and carry out the [`Outcome`]:
+//! store what it says changed, take or refuse the socket that asked in, send, close,
+//! report, and point the one alarm at the house's next deadline. Every rule, including
+//! the order in which time passes and events happen, is the core's. No handler holds a
+//! `RefCell` borrow across an `.await`, so events that interleave at an await see a
+//! consistent house.
 //!
 //! Round records go to the stats shards in the background (`waitUntil`): an alarm
 //! handler that waited for them would hold back the room's next alarm, since the
@@ -39,6 +41,7 @@ use crate::address::Address;
 use crate::effects::{Admission, Effect, Outcome};
 use crate::game::Privacy;
 use crate::games::GameKind;
+use crate::house::House;
 use crate::ids::{Code, ConnId, ResumeToken, RoomName};
 use crate::matchmaker::CapacityReport;
 use crate::protocol::{PING_FRAME, PONG_FRAME};
@@ -71,9 +74,9 @@ pub struct ArenaRoom {
 pub struct RoomShell {
     state: State,
     env: Env,
-    /// Cache of the stored room; `None` until the first event after a wake-up.
-    room: RefCell<Option<Room>>,
-    /// How the room is kept in storage.
+    /// Cache of the stored rooms; `None` until the first event after a wake-up.
+    house: RefCell<Option<House>>,
+    /// How the rooms are kept in storage.
     store: RoomStore,
     /// Identifies this in-memory instance. A new value after an idle spell proves the
     /// room was hibernated or evicted and rebuilt from storage (see `/status`).
@@ -97,7 +100,7 @@ impl DurableObject for ArenaRoom {
         let shell = RoomShell {
             state,
             env,
-            room: RefCell::new(None),
+            house: RefCell::new(None),
             store: RoomStore::default(),
             instance: random_u64(),
             constructed_at: now_ms(),
@@ -109,12 +112,12 @@ impl DurableObject for ArenaRoom {
         }
     }
 
-    /// `GET /connect?…` with `Upgrade: websocket`, forwarded by the Worker for a player
-    /// whose token it checked: `room=…&conn=…&player=…&name=…&avatar=…&online=…` asks for
-    /// a seat, `resume=<token>` instead of `room` takes a held seat back, `watch=1`
-    /// watches; `protocol` is the subprotocol to answer with. The answer is 101 with
-    /// the socket, 409 when the room is full, or a socket that says why not. `GET
-    /// /status` describes this instance, for tests and operators.
+    /// `GET /connect?room=…&…` with `Upgrade: websocket`, forwarded by the Worker for a
+    /// player whose token it checked: `conn=…&player=…&name=…&avatar=…&online=…` asks
+    /// for a seat, `resume=<token>` takes a held seat back, `watch=1` watches;
+    /// `protocol` is the subprotocol to answer with. The answer is 101 with the socket,
+    /// 409 when the room is full, or a socket that says why not. `GET
+    /// /status?room=…` describes this instance and that room, for tests and operators.
     async fn fetch(&self, req: Request) -> worker::Result<Response> {
         let href = req.inner().url();
         let url = Address::parse(&href);
@@ -127,7 +130,7 @@ impl DurableObject for ArenaRoom {
                     .open_private(&query("room"), &query("code"), query("bots") == "1")
                     .await
             }
-            "/status" => return self.shell.status().await,
+            "/status" => return self.shell.status(&query("room")).await,
             _ => return Response::error("not found", 404),
         }
         let code = Code::parse(&query("code"));
@@ -137,6 +140,9 @@ impl DurableObject for ArenaRoom {
             return Response::error("conn and player are required", 400);
         }
         let resume = query("resume");
+        let Some(room) = RoomName::parse(&query("room")) else {
+            return Response::error("room is required", 400);
+        };
         let event = if watch {
             Event::Watch {
                 conn: conn.clone(),
@@ -144,7 +150,9 @@ impl DurableObject for ArenaRoom {
             }
         } else if !resume.is_empty() {
             let Some(token) = ResumeToken::parse(&resume) else {
-                return self.shell.answer(&conn, &protocol, Admission::seat_gone());
+                return self
+                    .shell
+                    .answer(&conn, &room, &protocol, Admission::seat_gone());
             };
             Event::Resume {
                 conn: conn.clone(),
@@ -153,10 +161,7 @@ impl DurableObject for ArenaRoom {
                 online: query("online").parse().unwrap_or(0),
             }
         } else {
-            let Some(room) = RoomName::parse(&query("room")) else {
-                return Response::error("room, resume or watch is required", 400);
-            };
-            if !self.shell.load(Some(&room)).await? {
+            if !self.shell.load(&room, true).await? {
                 return Response::error("no game plays in that room", 404);
             }
             Event::Connect(Arrival {
@@ -171,27 +176,30 @@ impl DurableObject for ArenaRoom {
                 code,
             })
         };
-        if !self.shell.load(None).await? {
+        if !self.shell.load(&room, false).await? {
             // A resume or a spectator for a room that is not there (or never was).
             let admission = match event {
                 Event::Watch { .. } => Admission::no_such_room(),
                 _ => Admission::seat_gone(),
             };
-            return self.shell.answer(&conn, &protocol, admission);
+            return self.shell.answer(&conn, &room, &protocol, admission);
         }
-        let outcome = self.shell.handle(event);
+        let outcome = self.shell.handle(&room, event);
         // No await between the room's decision and taking the socket: the seat it
         // gave is still this connection's.
         let admission = outcome.admission.clone();
-        let answer = self.shell.answer(&conn, &protocol, admission);
-        self.shell.finish(outcome).await?;
+        let answer = self.shell.answer(&conn, &room, &protocol, admission);
+        self.shell.finish(&room, outcome).await?;
         answer
     }
 
+    /// The house's alarm: each room with something due gets [`Event::Alarm`], then the
+    /// alarm points at the house's next deadline.
     async fn alarm(&self) -> worker::Result<Response> {
-        if self.shell.load(None).await? {
-            self.shell.store.alarm_fired();
-            let outcome = self.shell.handle(Event::Alarm);
+        self.shell.store.alarm_fired();
+        self.shell.load_house().await?;
+        for room in self.shell.due() {
+            let outcome = self.shell.handle(&room, Event::Alarm);
             // Test hook (`DEBUG_FAIL_ALARM_ONCE=1`): the first alarm that settles a round
             // delivers its record, "crashes" before noting the confirmation and fails,
             // so the platform retries the alarm and the record is delivered again.
@@ -203,12 +211,13 @@ impl DurableObject for ArenaRoom {
                 && vars::flag(&self.shell.env, "DEBUG_FAIL_ALARM_ONCE")
                 && !self.shell.failed_alarm.replace(true)
             {
-                self.shell.finish_with(outcome, false).await?;
+                self.shell.finish_with(&room, outcome, false).await?;
                 worker::console_warn!("DEBUG_FAIL_ALARM_ONCE: failing this alarm on purpose");
                 return Err("DEBUG_FAIL_ALARM_ONCE".into());
             }
-            self.shell.finish(outcome).await?;
+            self.shell.finish(&room, outcome).await?;
         }
+        self.shell.rearm().await?;
         Response::empty()
     }
 
@@ -217,18 +226,18 @@ impl DurableObject for ArenaRoom {
         ws: WebSocket,
         message: WebSocketIncomingMessage,
     ) -> worker::Result<()> {
-        let Some(conn) = self.shell.conn_of(&ws) else {
+        let Some((conn, room)) = self.shell.tags_of(&ws) else {
             return Ok(());
         };
-        if !self.shell.load(None).await? {
+        if !self.shell.load(&room, false).await? {
             return Ok(());
         }
         let event = match message {
             WebSocketIncomingMessage::String(text) => Event::Text { conn, text },
             WebSocketIncomingMessage::Binary(_) => Event::Binary { conn },
         };
-        let outcome = self.shell.handle(event);
-        self.shell.finish(outcome).await
+        let outcome = self.shell.handle(&room, event);
+        self.shell.finish(&room, outcome).await
     }
 
     async fn websocket_close(
@@ -251,48 +260,74 @@ impl DurableObject for ArenaRoom {
 }
 
 impl RoomShell {
-    /// Fills the cache from storage. With `create`, a room that was never stored is
-    /// created under that name. Returns whether a room is loaded.
-    ///
-    /// A room read back from storage hears which sockets the runtime still holds: after
+    /// Fills the cache from storage, once per instance: every room of the house. Each
+    /// room read back hears which of its sockets the runtime still holds: after
     /// hibernation they are all there, after a restart of the runtime none are.
-    async fn load(self: &Rc<Self>, create: Option<&RoomName>) -> worker::Result<bool> {
-        if self.room.borrow().is_some() {
-            return Ok(true);
+    async fn load_house(self: &Rc<Self>) -> worker::Result<()> {
+        if self.house.borrow().is_some() {
+            return Ok(());
         }
-        let stored = self.store.read(&self.state.storage()).await?;
-        let from_storage = stored.is_some();
-        let loaded = stored.or_else(|| {
-            let name = create?;
-            let kind = GameKind::of_room(name)?;
-            let (config, settings) = vars::room_settings(&self.env);
-            Some(Room::new(
-                name.clone(),
-                kind,
-                config,
-                &settings,
-                random_u64(),
-            ))
-        });
+        let stored = self.store.read_all(&self.state.storage()).await?;
+        let names: Vec<RoomName> = stored.iter().map(|r| r.name().clone()).collect();
         {
-            let mut cache = self.room.borrow_mut();
+            let mut cache = self.house.borrow_mut();
             // Another event may have loaded it while we awaited storage.
             if cache.is_some() {
-                return Ok(true);
+                return Ok(());
             }
-            *cache = loaded;
+            *cache = Some(House::new(stored));
         }
-        if from_storage {
+        for room in names {
             let live: Vec<ConnId> = self
                 .state
-                .get_websockets()
+                .get_websockets_with_tag(room.as_str())
                 .iter()
-                .filter_map(|ws| self.conn_of(ws))
+                .filter_map(|ws| Some(self.tags_of(ws)?.0))
                 .collect();
-            let outcome = self.handle(Event::Restarted { live });
-            self.finish(outcome).await?;
+            let outcome = self.handle(&room, Event::Restarted { live });
+            self.finish(&room, outcome).await?;
         }
-        Ok(self.room.borrow().is_some())
+        Ok(())
+    }
+
+    /// Loads the house and says whether `room` is in it. With `create`, a room that is
+    /// not is created under that name first (if a game plays there).
+    async fn load(self: &Rc<Self>, room: &RoomName, create: bool) -> worker::Result<bool> {
+        self.load_house().await?;
+        let mut cache = self.house.borrow_mut();
+        let Some(house) = cache.as_mut() else {
+            return Ok(false);
+        };
+        if house.room(room).is_none() && create {
+            if let Some(kind) = GameKind::of_room(room) {
+                let (config, settings) = vars::room_settings(&self.env);
+                house.insert(Room::new(
+                    room.clone(),
+                    kind,
+                    config,
+                    &settings,
+                    random_u64(),
+                ));
+            }
+        }
+        Ok(house.room(room).is_some())
+    }
+
+    /// The rooms with something due now.
+    fn due(&self) -> Vec<RoomName> {
+        let now = now_ms();
+        self.house
+            .borrow()
+            .as_ref()
+            .map_or_else(Vec::new, |house| house.due(now))
+    }
+
+    /// After an alarm: points the alarm at the house's next deadline, if no room's
+    /// outcome did.
+    async fn rearm(&self) -> worker::Result<()> {
+        let next = self.house.borrow().as_ref().and_then(House::next_deadline);
+        let at = self.store.rearm(next);
+        self.store.set_alarm(&self.state.storage(), at).await
     }
 
     /// `POST /open?room=…&code=…&bots=0|1` (from the Worker's `POST /api/rooms`): this
@@ -309,42 +344,49 @@ impl RoomShell {
         ) else {
             return Response::error("a private room name and a code are required", 400);
         };
-        if !self.load(Some(&room)).await? {
+        if !self.load(&room, true).await? {
             return Response::error("no game plays in that room", 404);
         }
-        let outcome = self.handle(Event::Privatise(Privacy { code, bots }));
-        self.finish(outcome).await?;
+        let outcome = self.handle(&room, Event::Privatise(Privacy { code, bots }));
+        self.finish(&room, outcome).await?;
         Response::empty()
     }
 
-    /// Hands `event` to the loaded room, now, with the heartbeats the runtime answered
-    /// on its own when the room needs to know them.
-    fn handle(&self, event: Event) -> Outcome {
+    /// Hands `event` to the loaded `room`, now, with the heartbeats the runtime
+    /// answered on its own when the room needs to know them.
+    fn handle(&self, room: &RoomName, event: Event) -> Outcome {
         let now = now_ms();
         self.handled_at.set(now);
-        let mut cache = self.room.borrow_mut();
-        let Some(room) = cache.as_mut() else {
+        let mut cache = self.house.borrow_mut();
+        let Some(house) = cache.as_mut() else {
             return Outcome::default();
         };
-        let heard: Vec<(ConnId, u64)> = match room.wants_heard(now) {
+        let heard: Vec<(ConnId, u64)> = match house.wants_heard(room, now) {
             true => self
                 .state
-                .get_websockets()
+                .get_websockets_with_tag(room.as_str())
                 .iter()
-                .filter_map(|ws| Some((self.conn_of(ws)?, self.last_auto_response(ws)?)))
+                .filter_map(|ws| Some((self.tags_of(ws)?.0, self.last_auto_response(ws)?)))
                 .collect(),
             false => Vec::new(),
         };
-        room.handle(now, &heard, event)
+        house.handle(room, now, &heard, event)
     }
 
-    /// The answer to a connection that asked in: its socket, 409, or a socket that
-    /// carries the reason and closes.
-    fn answer(&self, conn: &str, protocol: &str, admission: Admission) -> worker::Result<Response> {
+    /// The answer to a connection that asked into `room`: its socket (tagged with the
+    /// connection and the room), 409, or a socket that carries the reason and closes.
+    fn answer(
+        &self,
+        conn: &str,
+        room: &RoomName,
+        protocol: &str,
+        admission: Admission,
+    ) -> worker::Result<Response> {
         match admission {
             Admission::Accept => {
                 let pair = WebSocketPair::new()?;
-                self.state.accept_websocket_with_tags(&pair.server, &[conn]);
+                self.state
+                    .accept_websocket_with_tags(&pair.server, &[conn, room.as_str()]);
                 answer_socket(pair.client, protocol)
             }
             Admission::Full => Response::error("room full", 409),
@@ -353,41 +395,44 @@ impl RoomShell {
     }
 
     async fn closed(self: &Rc<Self>, ws: &WebSocket) -> worker::Result<()> {
-        let Some(conn) = self.conn_of(ws) else {
+        let Some((conn, room)) = self.tags_of(ws) else {
             return Ok(());
         };
-        if !self.load(None).await? {
+        if !self.load(&room, false).await? {
             return Ok(());
         }
-        let outcome = self.handle(Event::Closed { conn });
-        self.finish(outcome).await
+        let outcome = self.handle(&room, Event::Closed { conn });
+        self.finish(&room, outcome).await
     }
 
-    fn conn_of(&self, ws: &WebSocket) -> Option<String> {
-        self.state.get_tags(ws).into_iter().next()
+    /// The connection a socket is and the room it is in, from its tags.
+    fn tags_of(&self, ws: &WebSocket) -> Option<(ConnId, RoomName)> {
+        let mut tags = self.state.get_tags(ws).into_iter();
+        let conn = tags.next()?;
+        Some((conn, RoomName::parse(&tags.next()?)?))
     }
 
     /// Stores what the outcome says changed and sets the alarm, then carries out its
     /// effects. Storing first means nothing a player has seen can be lost to a crash
     /// between sending and storing.
-    async fn finish(self: &Rc<Self>, outcome: Outcome) -> worker::Result<()> {
-        self.finish_with(outcome, true).await
+    async fn finish(self: &Rc<Self>, room: &RoomName, outcome: Outcome) -> worker::Result<()> {
+        self.finish_with(room, outcome, true).await
     }
 
     /// [`Self::finish`]; `note_confirmations` false delivers records while the caller
     /// waits and leaves them unconfirmed (the alarm test hook).
     async fn finish_with(
         self: &Rc<Self>,
+        name: &RoomName,
         outcome: Outcome,
         note_confirmations: bool,
     ) -> worker::Result<()> {
-        let (writes, name) = {
-            let cache = self.room.borrow();
-            let Some(room) = cache.as_ref() else {
+        let writes = {
+            let cache = self.house.borrow();
+            let Some(room) = cache.as_ref().and_then(|h| h.room(name)) else {
                 return Ok(());
             };
-            let writes = self.store.writes(room, &outcome)?;
-            (writes, room.name().clone())
+            self.store.writes(room, &outcome)?
         };
         self.store.write(&self.state.storage(), writes).await?;
         let report_release = outcome.report_release;
@@ -447,15 +492,16 @@ impl RoomShell {
                     "timing: start of a round in {name} went out {held} ms after it was decided"
                 );
             }
-            let released = self.handle(Event::Released);
-            Box::pin(self.finish(released)).await?;
+            let released = self.handle(name, Event::Released);
+            Box::pin(self.finish(name, released)).await?;
         }
         if records.is_empty() {
             return Ok(());
         }
         if note_confirmations {
             let shell = Rc::clone(self);
-            self.state.wait_until(shell.deliver_and_confirm(records));
+            self.state
+                .wait_until(shell.deliver_and_confirm(name.clone(), records));
         } else if let Err(err) = deliver(&self.env, &records).await {
             worker::console_warn!("{} round records not delivered: {err}", records.len());
         }
@@ -464,14 +510,14 @@ impl RoomShell {
 
     /// Delivers `records` and, once every shard confirmed, tells the room. On failure
     /// they stay in its outbox and go out again.
-    async fn deliver_and_confirm(self: Rc<Self>, records: Vec<RoundRecord>) {
+    async fn deliver_and_confirm(self: Rc<Self>, room: RoomName, records: Vec<RoundRecord>) {
         if let Err(err) = deliver(&self.env, &records).await {
             worker::console_warn!("{} round records not delivered: {err}", records.len());
             return;
         }
         let round_ids = records.into_iter().map(|r| r.round_id).collect();
-        let outcome = self.handle(Event::Recorded { round_ids });
-        if let Err(err) = Box::pin(self.finish(outcome)).await {
+        let outcome = self.handle(&room, Event::Recorded { round_ids });
+        if let Err(err) = Box::pin(self.finish(&room, outcome)).await {
             worker::console_warn!("confirmed records not stored: {err}");
         }
     }
@@ -486,17 +532,21 @@ impl RoomShell {
         (ms.is_finite() && ms > 0.0).then_some(ms as u64)
     }
 
-    /// `GET /status`: which instance this is and what it holds.
-    async fn status(self: &Rc<Self>) -> worker::Result<Response> {
-        let loaded_before = self.room.borrow().is_some();
-        self.load(None).await?;
-        let room = self.room.borrow();
+    /// `GET /status?room=…`: which instance this is and what it holds of `room`.
+    async fn status(self: &Rc<Self>, room: &str) -> worker::Result<Response> {
+        let loaded_before = self.house.borrow().is_some();
+        self.load_house().await?;
+        let house = self.house.borrow();
+        let room = RoomName::parse(room).and_then(|name| house.as_ref()?.room(&name));
         #[derive(serde::Serialize)]
         struct Status<'a> {
             instance: String,
             constructed_at: u64,
             was_loaded: bool,
+            /// The sockets the runtime holds for this room.
             sockets: usize,
+            /// Rooms in the house.
+            rooms: usize,
             room: Option<&'a str>,
             connections: Vec<ConnId>,
             /// The isolate's wasm memory (every object of this Worker in it shares it),
@@ -508,9 +558,12 @@ impl RoomShell {
             instance: format!("{:016x}", self.instance),
             constructed_at: self.constructed_at,
             was_loaded: loaded_before,
-            sockets: self.state.get_websockets().len(),
-            room: room.as_ref().map(|r| r.name().as_str()),
-            connections: room.as_ref().map(|r| r.connections()).unwrap_or_default(),
+            sockets: room.map_or(0, |r| {
+                self.state.get_websockets_with_tag(r.name().as_str()).len()
+            }),
+            rooms: house.as_ref().map_or(0, |h| h.names().len()),
+            room: room.map(|r| r.name().as_str()),
+            connections: room.map(|r| r.connections()).unwrap_or_default(),
         })
     }
 }

@@ -1,62 +1,80 @@
-//! How a room is kept in its Durable Object's storage: two keys and the one alarm.
+//! How a house's rooms are kept in its Durable Object's storage: two keys per room and
+//! the object's one alarm.
 //!
-//! - `room`: the [`Room`] as JSON, written when an outcome says the room changed and the
-//!   text differs from what was last written (an alarm that found nothing due writes
-//!   nothing);
-//! - `records`: its outbox of round records, written only when that changed (it changes
-//!   once per round, the room several times);
-//! - the alarm, set only when the room's next deadline is earlier than the one armed
+//! - `room:<name>`: the [`Room`] as JSON, written when an outcome says the room changed
+//!   and the text differs from what was last written (an alarm that found nothing due
+//!   writes nothing);
+//! - `records:<name>`: its outbox of round records, written only when that changed (it
+//!   changes once per round, the room several times);
+//! - the alarm, set only when the house's next deadline is earlier than the one armed
 //!   ([`alarm_to_set`]).
 //!
 //! The writes and the alarm are issued in one synchronous stretch, so the runtime
 //! commits them as one batch, and the output gate holds the frames that follow until
-//! they are durable.
+//! they are durable. A house holds at most [`crate::house::ROOMS_PER_HOUSE`] numbered
+//! rooms and nothing else, so after a wake-up one `list()` reads all of it back.
 
 use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 
 use worker::Storage;
 
 use super::now_ms;
 use crate::effects::{alarm_to_set, Outcome};
+use crate::ids::RoomName;
 use crate::room::Room;
 use crate::stats::RoundRecord;
 
-/// Storage key of the serialised [`Room`].
-const ROOM_KEY: &str = "room";
-/// Storage key of the room's [`Room::outbox`] (JSON).
-const OUTBOX_KEY: &str = "records";
+/// Key prefix of a serialised [`Room`].
+const ROOM_PREFIX: &str = "room:";
+/// Key prefix of a room's [`Room::outbox`] (JSON).
+const OUTBOX_PREFIX: &str = "records:";
 
 /// What this instance last wrote, so writes that change nothing are skipped.
 #[derive(Default)]
 pub struct RoomStore {
-    /// The room's JSON as last read or written.
-    stored_room: RefCell<Option<String>>,
+    /// Each room's JSON as last read or written.
+    stored_rooms: RefCell<HashMap<RoomName, String>>,
     /// The alarm time last set by this instance.
     armed: Cell<Option<u64>>,
 }
 
 impl RoomStore {
-    /// The stored room with its outbox; `Ok(None)` when none was stored, or when what
-    /// was stored cannot be read (logged: the caller starts afresh).
-    pub async fn read(&self, storage: &Storage) -> worker::Result<Option<Room>> {
-        let stored: Option<String> = storage.get(ROOM_KEY).await?;
-        let outbox: Option<String> = storage.get(OUTBOX_KEY).await?;
-        let outbox: Vec<RoundRecord> = outbox
-            .and_then(|json| serde_json::from_str(&json).ok())
-            .unwrap_or_default();
-        let Some(json) = stored else {
-            return Ok(None);
-        };
-        match serde_json::from_str::<Room>(&json) {
-            Ok(room) => {
-                *self.stored_room.borrow_mut() = Some(json);
-                Ok(Some(room.with_outbox(outbox)))
+    /// Every stored room with its outbox. A room whose text cannot be read is logged
+    /// and left out (it starts afresh if anyone comes back to it).
+    pub async fn read_all(&self, storage: &Storage) -> worker::Result<Vec<Room>> {
+        let stored = storage.list().await?;
+        let mut rooms: HashMap<String, String> = HashMap::new();
+        let mut outboxes: HashMap<String, String> = HashMap::new();
+        stored.for_each(&mut |value, key| {
+            let (Some(key), Some(value)) = (key.as_string(), value.as_string()) else {
+                return;
+            };
+            if let Some(name) = key.strip_prefix(ROOM_PREFIX) {
+                rooms.insert(name.to_string(), value);
+            } else if let Some(name) = key.strip_prefix(OUTBOX_PREFIX) {
+                outboxes.insert(name.to_string(), value);
             }
-            Err(err) => {
-                worker::console_error!("stored room unreadable, starting afresh: {err}");
-                Ok(None)
+        });
+        let mut loaded = Vec::with_capacity(rooms.len());
+        for (name, json) in rooms {
+            let outbox: Vec<RoundRecord> = outboxes
+                .get(&name)
+                .and_then(|json| serde_json::from_str(json).ok())
+                .unwrap_or_default();
+            match serde_json::from_str::<Room>(&json) {
+                Ok(room) => {
+                    self.stored_rooms
+                        .borrow_mut()
+                        .insert(room.name().clone(), json);
+                    loaded.push(room.with_outbox(outbox));
+                }
+                Err(err) => {
+                    worker::console_error!("stored room {name} unreadable, left out: {err}")
+                }
             }
         }
+        Ok(loaded)
     }
 
     /// The alarm that was set has fired; the runtime cleared it.
@@ -64,14 +82,15 @@ impl RoomStore {
         self.armed.set(None);
     }
 
-    /// What storing the parts of `room` that `persist` names, and pointing the alarm at
-    /// `next`, takes: read now, while the room is borrowed, and written by
-    /// [`RoomStore::write`] after (no borrow is held across an await).
+    /// What storing the parts of `room` that the outcome names, and pointing the alarm
+    /// at its `next_deadline` (the house's), takes: read now, while the room is
+    /// borrowed, and written by [`RoomStore::write`] after (no borrow is held across
+    /// an await).
     pub fn writes(&self, room: &Room, outcome: &Outcome) -> worker::Result<Writes> {
         let (persist, next) = (outcome.persist, outcome.next_deadline);
         let room_json = match persist.room {
             true => Some(serde_json::to_string(room)?)
-                .filter(|json| self.stored_room.borrow().as_deref() != Some(json)),
+                .filter(|json| self.stored_rooms.borrow().get(room.name()) != Some(json)),
             false => None,
         };
         let outbox_json = match persist.outbox {
@@ -79,15 +98,23 @@ impl RoomStore {
             false => None,
         };
         Ok(Writes {
+            room: room.name().clone(),
             room_json,
             outbox_json,
             alarm_at: alarm_to_set(self.armed.get(), next, outcome.reschedule),
         })
     }
 
+    /// Only the alarm, pointed at the house's `next` deadline if it is not armed for it
+    /// or earlier (after an alarm that ticked no room).
+    pub fn rearm(&self, next: Option<u64>) -> Option<u64> {
+        alarm_to_set(self.armed.get(), next, false)
+    }
+
     /// Issues `writes` together: the runtime commits them as one batch.
     pub async fn write(&self, storage: &Storage, writes: Writes) -> worker::Result<()> {
         let Writes {
+            room,
             room_json,
             outbox_json,
             alarm_at,
@@ -96,38 +123,48 @@ impl RoomStore {
         let (outbox, written, alarm) = futures_util::join!(
             async {
                 match &outbox_json {
-                    Some(json) => storage.put(OUTBOX_KEY, json).await,
+                    Some(json) => storage.put(&key(OUTBOX_PREFIX, &room), json).await,
                     None => Ok(()),
                 }
             },
             async {
                 match &room_json {
-                    Some(json) => storage.put(ROOM_KEY, json.as_str()).await,
+                    Some(json) => storage.put(&key(ROOM_PREFIX, &room), json.as_str()).await,
                     None => Ok(()),
                 }
             },
-            async {
-                match alarm_at {
-                    Some(at) => storage.set_alarm(at.saturating_sub(now_ms()) as i64).await,
-                    None => Ok(()),
-                }
-            }
+            self.set_alarm(storage, alarm_at)
         );
         outbox?;
         written?;
         alarm?;
-        if room_json.is_some() {
-            *self.stored_room.borrow_mut() = room_json;
+        if let Some(json) = room_json {
+            self.stored_rooms.borrow_mut().insert(room, json);
         }
-        if alarm_at.is_some() {
-            self.armed.set(alarm_at);
-        }
+        Ok(())
+    }
+
+    /// Points the alarm at `at`, if given.
+    pub async fn set_alarm(&self, storage: &Storage, at: Option<u64>) -> worker::Result<()> {
+        let Some(at) = at else {
+            return Ok(());
+        };
+        storage
+            .set_alarm(at.saturating_sub(now_ms()) as i64)
+            .await?;
+        self.armed.set(Some(at));
         Ok(())
     }
 }
 
+/// The storage key of `room`'s part under `prefix`.
+fn key(prefix: &str, room: &RoomName) -> String {
+    format!("{prefix}{}", room.as_str())
+}
+
 /// The storage writes one outcome needs (see [`RoomStore::writes`]).
 pub struct Writes {
+    room: RoomName,
     room_json: Option<String>,
     outbox_json: Option<String>,
     alarm_at: Option<u64>,

@@ -1,0 +1,212 @@
+//! Several rooms in one Durable Object: a house.
+//!
+//! One object per room cost every match a fresh object with its own storage, and every
+//! idle room an object's memory. Measured on the platform's own floor
+//! (`bench/do-per-room.sh`, BENCHMARKS.md): a fresh object per match that stores the
+//! room and sets its alarm took matchmaking to about half of the floor, and the same
+//! work done in one of 16 objects that each hold many rooms kept about three quarters.
+//! So rooms the matchmakers number live [`ROOMS_PER_HOUSE`] to an object.
+//!
+//! Each room stays the state machine it was ([`Room`]): the same events and outcomes.
+//! A house adds three rules: which object a room lives in ([`house_of`]), which rooms an
+//! alarm ticks ([`House::due`]), and that the object's one alarm is the earliest
+//! deadline of all its rooms ([`House::handle`] reports that, not the room's own).
+
+use std::collections::BTreeMap;
+
+use crate::effects::Outcome;
+use crate::ids::{ConnId, RoomName};
+use crate::room::{Event, Room};
+
+/// Rooms numbered next to each other that share one object. Numbers only grow, so a
+/// house fills, plays out and empties, and what one object carries is bounded by this
+/// many rooms (≈ 1 request/s each for rock-paper-scissors), whatever the number of
+/// players: far below one object's ≈ 1,000 requests/s and its 32,768 sockets, and
+/// reading every room back after a wake-up is one short list.
+pub const ROOMS_PER_HOUSE: u64 = 32;
+
+/// The name of the object `room` lives in. A room a matchmaker numbered lives with its
+/// neighbours: `rps-0-40` in `rps-0-h1`, with `rps-0-32` … `rps-0-63`. Any other room
+/// (a private room) has an object of its own, named after the room: those are opened
+/// one by one and their names are random, so there are no neighbours to share with.
+pub fn house_of(room: &RoomName) -> String {
+    match room.numbering() {
+        Some((game, shard, number)) => format!("{game}-{shard}-h{}", number / ROOMS_PER_HOUSE),
+        None => room.as_str().to_string(),
+    }
+}
+
+/// The rooms one object holds, by name.
+#[derive(Debug, Default)]
+pub struct House {
+    rooms: BTreeMap<RoomName, Room>,
+}
+
+impl House {
+    /// A house holding `rooms` (read back from storage).
+    pub fn new(rooms: impl IntoIterator<Item = Room>) -> House {
+        House {
+            rooms: rooms.into_iter().map(|r| (r.name().clone(), r)).collect(),
+        }
+    }
+
+    /// Takes in a new room. A room of that name already here stays as it is.
+    pub fn insert(&mut self, room: Room) {
+        self.rooms.entry(room.name().clone()).or_insert(room);
+    }
+
+    pub fn room(&self, name: &RoomName) -> Option<&Room> {
+        self.rooms.get(name)
+    }
+
+    /// The names of the rooms here, in order.
+    pub fn names(&self) -> Vec<RoomName> {
+        self.rooms.keys().cloned().collect()
+    }
+
+    /// Does room `name` need to hear, for this event at `now`, when the platform last
+    /// answered each of its connections' heartbeats ([`Room::wants_heard`])?
+    pub fn wants_heard(&self, name: &RoomName, now: u64) -> bool {
+        self.rooms.get(name).is_some_and(|r| r.wants_heard(now))
+    }
+
+    /// Hands `event` to room `name` at `now` ([`Room::handle`]). The outcome's
+    /// `next_deadline` is the house's: the earliest of every room's, since the object has
+    /// one alarm for all of them. A room that is not here does nothing.
+    pub fn handle(
+        &mut self,
+        name: &RoomName,
+        now: u64,
+        heard: &[(ConnId, u64)],
+        event: Event,
+    ) -> Outcome {
+        let Some(room) = self.rooms.get_mut(name) else {
+            return Outcome::default();
+        };
+        let mut outcome = room.handle(now, heard, event);
+        outcome.next_deadline = self.next_deadline();
+        outcome
+    }
+
+    /// The rooms with something due at `now`, which an alarm ticks. The others are
+    /// left alone: a tick would find nothing to do in them, and each room ticked costs
+    /// a look at its sockets.
+    pub fn due(&self, now: u64) -> Vec<RoomName> {
+        self.rooms
+            .values()
+            .filter(|r| r.next_deadline().is_some_and(|at| at <= now))
+            .map(|r| r.name().clone())
+            .collect()
+    }
+
+    /// When the earliest room here has something to do: where the alarm points.
+    pub fn next_deadline(&self) -> Option<u64> {
+        self.rooms.values().filter_map(Room::next_deadline).min()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::RoomConfig;
+    use crate::seats::Profile;
+    use crate::testkit::{default_settings, room, Drive};
+
+    fn config() -> RoomConfig {
+        RoomConfig {
+            round_ms: 1000,
+            bot_wait_ms: 500,
+            heartbeat_timeout_ms: 5000,
+            resume_grace_ms: 2000,
+            stats_flush_ms: 0,
+        }
+    }
+
+    fn profile() -> Profile {
+        Profile {
+            name: "p".into(),
+            avatar: String::new(),
+        }
+    }
+
+    fn name(text: &str) -> RoomName {
+        RoomName::parse(text).unwrap()
+    }
+
+    #[test]
+    fn numbered_rooms_share_a_house_with_their_neighbours() {
+        assert_eq!(house_of(&name("rps-0-0")), "rps-0-h0");
+        assert_eq!(house_of(&name("rps-0-31")), "rps-0-h0");
+        assert_eq!(house_of(&name("rps-0-32")), "rps-0-h1");
+        assert_eq!(house_of(&name("rps-0-40")), "rps-0-h1");
+        assert_eq!(
+            house_of(&name("rps-3-40")),
+            "rps-3-h1",
+            "shards never share"
+        );
+        assert_eq!(house_of(&name("dig-0-40")), "dig-0-h1", "games never share");
+        let private = name("rps-p-00000000000000ff");
+        assert_eq!(house_of(&private), private.as_str(), "a house of its own");
+        // No numbered room's house is another room's name, or another room's house.
+        assert!(RoomName::parse("rps-0-h1").unwrap().numbering().is_none());
+    }
+
+    /// Two rooms, one waiting for bots (due at 500), one not due for a long while: the
+    /// house's alarm is the earliest, an alarm ticks only the room that is due, and the
+    /// outcome of any room's event points the alarm at the house's earliest deadline.
+    #[test]
+    fn the_alarm_is_the_earliest_room_and_ticks_only_rooms_that_are_due() {
+        let settings = default_settings();
+        let mut waiting = room("rps-0-1", config(), &settings, 1);
+        let mut playing = room("rps-0-2", config(), &settings, 2);
+        // A lone player: bots come at 0 + bot_wait_ms.
+        waiting.connect(0, "c1", "alice", profile(), 1).unwrap();
+        // Two players: a round is on, ending at about round_ms after it is released.
+        playing.connect(0, "c2", "bob", profile(), 2).unwrap();
+        playing.connect(0, "c3", "carol", profile(), 2).unwrap();
+        let (w, p) = (waiting.next_deadline().unwrap(), playing.next_deadline());
+        assert_eq!(w, 500);
+        let mut house = House::new([waiting, playing.clone()]);
+        assert_eq!(house.next_deadline(), Some(w.min(p.unwrap())));
+        assert_eq!(house.due(499), Vec::<RoomName>::new(), "nothing due yet");
+        assert_eq!(
+            house.due(500),
+            vec![name("rps-0-1")],
+            "only the room that is due"
+        );
+
+        // The waiting room's alarm fills it with a bot; its outcome's deadline is the
+        // house's, which may be the other room's.
+        let outcome = house.handle(&name("rps-0-1"), 500, &[], Event::Alarm);
+        assert!(!outcome.effects.is_empty(), "the bot sat down");
+        assert_eq!(outcome.next_deadline, house.next_deadline());
+        assert!(
+            outcome.next_deadline <= p,
+            "never later than the other room needs"
+        );
+        assert_eq!(
+            house.room(&name("rps-0-2")),
+            Some(&playing),
+            "the other room was not touched"
+        );
+    }
+
+    #[test]
+    fn an_event_for_a_room_that_is_not_here_does_nothing() {
+        let mut house = House::default();
+        let outcome = house.handle(&name("rps-0-1"), 0, &[], Event::Alarm);
+        assert_eq!(outcome, Outcome::default());
+        assert_eq!(house.next_deadline(), None);
+        assert!(house.names().is_empty());
+    }
+
+    #[test]
+    fn a_room_taken_in_twice_keeps_the_first() {
+        let settings = default_settings();
+        let mut first = room("rps-0-1", config(), &settings, 1);
+        first.connect(0, "c1", "alice", profile(), 1).unwrap();
+        let mut house = House::new([first.clone()]);
+        house.insert(room("rps-0-1", config(), &settings, 9));
+        assert_eq!(house.room(&name("rps-0-1")), Some(&first));
+    }
+}
