@@ -9,7 +9,7 @@
 //!
 //! Each room stays the state machine it was ([`Room`]): the same events and outcomes.
 //! A house adds three rules: which object a room lives in ([`house_of`]), which rooms an
-//! alarm ticks ([`House::due`]), and that the object's one alarm is the earliest
+//! alarm ticks ([`House::tick`]), and that the object's one alarm is the earliest
 //! deadline of all its rooms ([`House::handle`] reports that, not the room's own).
 
 use std::collections::BTreeMap;
@@ -88,15 +88,34 @@ impl House {
         outcome
     }
 
-    /// The rooms with something due at `now`, which an alarm ticks. The others are
-    /// left alone: a tick would find nothing to do in them, and each room ticked costs
-    /// a look at its sockets.
-    pub fn due(&self, now: u64) -> Vec<RoomName> {
-        self.rooms
-            .values()
-            .filter(|r| r.next_deadline().is_some_and(|at| at <= now))
-            .map(|r| r.name().clone())
-            .collect()
+    /// The alarm at `now`: [`Event::Alarm`] for each room with something due, in name
+    /// order, with what `heard` says the platform answered for that room's connections
+    /// (a room with something due wants to know, [`Room::wants_heard`]). The others are
+    /// left alone: a tick would find nothing to do in them, and each room asked about
+    /// costs a look at its sockets.
+    ///
+    /// Every outcome's `next_deadline` is the house's after all the ticks: pointing the
+    /// alarm after the first room at the next room that was due too (already past)
+    /// would only make the alarm fire again at once for nothing.
+    pub fn tick(
+        &mut self,
+        now: u64,
+        mut heard: impl FnMut(&RoomName) -> Vec<(ConnId, u64)>,
+    ) -> Vec<(RoomName, Outcome)> {
+        let mut ticked = Vec::new();
+        for room in self.rooms.values_mut() {
+            if room.next_deadline().is_none_or(|at| at > now) {
+                continue;
+            }
+            let heard = heard(room.name());
+            let outcome = room.handle(now, &heard, Event::Alarm);
+            ticked.push((room.name().clone(), outcome));
+        }
+        let next = self.next_deadline();
+        for (_, outcome) in &mut ticked {
+            outcome.next_deadline = next;
+        }
+        ticked
     }
 
     /// When the earliest room here has something to do: where the alarm points.
@@ -168,16 +187,15 @@ mod tests {
         assert_eq!(w, 500);
         let mut house = House::new([waiting, playing.clone()]);
         assert_eq!(house.next_deadline(), Some(w.min(p.unwrap())));
-        assert_eq!(house.due(499), Vec::<RoomName>::new(), "nothing due yet");
-        assert_eq!(
-            house.due(500),
-            vec![name("rps-0-1")],
-            "only the room that is due"
-        );
+        let no_heartbeats = |_: &RoomName| Vec::new();
+        assert!(house.tick(499, no_heartbeats).is_empty(), "nothing due yet");
 
         // The waiting room's alarm fills it with a bot; its outcome's deadline is the
         // house's, which may be the other room's.
-        let outcome = house.handle(&name("rps-0-1"), 500, &[], Event::Alarm);
+        let ticked = house.tick(500, no_heartbeats);
+        assert_eq!(ticked.len(), 1, "only the room that is due");
+        let (ticked_room, outcome) = &ticked[0];
+        assert_eq!(ticked_room, &name("rps-0-1"));
         assert!(!outcome.effects.is_empty(), "the bot sat down");
         assert_eq!(outcome.next_deadline, house.next_deadline());
         assert!(
@@ -189,6 +207,47 @@ mod tests {
             Some(&playing),
             "the other room was not touched"
         );
+
+        // Any other event's outcome points the alarm at the house's earliest too.
+        let binary = Event::Binary { conn: "c2".into() };
+        let outcome = house.handle(&name("rps-0-2"), 600, &[], binary);
+        assert_eq!(outcome.next_deadline, house.next_deadline());
+    }
+
+    /// Two rooms due at the same alarm: both are ticked, and both outcomes point the
+    /// alarm at the house's next deadline after both ticks, never at the second room's
+    /// deadline that was already past when the first was ticked.
+    #[test]
+    fn rooms_due_together_are_ticked_in_one_alarm_that_points_past_both() {
+        let settings = default_settings();
+        let mut a = room("rps-0-1", config(), &settings, 1);
+        let mut b = room("rps-0-2", config(), &settings, 2);
+        a.connect(0, "c1", "alice", profile(), 1).unwrap();
+        b.connect(10, "c2", "bob", profile(), 1).unwrap();
+        let mut house = House::new([a, b]);
+        let ticked = house.tick(510, |_| Vec::new());
+        let names: Vec<&RoomName> = ticked.iter().map(|(n, _)| n).collect();
+        assert_eq!(names, [&name("rps-0-1"), &name("rps-0-2")]);
+        let next = house.next_deadline().unwrap();
+        assert!(next > 510, "both rooms moved on: {next}");
+        for (_, outcome) in &ticked {
+            assert_eq!(outcome.next_deadline, Some(next));
+        }
+    }
+
+    /// The platform's heartbeat times are asked for only for rooms that are due.
+    #[test]
+    fn a_tick_asks_for_heartbeats_only_of_rooms_that_are_due() {
+        let settings = default_settings();
+        let mut quiet = room("rps-0-1", config(), &settings, 1);
+        quiet.connect(0, "c1", "alice", profile(), 1).unwrap();
+        let mut house = House::new([quiet, room("rps-0-2", config(), &settings, 2)]);
+        let mut asked = Vec::new();
+        house.tick(500, |room| {
+            asked.push(room.clone());
+            vec![("c1".to_string(), 400)]
+        });
+        assert_eq!(asked, [name("rps-0-1")]);
     }
 
     #[test]

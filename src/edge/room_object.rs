@@ -196,10 +196,14 @@ impl DurableObject for ArenaRoom {
     /// The house's alarm: each room with something due gets [`Event::Alarm`], then the
     /// alarm points at the house's next deadline.
     async fn alarm(&self) -> worker::Result<Response> {
-        self.shell.store.alarm_fired();
         self.shell.load_house().await?;
-        for room in self.shell.due() {
-            let outcome = self.shell.handle(&room, Event::Alarm);
+        // After the load: rooms read back may have pointed the alarm at what is due now.
+        self.shell.store.alarm_fired();
+        // Every ticked room's outcome is carried out even when one fails: the rooms have
+        // moved on in memory, and a room whose frames were dropped would not be due
+        // again when the platform retries the alarm.
+        let mut failed = Ok(());
+        for (room, outcome) in self.shell.tick() {
             // Test hook (`DEBUG_FAIL_ALARM_ONCE=1`): the first alarm that settles a round
             // delivers its record, "crashes" before noting the confirmation and fails,
             // so the platform retries the alarm and the record is delivered again.
@@ -207,16 +211,19 @@ impl DurableObject for ArenaRoom {
                 .effects
                 .iter()
                 .any(|e| matches!(e, Effect::Records(_)));
-            if settles
+            let done = if settles
                 && vars::flag(&self.shell.env, "DEBUG_FAIL_ALARM_ONCE")
                 && !self.shell.failed_alarm.replace(true)
             {
-                self.shell.finish_with(&room, outcome, false).await?;
                 worker::console_warn!("DEBUG_FAIL_ALARM_ONCE: failing this alarm on purpose");
-                return Err("DEBUG_FAIL_ALARM_ONCE".into());
-            }
-            self.shell.finish(&room, outcome).await?;
+                let done = self.shell.finish_with(&room, outcome, false).await;
+                done.and(Err("DEBUG_FAIL_ALARM_ONCE".into()))
+            } else {
+                self.shell.finish(&room, outcome).await
+            };
+            failed = failed.and(done);
         }
+        failed?;
         self.shell.rearm().await?;
         Response::empty()
     }
@@ -313,13 +320,24 @@ impl RoomShell {
         Ok(house.room(room).is_some())
     }
 
-    /// The rooms with something due now.
-    fn due(&self) -> Vec<RoomName> {
+    /// The alarm: every room with something due now ticks ([`House::tick`]).
+    fn tick(&self) -> Vec<(RoomName, Outcome)> {
         let now = now_ms();
-        self.house
-            .borrow()
-            .as_ref()
-            .map_or_else(Vec::new, |house| house.due(now))
+        self.handled_at.set(now);
+        let mut cache = self.house.borrow_mut();
+        let Some(house) = cache.as_mut() else {
+            return Vec::new();
+        };
+        house.tick(now, |room| self.heard(room))
+    }
+
+    /// When the runtime last answered a heartbeat by itself on each of `room`'s sockets.
+    fn heard(&self, room: &RoomName) -> Vec<(ConnId, u64)> {
+        self.state
+            .get_websockets_with_tag(room.as_str())
+            .iter()
+            .filter_map(|ws| Some((self.tags_of(ws)?.0, self.last_auto_response(ws)?)))
+            .collect()
     }
 
     /// After an alarm: points the alarm at the house's next deadline, if no room's
@@ -361,13 +379,8 @@ impl RoomShell {
         let Some(house) = cache.as_mut() else {
             return Outcome::default();
         };
-        let heard: Vec<(ConnId, u64)> = match house.wants_heard(room, now) {
-            true => self
-                .state
-                .get_websockets_with_tag(room.as_str())
-                .iter()
-                .filter_map(|ws| Some((self.tags_of(ws)?.0, self.last_auto_response(ws)?)))
-                .collect(),
+        let heard = match house.wants_heard(room, now) {
+            true => self.heard(room),
             false => Vec::new(),
         };
         house.handle(room, now, &heard, event)
