@@ -498,7 +498,10 @@ impl RoomShell {
             }
         }
         if report_release {
-            // The frames just went out: a round they announce counts from now.
+            // The frames leave the object only when the output gate lets them, once the
+            // writes before them are durable; `sync` resolves then. Only from then does
+            // a round they announce count, so a slow commit does not shorten the round.
+            self.state.storage().sync().await?;
             if vars::flag(&self.env, "DEBUG_TIMING") {
                 let held = now_ms().saturating_sub(self.handled_at.get());
                 worker::console_log!(
