@@ -39,8 +39,10 @@
 //! - `edge::access`: the Origin check and the session token of a request.
 //! - `edge::api`: `POST /api/login` (WeChat) and `POST /api/guest`.
 //! - `edge::board`: `GET /api/me`, `/api/leaderboard`, `/api/rooms`.
-//! - `edge::room_object`: the `ArenaRoom` Durable Object: loads a [`room::Room`], feeds
-//!   it events, carries out its effects, persists it and sets its one alarm.
+//! - `edge::room_object`: the `ArenaRoom` Durable Object, a house of rooms
+//!   ([`house::House`]): loads them, feeds each [`room::Room`] its events, carries out
+//!   their effects, persists them and sets the house's one alarm.
+//! - `edge::room_store`: how a house's rooms are kept in storage (a key per room).
 //! - `edge::matchmaker_object`: the `ArenaMatchmaker` Durable Object around
 //!   [`matchmaker::Matchmaker`].
 //! - `edge::stats_object`: the `ArenaStats` Durable Object: one SQLite shard of player
