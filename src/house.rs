@@ -12,8 +12,6 @@
 //! alarm ticks ([`House::tick`]), and that the object's one alarm is the earliest
 //! deadline of all its rooms ([`House::handle`] reports that, not the room's own).
 
-use std::collections::BTreeMap;
-
 use crate::effects::Outcome;
 use crate::ids::{ConnId, RoomName};
 use crate::room::{Event, Room};
@@ -36,38 +34,40 @@ pub fn house_of(room: &RoomName) -> String {
     }
 }
 
-/// The rooms one object holds, by name.
+/// The rooms one object holds (at most [`ROOMS_PER_HOUSE`] numbered ones, so a list).
 #[derive(Debug, Default)]
 pub struct House {
-    rooms: BTreeMap<RoomName, Room>,
+    rooms: Vec<Room>,
 }
 
 impl House {
     /// A house holding `rooms` (read back from storage).
     pub fn new(rooms: impl IntoIterator<Item = Room>) -> House {
         House {
-            rooms: rooms.into_iter().map(|r| (r.name().clone(), r)).collect(),
+            rooms: rooms.into_iter().collect(),
         }
     }
 
     /// Takes in a new room. A room of that name already here stays as it is.
     pub fn insert(&mut self, room: Room) {
-        self.rooms.entry(room.name().clone()).or_insert(room);
+        if self.room(room.name()).is_none() {
+            self.rooms.push(room);
+        }
     }
 
     pub fn room(&self, name: &RoomName) -> Option<&Room> {
-        self.rooms.get(name)
+        self.rooms.iter().find(|r| r.name() == name)
     }
 
     /// The names of the rooms here, in order.
     pub fn names(&self) -> Vec<RoomName> {
-        self.rooms.keys().cloned().collect()
+        self.rooms.iter().map(|r| r.name().clone()).collect()
     }
 
     /// Does room `name` need to hear, for this event at `now`, when the platform last
     /// answered each of its connections' heartbeats ([`Room::wants_heard`])?
     pub fn wants_heard(&self, name: &RoomName, now: u64) -> bool {
-        self.rooms.get(name).is_some_and(|r| r.wants_heard(now))
+        self.room(name).is_some_and(|r| r.wants_heard(now))
     }
 
     /// Hands `event` to room `name` at `now` ([`Room::handle`]). The outcome's
@@ -80,7 +80,7 @@ impl House {
         heard: &[(ConnId, u64)],
         event: Event,
     ) -> Outcome {
-        let Some(room) = self.rooms.get_mut(name) else {
+        let Some(room) = self.rooms.iter_mut().find(|r| r.name() == name) else {
             return Outcome::default();
         };
         let mut outcome = room.handle(now, heard, event);
@@ -88,8 +88,8 @@ impl House {
         outcome
     }
 
-    /// The alarm at `now`: [`Event::Alarm`] for each room with something due, in name
-    /// order, with what `heard` says the platform answered for that room's connections
+    /// The alarm at `now`: [`Event::Alarm`] for each room with something due, in the
+    /// order they came in, with what `heard` says the platform answered for its connections
     /// (a room with something due wants to know, [`Room::wants_heard`]). The others are
     /// left alone: a tick would find nothing to do in them, and each room asked about
     /// costs a look at its sockets.
@@ -103,7 +103,7 @@ impl House {
         mut heard: impl FnMut(&RoomName) -> Vec<(ConnId, u64)>,
     ) -> Vec<(RoomName, Outcome)> {
         let mut ticked = Vec::new();
-        for room in self.rooms.values_mut() {
+        for room in &mut self.rooms {
             if room.next_deadline().is_none_or(|at| at > now) {
                 continue;
             }
@@ -120,7 +120,7 @@ impl House {
 
     /// When the earliest room here has something to do: where the alarm points.
     pub fn next_deadline(&self) -> Option<u64> {
-        self.rooms.values().filter_map(Room::next_deadline).min()
+        self.rooms.iter().filter_map(Room::next_deadline).min()
     }
 }
 

@@ -15,7 +15,6 @@
 //! rooms and nothing else, so after a wake-up one `list()` reads all of it back.
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 
 use worker::Storage;
 
@@ -33,8 +32,8 @@ const OUTBOX_PREFIX: &str = "records:";
 /// What this instance last wrote, so writes that change nothing are skipped.
 #[derive(Default)]
 pub struct RoomStore {
-    /// Each room's JSON as last read or written.
-    stored_rooms: RefCell<HashMap<RoomName, String>>,
+    /// Each room's JSON as last read or written (a house has few rooms: a list).
+    stored_rooms: RefCell<Vec<(RoomName, String)>>,
     /// The alarm time last set by this instance.
     armed: Cell<Option<u64>>,
 }
@@ -44,29 +43,28 @@ impl RoomStore {
     /// and left out (it starts afresh if anyone comes back to it).
     pub async fn read_all(&self, storage: &Storage) -> worker::Result<Vec<Room>> {
         let stored = storage.list().await?;
-        let mut rooms: HashMap<String, String> = HashMap::new();
-        let mut outboxes: HashMap<String, String> = HashMap::new();
+        let mut rooms: Vec<(String, String)> = Vec::new();
+        let mut outboxes: Vec<(String, String)> = Vec::new();
         stored.for_each(&mut |value, key| {
             let (Some(key), Some(value)) = (key.as_string(), value.as_string()) else {
                 return;
             };
             if let Some(name) = key.strip_prefix(ROOM_PREFIX) {
-                rooms.insert(name.to_string(), value);
+                rooms.push((name.to_string(), value));
             } else if let Some(name) = key.strip_prefix(OUTBOX_PREFIX) {
-                outboxes.insert(name.to_string(), value);
+                outboxes.push((name.to_string(), value));
             }
         });
         let mut loaded = Vec::with_capacity(rooms.len());
         for (name, json) in rooms {
             let outbox: Vec<RoundRecord> = outboxes
-                .get(&name)
-                .and_then(|json| serde_json::from_str(json).ok())
+                .iter()
+                .find(|(n, _)| *n == name)
+                .and_then(|(_, json)| serde_json::from_str(json).ok())
                 .unwrap_or_default();
             match serde_json::from_str::<Room>(&json) {
                 Ok(room) => {
-                    self.stored_rooms
-                        .borrow_mut()
-                        .insert(room.name().clone(), json);
+                    self.remember(room.name(), json);
                     loaded.push(room.with_outbox(outbox));
                 }
                 Err(err) => {
@@ -75,6 +73,23 @@ impl RoomStore {
             }
         }
         Ok(loaded)
+    }
+
+    /// Notes `json` as what is stored for `room`.
+    fn remember(&self, room: &RoomName, json: String) {
+        let mut stored = self.stored_rooms.borrow_mut();
+        match stored.iter_mut().find(|(name, _)| name == room) {
+            Some((_, text)) => *text = json,
+            None => stored.push((room.clone(), json)),
+        }
+    }
+
+    /// Is `json` what is stored for `room`?
+    fn is_stored(&self, room: &RoomName, json: &str) -> bool {
+        let stored = self.stored_rooms.borrow();
+        stored
+            .iter()
+            .any(|(name, text)| name == room && text == json)
     }
 
     /// The alarm that was set has fired; the runtime cleared it.
@@ -89,8 +104,9 @@ impl RoomStore {
     pub fn writes(&self, room: &Room, outcome: &Outcome) -> worker::Result<Writes> {
         let (persist, next) = (outcome.persist, outcome.next_deadline);
         let room_json = match persist.room {
-            true => Some(serde_json::to_string(room)?)
-                .filter(|json| self.stored_rooms.borrow().get(room.name()) != Some(json)),
+            true => {
+                Some(serde_json::to_string(room)?).filter(|json| !self.is_stored(room.name(), json))
+            }
             false => None,
         };
         let outbox_json = match persist.outbox {
@@ -139,7 +155,7 @@ impl RoomStore {
         written?;
         alarm?;
         if let Some(json) = room_json {
-            self.stored_rooms.borrow_mut().insert(room, json);
+            self.remember(&room, json);
         }
         Ok(())
     }
