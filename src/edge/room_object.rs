@@ -143,6 +143,18 @@ impl DurableObject for ArenaRoom {
         let Some(room) = RoomName::parse(&query("room")) else {
             return Response::error("room is required", 400);
         };
+        // A new seat may open the room; a resume or a spectator needs it there already.
+        let asks_seat = !watch && resume.is_empty();
+        if !self.shell.load(&room, asks_seat).await? {
+            if asks_seat {
+                return Response::error("no game plays in that room", 404);
+            }
+            let admission = match watch {
+                true => Admission::no_such_room(),
+                false => Admission::seat_gone(),
+            };
+            return self.shell.answer(&conn, &room, &protocol, admission);
+        }
         let event = if watch {
             Event::Watch {
                 conn: conn.clone(),
@@ -161,9 +173,6 @@ impl DurableObject for ArenaRoom {
                 online: query("online").parse().unwrap_or(0),
             }
         } else {
-            if !self.shell.load(&room, true).await? {
-                return Response::error("no game plays in that room", 404);
-            }
             Event::Connect(Arrival {
                 conn: conn.clone(),
                 player,
@@ -176,14 +185,6 @@ impl DurableObject for ArenaRoom {
                 code,
             })
         };
-        if !self.shell.load(&room, false).await? {
-            // A resume or a spectator for a room that is not there (or never was).
-            let admission = match event {
-                Event::Watch { .. } => Admission::no_such_room(),
-                _ => Admission::seat_gone(),
-            };
-            return self.shell.answer(&conn, &room, &protocol, admission);
-        }
         let outcome = self.shell.handle(&room, event);
         // No await between the room's decision and taking the socket: the seat it
         // gave is still this connection's.
@@ -285,12 +286,7 @@ impl RoomShell {
             *cache = Some(House::new(stored));
         }
         for room in names {
-            let live: Vec<ConnId> = self
-                .state
-                .get_websockets_with_tag(room.as_str())
-                .iter()
-                .filter_map(|ws| Some(self.tags_of(ws)?.0))
-                .collect();
+            let live = self.sockets_in(&room).map(|(conn, _)| conn).collect();
             let outcome = self.handle(&room, Event::Restarted { live });
             self.finish(&room, outcome).await?;
         }
@@ -333,11 +329,19 @@ impl RoomShell {
 
     /// When the runtime last answered a heartbeat by itself on each of `room`'s sockets.
     fn heard(&self, room: &RoomName) -> Vec<(ConnId, u64)> {
-        self.state
-            .get_websockets_with_tag(room.as_str())
-            .iter()
-            .filter_map(|ws| Some((self.tags_of(ws)?.0, self.last_auto_response(ws)?)))
+        self.sockets_in(room)
+            .filter_map(|(conn, ws)| Some((conn, self.last_auto_response(&ws)?)))
             .collect()
+    }
+
+    /// The sockets the runtime holds for `room`, each with its connection (its first
+    /// tag; the room is known, so the second is not read).
+    fn sockets_in(&self, room: &RoomName) -> impl Iterator<Item = (ConnId, WebSocket)> + '_ {
+        let sockets = self.state.get_websockets_with_tag(room.as_str());
+        sockets.into_iter().filter_map(|ws| {
+            let conn = self.state.get_tags(&ws).into_iter().next()?;
+            Some((conn, ws))
+        })
     }
 
     /// After an alarm: points the alarm at the house's next deadline, if no room's
@@ -577,7 +581,7 @@ impl RoomShell {
             sockets: room.map_or(0, |r| {
                 self.state.get_websockets_with_tag(r.name().as_str()).len()
             }),
-            rooms: house.as_ref().map_or(0, |h| h.names().len()),
+            rooms: house.as_ref().map_or(0, House::len),
             room: room.map(|r| r.name().as_str()),
             connections: room.map(|r| r.connections()).unwrap_or_default(),
         })
