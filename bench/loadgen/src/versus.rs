@@ -349,6 +349,10 @@ struct Played {
     had: Hist,
     /// result arrival − (start arrival + ends_in_ms).
     lateness: Samples,
+    /// `had`, the player's first round only (its `start` follows the socket's
+    /// handshake) and every later one (its `start` follows an `again`).
+    had_first: Hist,
+    had_later: Hist,
 }
 
 impl Played {
@@ -358,6 +362,8 @@ impl Played {
         self.refused += o.refused;
         self.had.add(&o.had);
         self.lateness.add(&o.lateness);
+        self.had_first.add(&o.had_first);
+        self.had_later.add(&o.had_later);
     }
 }
 
@@ -424,6 +430,10 @@ async fn play(mut p: Player, rounds: u64, seed: u64, starts: Starts) -> (Player,
                 if let Some(seen) = current.remove(&round) {
                     let (st, ends) = (seen.start, seen.ends_in_ms);
                     out.had.record(at - st);
+                    match out.results {
+                        1 => out.had_first.record(at - st),
+                        _ => out.had_later.record(at - st),
+                    }
                     let due = st + Duration::from_millis(ends);
                     out.lateness
                         .record_us(match at.checked_duration_since(due) {
@@ -525,6 +535,18 @@ pub async fn rounds(ctx: &Arc<Ctx>, dialect: Dialect) -> Section {
         "start → result arrival p50",
         "ms",
         all.had.ms(0.5),
+    );
+    s.put(
+        "had_first_p1_ms",
+        "start → result arrival p1, first rounds",
+        "ms",
+        all.had_first.ms(0.01),
+    );
+    s.put(
+        "had_later_p1_ms",
+        "start → result arrival p1, later rounds",
+        "ms",
+        all.had_later.ms(0.01),
     );
     s.put(
         "had_min_ms",
