@@ -206,6 +206,11 @@ pub struct Table<'a> {
     /// only on its alarm counts whatever reached the room before it; see
     /// `crate::games::rps`.)
     pub alarm: bool,
+    /// The event seats a connection that just arrived (a join or a resume). Its socket
+    /// goes live only once the Worker has handed the room's `101` back to the client,
+    /// which the room does not see: frames sent now wait for that. A round that starts
+    /// now is longer by [`RoomConfig::handshake_ms`].
+    pub handshake: bool,
     pub config: &'a RoomConfig,
     pub(crate) name: &'a RoomName,
     pub(crate) seats: &'a mut Vec<Option<Seat>>,

@@ -323,7 +323,9 @@ fn a_spectator_sees_what_players_see_and_never_a_hand_before_the_result() {
         .iter()
         .all(|f| matches!(f, Wire::Rps(Rps::Movement { .. }))));
     assert!(!before_result.contains("rock") && !before_result.contains("paper"));
-    let out = room.tick(RoomConfig::default().round_ms);
+    // The round began with b's join, so it runs the handshake allowance longer.
+    let config = RoomConfig::default();
+    let out = room.tick(config.round_ms + config.handshake_ms);
     assert!(rps_to(&out, "eye")
         .iter()
         .any(|f| matches!(f, Rps::Result { .. })));

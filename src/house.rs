@@ -142,6 +142,7 @@ mod tests {
             heartbeat_timeout_ms: 5000,
             resume_grace_ms: 2000,
             stats_flush_ms: 0,
+            handshake_ms: 0,
         }
     }
 

@@ -142,6 +142,10 @@ pub struct Room {
     /// The event being handled is the room's alarm (only during [`Room::handle`]).
     #[serde(skip)]
     in_alarm: bool,
+    /// The event being handled seats a connection that just arrived (only during
+    /// [`Room::handle`]; see [`Table::handshake`]).
+    #[serde(skip)]
+    in_handshake: bool,
 }
 
 /// What one frame did, for the decision to store the room.
@@ -178,6 +182,7 @@ impl Room {
             online: 0,
             private: None,
             in_alarm: false,
+            in_handshake: false,
         }
     }
 
@@ -289,6 +294,7 @@ impl Room {
         let people_before = self.players().len();
         let released = event == Event::Released;
         self.in_alarm = event == Event::Alarm;
+        self.in_handshake = matches!(event, Event::Connect(_) | Event::Resume { .. });
         // Decided before the heartbeats are noted and time passes: whether this wake
         // was for the room's own business or only to look for silent connections.
         let only_liveness_due = self.business_deadline().is_none_or(|at| at > now);
@@ -366,6 +372,7 @@ impl Room {
             }
         };
         self.in_alarm = false;
+        self.in_handshake = false;
         let before_claims = effects.len();
         self.seat_claims(now, &mut effects);
         let claims_seated = effects.len() != before_claims;
@@ -1141,11 +1148,13 @@ impl Room {
                 rng_state,
                 private,
                 in_alarm,
+                in_handshake,
                 ..
             } = self;
             let mut table = Table {
                 now,
                 alarm: *in_alarm,
+                handshake: *in_handshake,
                 config,
                 name,
                 seats,

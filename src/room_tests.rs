@@ -25,6 +25,8 @@ fn config() -> RoomConfig {
         resume_grace_ms: GRACE,
         // Records go out the moment a round settles; batching has tests of its own.
         stats_flush_ms: 0,
+        // Rounds are exactly ROUND long; the allowance has a test of its own.
+        handshake_ms: 0,
     }
 }
 
@@ -1806,6 +1808,48 @@ fn a_round_counts_from_when_its_start_went_out() {
     // A release that comes late changes nothing once the round is over.
     let after = room.handle(600 + ROUND, &[], Event::Released);
     assert!(after.effects.is_empty());
+}
+
+/// `ends_in_ms` of each `start` to `conn`.
+fn start_lengths(effects: &[Effect], conn: &str) -> Vec<u64> {
+    rps_to(effects, conn)
+        .into_iter()
+        .filter_map(|f| match f {
+            Rps::Start { ends_in_ms, .. } => Some(ends_in_ms),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_round_that_starts_as_someone_sits_down_waits_out_their_handshake() {
+    use crate::room::Event;
+    const HANDSHAKE: u64 = 100;
+    let config = RoomConfig {
+        handshake_ms: HANDSHAKE,
+        ..config()
+    };
+    let mut room = new_room("rps-0", config, 2, 9);
+    join(&mut room, 0, "c0");
+    // c1's join starts round 1, but c1's socket is live only once the Worker has
+    // passed the 101 back: the round is longer by the allowance, and says so.
+    let decided = join(&mut room, 100, "c1");
+    assert_eq!(start_lengths(&decided, "c1"), [ROUND + HANDSHAKE]);
+    assert_eq!(start_lengths(&decided, "c0"), [ROUND + HANDSHAKE]);
+    let _ = room.handle(130, &[], Event::Released);
+    assert_eq!(room.next_deadline(), Some(130 + ROUND + HANDSHAKE));
+    // c1's hand, sent just before the end of the round as c1 saw it (its start came
+    // the whole allowance late), counts.
+    let late = choose(&mut room, 130 + HANDSHAKE + ROUND - 1, "c1", "rock");
+    assert!(shared_to(&late, "c1").is_empty(), "accepted: {late:?}");
+    let out = tick(&mut room, 130 + ROUND + HANDSHAKE);
+    assert_eq!(results(&out, "c0")[0].1[1].choice, Some(Choice::Rock));
+    // The next round starts on a frame from live sockets: exactly ROUND.
+    let at = 200 + ROUND + HANDSHAKE;
+    let mut log = room.receive(at, "c0", r#"{"type":"join"}"#);
+    log.extend(room.receive(at, "c1", r#"{"type":"join"}"#));
+    assert_eq!(start_lengths(&log, "c0"), [ROUND]);
+    assert_eq!(room.next_deadline(), Some(at + ROUND));
 }
 
 #[test]

@@ -210,6 +210,9 @@ impl Rps {
         }
         let now = t.now;
         let round_ms = t.config.round_ms;
+        // Whoever sat down just now has no live socket yet: their round starts when
+        // the handshake is through (see `RoomConfig::handshake_ms`).
+        let allowance = if t.handshake { t.config.handshake_ms } else { 0 };
         let mut rng = t.rng();
         for (i, seat) in self.seats.iter_mut().enumerate() {
             seat.ready = false;
@@ -222,13 +225,13 @@ impl Rps {
         }
         t.put_rng(rng);
         self.round += 1;
-        self.deadline = Some(now + round_ms);
+        self.deadline = Some(now + round_ms + allowance);
         self.decided_at = Some(now);
         self.bot_at = None;
         let frame = ServerFrame::Start {
             round: self.round,
             round_ms,
-            ends_in_ms: round_ms,
+            ends_in_ms: round_ms + allowance,
             seats: t.views(self),
         };
         t.broadcast(&frame, true);
