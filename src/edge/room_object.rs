@@ -197,6 +197,7 @@ impl DurableObject for ArenaRoom {
     /// The house's alarm: each room with something due gets [`Event::Alarm`], then the
     /// alarm points at the house's next deadline.
     async fn alarm(&self) -> worker::Result<Response> {
+        let (due, fired_at) = (self.shell.store.armed(), now_ms());
         self.shell.load_house().await?;
         // After the load: rooms read back may have pointed the alarm at what is due now.
         self.shell.store.alarm_fired();
@@ -226,6 +227,18 @@ impl DurableObject for ArenaRoom {
         }
         failed?;
         self.shell.rearm().await?;
+        if vars::flag(&self.shell.env, "DEBUG_TIMING") {
+            // Where a result's lateness goes: the alarm firing late, or the output gate
+            // holding the frames until the alarm's writes are durable.
+            let sent = now_ms();
+            self.shell.state.storage().sync().await?;
+            let late = due.map_or(-1, |due| fired_at as i64 - due as i64);
+            worker::console_log!(
+                "timing: alarm fired {late} ms after it was due; frames sent {} ms and durable {} ms after it fired",
+                sent - fired_at,
+                now_ms() - fired_at
+            );
+        }
         Response::empty()
     }
 

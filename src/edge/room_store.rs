@@ -92,6 +92,11 @@ impl RoomStore {
             .any(|(name, text)| name == room && text == json)
     }
 
+    /// The alarm time this instance set last, if it is still armed.
+    pub fn armed(&self) -> Option<u64> {
+        self.armed.get()
+    }
+
     /// The alarm that was set has fired; the runtime cleared it.
     pub fn alarm_fired(&self) {
         self.armed.set(None);
