@@ -157,6 +157,13 @@ pub struct Outcome {
     pub reschedule: bool,
 }
 
+impl Outcome {
+    /// Does this outcome send round records to the stats shards?
+    pub fn delivers_records(&self) -> bool {
+        self.effects.iter().any(|e| matches!(e, Effect::Records(_)))
+    }
+}
+
 /// Which parts of a room changed in a way that must survive a restart. Stored before
 /// any effect is carried out, so nothing a player has seen can be lost to a crash.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -80,6 +80,9 @@ pub enum Event {
     Alarm,
     /// The stats shards confirmed the records with these ids.
     Recorded { round_ids: Vec<String> },
+    /// The house is sending other rooms' round records to the stats shards now: this
+    /// room's waiting records go along ([`crate::house::House::tick`]).
+    Deliver,
     /// The frames of the last outcome went out just now (the shell reports it when the
     /// outcome asked, [`Outcome::report_release`]): a round announced in them counts
     /// from now ([`Game::announced`]).
@@ -131,6 +134,10 @@ pub struct Room {
     /// [`Room::send_records_if_due`].
     #[serde(default, alias = "record_retry_at")]
     records_due_at: Option<u64>,
+    /// The unconfirmed records went out and no answer came yet: only their retry
+    /// time sends them again (stored too, so a room read back is the same room).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    records_in_flight: bool,
     /// People across the service, as the matchmaker last counted them for a player
     /// joining here: what `hi` says to a player who resumes (the Worker does not ask
     /// the matchmaker on a resume).
@@ -179,6 +186,7 @@ impl Room {
             incarnation: seed,
             unrecorded: Vec::new(),
             records_due_at: None,
+            records_in_flight: false,
             online: 0,
             private: None,
             in_alarm: false,
@@ -363,6 +371,14 @@ impl Room {
             Event::Recorded { round_ids } => {
                 self.confirm_records(&round_ids);
                 Durability::Durable
+            }
+            Event::Deliver => {
+                if self.has_records_waiting() {
+                    self.send_records(now, &mut effects);
+                }
+                // Only the time to send them again moved: after a restart they go
+                // when they were first due.
+                Durability::Ephemeral
             }
             Event::Released => {
                 self.with_game(now, &mut effects, |game, t| game.announced(t));
@@ -1045,6 +1061,7 @@ impl Room {
     /// The stats shards confirmed these records: stop sending them.
     fn confirm_records(&mut self, round_ids: &[String]) {
         self.unrecorded.retain(|r| !round_ids.contains(&r.round_id));
+        self.records_in_flight = false;
         if self.unrecorded.is_empty() {
             self.records_due_at = None;
         }
@@ -1206,9 +1223,22 @@ impl Room {
             self.records_due_at = None;
             return;
         }
+        self.send_records(now, out);
+    }
+
+    /// Hands every unconfirmed record to the shell, to be sent again after the retry
+    /// time if no confirmation comes.
+    fn send_records(&mut self, now: u64, out: &mut Vec<Effect>) {
         out.push(Effect::Records(self.unrecorded.clone()));
+        self.records_in_flight = true;
         let retry = RECORD_RETRY_MS.max(self.config.stats_flush_ms);
         self.records_due_at = Some(now + retry);
+    }
+
+    /// Round records wait here that were not sent yet (or whose answer came back
+    /// without confirming them).
+    pub fn has_records_waiting(&self) -> bool {
+        !self.unrecorded.is_empty() && !self.records_in_flight
     }
 
     /// The seat's connection is gone; hold the seat for the grace window.

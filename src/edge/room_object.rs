@@ -205,25 +205,30 @@ impl DurableObject for ArenaRoom {
         // moved on in memory, and a room whose frames were dropped would not be due
         // again when the platform retries the alarm.
         let mut failed = Ok(());
+        let mut deliveries = Vec::new();
         for (room, outcome) in self.shell.tick() {
-            // Test hook (`DEBUG_FAIL_ALARM_ONCE=1`): the first alarm that settles a round
-            // delivers its record, "crashes" before noting the confirmation and fails,
-            // so the platform retries the alarm and the record is delivered again.
-            let settles = outcome
-                .effects
-                .iter()
-                .any(|e| matches!(e, Effect::Records(_)));
-            let done = if settles
-                && vars::flag(&self.shell.env, "DEBUG_FAIL_ALARM_ONCE")
-                && !self.shell.failed_alarm.replace(true)
-            {
-                worker::console_warn!("DEBUG_FAIL_ALARM_ONCE: failing this alarm on purpose");
-                let done = self.shell.finish_with(&room, outcome, false).await;
-                done.and(Err("DEBUG_FAIL_ALARM_ONCE".into()))
-            } else {
-                self.shell.finish(&room, outcome).await
-            };
-            failed = failed.and(done);
+            match self.shell.carry_out(&room, outcome).await {
+                Ok(records) if !records.is_empty() => deliveries.push((room, records)),
+                Ok(_) => {}
+                Err(err) => failed = Err(err),
+            }
+        }
+        // Test hook (`DEBUG_FAIL_ALARM_ONCE=1`): the first alarm that delivers records
+        // delivers them, "crashes" before noting the confirmation and fails, so the
+        // platform retries the alarm and the records are delivered again.
+        if !deliveries.is_empty()
+            && vars::flag(&self.shell.env, "DEBUG_FAIL_ALARM_ONCE")
+            && !self.shell.failed_alarm.replace(true)
+        {
+            worker::console_warn!("DEBUG_FAIL_ALARM_ONCE: failing this alarm on purpose");
+            let all: Vec<RoundRecord> = deliveries.into_iter().flat_map(|(_, r)| r).collect();
+            if let Err(err) = deliver(&self.shell.env, &all).await {
+                worker::console_warn!("{} round records not delivered: {err}", all.len());
+            }
+            return Err("DEBUG_FAIL_ALARM_ONCE".into());
+        }
+        if !deliveries.is_empty() {
+            self.shell.deliver_later(deliveries);
         }
         failed?;
         self.shell.rearm().await?;
@@ -446,21 +451,24 @@ impl RoomShell {
     /// effects. Storing first means nothing a player has seen can be lost to a crash
     /// between sending and storing.
     async fn finish(self: &Rc<Self>, room: &RoomName, outcome: Outcome) -> worker::Result<()> {
-        self.finish_with(room, outcome, true).await
+        let records = self.carry_out(room, outcome).await?;
+        if !records.is_empty() {
+            self.deliver_later(vec![(room.clone(), records)]);
+        }
+        Ok(())
     }
 
-    /// [`Self::finish`]; `note_confirmations` false delivers records while the caller
-    /// waits and leaves them unconfirmed (the alarm test hook).
-    async fn finish_with(
+    /// [`Self::finish`] but for the round records, which it returns for the caller to
+    /// deliver (the alarm sends all its rooms' records together).
+    async fn carry_out(
         self: &Rc<Self>,
         name: &RoomName,
         outcome: Outcome,
-        note_confirmations: bool,
-    ) -> worker::Result<()> {
+    ) -> worker::Result<Vec<RoundRecord>> {
         let writes = {
             let cache = self.house.borrow();
             let Some(room) = cache.as_ref().and_then(|h| h.room(name)) else {
-                return Ok(());
+                return Ok(Vec::new());
             };
             self.store.writes(room, &outcome)?
         };
@@ -528,30 +536,30 @@ impl RoomShell {
             let released = self.handle(name, Event::Released);
             Box::pin(self.finish(name, released)).await?;
         }
-        if records.is_empty() {
-            return Ok(());
-        }
-        if note_confirmations {
-            let shell = Rc::clone(self);
-            self.state
-                .wait_until(shell.deliver_and_confirm(name.clone(), records));
-        } else if let Err(err) = deliver(&self.env, &records).await {
-            worker::console_warn!("{} round records not delivered: {err}", records.len());
-        }
-        Ok(())
+        Ok(records)
     }
 
-    /// Delivers `records` and, once every shard confirmed, tells the room. On failure
-    /// they stay in its outbox and go out again.
-    async fn deliver_and_confirm(self: Rc<Self>, room: RoomName, records: Vec<RoundRecord>) {
-        if let Err(err) = deliver(&self.env, &records).await {
-            worker::console_warn!("{} round records not delivered: {err}", records.len());
+    /// Delivers rooms' round records in the background ([`Self::deliver_and_confirm`]).
+    fn deliver_later(self: &Rc<Self>, batch: Vec<(RoomName, Vec<RoundRecord>)>) {
+        let shell = Rc::clone(self);
+        self.state.wait_until(shell.deliver_and_confirm(batch));
+    }
+
+    /// Delivers the records of these rooms together (one request per stats shard) and,
+    /// once every shard confirmed, tells each room. On failure they stay in the rooms'
+    /// outboxes and go out again.
+    async fn deliver_and_confirm(self: Rc<Self>, batch: Vec<(RoomName, Vec<RoundRecord>)>) {
+        let all: Vec<RoundRecord> = batch.iter().flat_map(|(_, r)| r.iter().cloned()).collect();
+        if let Err(err) = deliver(&self.env, &all).await {
+            worker::console_warn!("{} round records not delivered: {err}", all.len());
             return;
         }
-        let round_ids = records.into_iter().map(|r| r.round_id).collect();
-        let outcome = self.handle(&room, Event::Recorded { round_ids });
-        if let Err(err) = Box::pin(self.finish(&room, outcome)).await {
-            worker::console_warn!("confirmed records not stored: {err}");
+        for (room, records) in batch {
+            let round_ids = records.into_iter().map(|r| r.round_id).collect();
+            let outcome = self.handle(&room, Event::Recorded { round_ids });
+            if let Err(err) = Box::pin(self.finish(&room, outcome)).await {
+                worker::console_warn!("confirmed records of {room} not stored: {err}");
+            }
         }
     }
 
