@@ -353,6 +353,8 @@ struct Played {
     /// handshake) and every later one (its `start` follows an `again`).
     had_first: Hist,
     had_later: Hist,
+    /// `lateness` of later rounds only.
+    lateness_later: Samples,
 }
 
 impl Played {
@@ -364,6 +366,7 @@ impl Played {
         self.lateness.add(&o.lateness);
         self.had_first.add(&o.had_first);
         self.had_later.add(&o.had_later);
+        self.lateness_later.add(&o.lateness_later);
     }
 }
 
@@ -435,11 +438,14 @@ async fn play(mut p: Player, rounds: u64, seed: u64, starts: Starts) -> (Player,
                         _ => out.had_later.record(at - st),
                     }
                     let due = st + Duration::from_millis(ends);
-                    out.lateness
-                        .record_us(match at.checked_duration_since(due) {
-                            Some(late) => late.as_micros() as i64,
-                            None => -(due.duration_since(at).as_micros() as i64),
-                        });
+                    let late_us = match at.checked_duration_since(due) {
+                        Some(late) => late.as_micros() as i64,
+                        None => -(due.duration_since(at).as_micros() as i64),
+                    };
+                    out.lateness.record_us(late_us);
+                    if out.results > 1 {
+                        out.lateness_later.record_us(late_us);
+                    }
                     // A hand not yet due when the result came (its moment was past the
                     // round's end) is not sent at all: it would only be refused and
                     // hold up the next round.
@@ -556,7 +562,17 @@ pub async fn rounds(ctx: &Arc<Ctx>, dialect: Dialect) -> Section {
     );
     let mut late = Section::new("");
     late.signed("lateness", "result lateness", &all.lateness);
-    for key in ["lateness_p50_ms", "lateness_p99_ms", "lateness_min_ms"] {
+    late.signed(
+        "lateness_later",
+        "result lateness, later rounds",
+        &all.lateness_later,
+    );
+    for key in [
+        "lateness_p50_ms",
+        "lateness_p99_ms",
+        "lateness_min_ms",
+        "lateness_later_p99_ms",
+    ] {
         if let Some(m) = late.metrics.iter().find(|m| m.key == key) {
             s.put(key, &m.label, "ms", m.value);
         }
