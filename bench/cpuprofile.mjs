@@ -66,3 +66,6 @@ const rows = [...self].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.T
 for (const [name, n] of rows) {
   console.log(`${((100 * n) / total).toFixed(1).padStart(5)}%  ${String(n).padStart(6)}  ${name.slice(0, 150)}`);
 }
+// The inspector may never answer the close above, which would keep this process (and
+// bench/run.sh waiting for it) alive after the report.
+process.exit(0);

@@ -25,7 +25,8 @@
 //!   that lists them (one line per game).
 //! - [`room`]: one room as a state machine: `handle(now, event) -> outcome`.
 //! - [`house`]: several rooms in one Durable Object: which object a room lives in,
-//!   which rooms an alarm ticks, and the object's one alarm.
+//!   which rooms an alarm ticks, the object's one alarm, and the rooms' round records
+//!   sent together.
 //! - [`matchmaker`]: which room the next player goes to (and which room a player is in).
 //! - [`invites`]: private rooms' codes, their lifetimes, and who may try one.
 //! - [`auth`]: session tokens (HMAC-SHA256, JWT form): a player's identity.
