@@ -106,10 +106,7 @@ fn results(effects: &[Effect], conn: &str) -> Vec<(u64, Vec<SeatResult>)> {
 }
 
 fn starts(effects: &[Effect], conn: &str) -> usize {
-    rps_to(effects, conn)
-        .iter()
-        .filter(|f| matches!(f, Rps::Start { .. }))
-        .count()
+    start_lengths(effects, conn).len()
 }
 
 fn choose(room: &mut Room, now: u64, conn: &str, choice: &str) -> Vec<Effect> {

@@ -221,7 +221,7 @@ impl DurableObject for ArenaRoom {
             && !self.shell.failed_alarm.replace(true)
         {
             worker::console_warn!("DEBUG_FAIL_ALARM_ONCE: failing this alarm on purpose");
-            let all: Vec<RoundRecord> = deliveries.into_iter().flat_map(|(_, r)| r).collect();
+            let (all, _) = gather(deliveries);
             if let Err(err) = deliver(&self.shell.env, &all).await {
                 worker::console_warn!("{} round records not delivered: {err}", all.len());
             }
@@ -549,13 +549,12 @@ impl RoomShell {
     /// once every shard confirmed, tells each room. On failure they stay in the rooms'
     /// outboxes and go out again.
     async fn deliver_and_confirm(self: Rc<Self>, batch: Vec<(RoomName, Vec<RoundRecord>)>) {
-        let all: Vec<RoundRecord> = batch.iter().flat_map(|(_, r)| r.iter().cloned()).collect();
+        let (all, confirmations) = gather(batch);
         if let Err(err) = deliver(&self.env, &all).await {
             worker::console_warn!("{} round records not delivered: {err}", all.len());
             return;
         }
-        for (room, records) in batch {
-            let round_ids = records.into_iter().map(|r| r.round_id).collect();
+        for (room, round_ids) in confirmations {
             let outcome = self.handle(&room, Event::Recorded { round_ids });
             if let Err(err) = Box::pin(self.finish(&room, outcome)).await {
                 worker::console_warn!("confirmed records of {room} not stored: {err}");
@@ -607,4 +606,18 @@ impl RoomShell {
             connections: room.map(|r| r.connections()).unwrap_or_default(),
         })
     }
+}
+
+/// The records of several rooms as one delivery, and the round ids to confirm to each
+/// room once it is in.
+fn gather(
+    batch: Vec<(RoomName, Vec<RoundRecord>)>,
+) -> (Vec<RoundRecord>, Vec<(RoomName, Vec<String>)>) {
+    let mut all = Vec::new();
+    let mut confirmations = Vec::with_capacity(batch.len());
+    for (room, records) in batch {
+        confirmations.push((room, records.iter().map(|r| r.round_id.clone()).collect()));
+        all.extend(records);
+    }
+    (all, confirmations)
 }

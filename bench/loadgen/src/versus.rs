@@ -432,10 +432,11 @@ async fn play(mut p: Player, rounds: u64, seed: u64, starts: Starts) -> (Player,
                 out.results += 1;
                 if let Some(seen) = current.remove(&round) {
                     let (st, ends) = (seen.start, seen.ends_in_ms);
+                    let first = out.results == 1;
                     out.had.record(at - st);
-                    match out.results {
-                        1 => out.had_first.record(at - st),
-                        _ => out.had_later.record(at - st),
+                    match first {
+                        true => out.had_first.record(at - st),
+                        false => out.had_later.record(at - st),
                     }
                     let due = st + Duration::from_millis(ends);
                     let late_us = match at.checked_duration_since(due) {
@@ -443,7 +444,7 @@ async fn play(mut p: Player, rounds: u64, seed: u64, starts: Starts) -> (Player,
                         None => -(due.duration_since(at).as_micros() as i64),
                     };
                     out.lateness.record_us(late_us);
-                    if out.results > 1 {
+                    if !first {
                         out.lateness_later.record_us(late_us);
                     }
                     // A hand not yet due when the result came (its moment was past the
@@ -530,36 +531,27 @@ pub async fn rounds(ctx: &Arc<Ctx>, dialect: Dialect) -> Section {
         "of them, not counted in the result",
         all.refused,
     );
-    s.put(
-        "had_p1_ms",
-        "start → result arrival p1",
-        "ms",
-        all.had.ms(0.01),
-    );
-    s.put(
-        "had_p50_ms",
-        "start → result arrival p50",
-        "ms",
-        all.had.ms(0.5),
-    );
-    s.put(
-        "had_first_p1_ms",
-        "start → result arrival p1, first rounds",
-        "ms",
-        all.had_first.ms(0.01),
-    );
-    s.put(
-        "had_later_p1_ms",
-        "start → result arrival p1, later rounds",
-        "ms",
-        all.had_later.ms(0.01),
-    );
-    s.put(
-        "had_min_ms",
-        "start → result arrival min",
-        "ms",
-        all.had.ms(0.0),
-    );
+    // The time a player had, in the order the reports have always listed it.
+    let had = [
+        ("had_p1_ms", "start → result arrival p1", &all.had, 0.01),
+        ("had_p50_ms", "start → result arrival p50", &all.had, 0.5),
+        (
+            "had_first_p1_ms",
+            "start → result arrival p1, first rounds",
+            &all.had_first,
+            0.01,
+        ),
+        (
+            "had_later_p1_ms",
+            "start → result arrival p1, later rounds",
+            &all.had_later,
+            0.01,
+        ),
+        ("had_min_ms", "start → result arrival min", &all.had, 0.0),
+    ];
+    for (key, label, hist, q) in had {
+        s.put(key, label, "ms", hist.ms(q));
+    }
     let mut late = Section::new("");
     late.signed("lateness", "result lateness", &all.lateness);
     late.signed(
