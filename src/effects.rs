@@ -173,6 +173,9 @@ pub struct Persist {
     /// Its outbox of round records for the stats shards, kept apart because it
     /// changes once per round while the room changes several times.
     pub outbox: bool,
+    /// The room left its house ([`crate::room::Room::is_vacant`]): delete what is
+    /// stored of it instead.
+    pub vacated: bool,
 }
 
 /// Where to point the room's one alarm, given the time it is `armed` for and the

@@ -5,37 +5,42 @@
 //! (`bench/do-per-room.sh`, BENCHMARKS.md): a fresh object per match that stores the
 //! room and sets its alarm took matchmaking to about half of the floor, and the same
 //! work done in one of 16 objects that each hold many rooms kept about three quarters.
-//! So rooms the matchmakers number live [`ROOMS_PER_HOUSE`] to an object.
+//! So the rooms a matchmaker shard numbers live in one object, and that object is the
+//! shard's matchmaker too ([`house_of`]): a player's connection goes to the one object
+//! that picks their room and holds it, one hop, as on the floor. (With a matchmaker of
+//! its own apart from its houses, each player took two: BENCHMARKS.md, session 12.)
 //!
 //! Each room stays the state machine it was ([`Room`]): the same events and outcomes.
-//! A house adds four rules: which object a room lives in ([`house_of`]), which rooms an
+//! A house adds five rules: which object a room lives in ([`house_of`]), which rooms an
 //! alarm ticks ([`House::tick`]), that the object's one alarm is the earliest deadline
-//! of all its rooms ([`House::handle`] reports that, not the room's own), and that the
-//! rooms' round records travel together (one request per stats shard for the house).
+//! of all its rooms ([`House::handle`] reports that, not the room's own), that the
+//! rooms' round records travel together (one request per stats shard for the house),
+//! and that a room nobody is in any more leaves the house ([`Room::is_vacant`]), so a
+//! house holds the rooms in play, not every room its shard ever opened.
 
 use crate::effects::Outcome;
 use crate::ids::{ConnId, RoomName};
 use crate::room::{Event, Room};
 
-/// Rooms numbered next to each other that share one object. Numbers only grow, so a
-/// house fills, plays out and empties, and what one object carries is bounded by this
-/// many rooms (≈ 1 request/s each for rock-paper-scissors), whatever the number of
-/// players: far below one object's ≈ 1,000 requests/s and its 32,768 sockets, and
-/// reading every room back after a wake-up is one short list.
-pub const ROOMS_PER_HOUSE: u64 = 32;
+/// The object of `game`'s matchmaker shard `shard`: its matchmaker and the house of
+/// every room it numbers (`rps-0` holds `rps-0-0`, `rps-0-1`, …).
+pub fn shard_house(game: &str, shard: u32) -> String {
+    format!("{game}-{shard}")
+}
 
 /// The name of the object `room` lives in. A room a matchmaker numbered lives with its
-/// neighbours: `rps-0-40` in `rps-0-h1`, with `rps-0-32` … `rps-0-63`. Any other room
-/// (a private room) has an object of its own, named after the room: those are opened
-/// one by one and their names are random, so there are no neighbours to share with.
+/// shard's matchmaker: `rps-0-40` in `rps-0`. Any other room (a private room) has an
+/// object of its own, named after the room: those are opened one by one with a code,
+/// never by a matchmaker, and their names are random.
 pub fn house_of(room: &RoomName) -> String {
     match room.numbering() {
-        Some((game, shard, number)) => format!("{game}-{shard}-h{}", number / ROOMS_PER_HOUSE),
+        Some((game, shard, _)) => shard_house(game, shard),
         None => room.as_str().to_string(),
     }
 }
 
-/// The rooms one object holds (at most [`ROOMS_PER_HOUSE`] numbered ones, so a list).
+/// The rooms one object holds: the ones in play (a shard's live rooms, or one private
+/// room), kept as a list in the order they came in.
 #[derive(Debug, Default)]
 pub struct House {
     rooms: Vec<Room>,
@@ -89,8 +94,24 @@ impl House {
             return Outcome::default();
         };
         let mut outcome = room.handle(now, heard, event);
+        self.let_go_if_vacant(name, &mut outcome);
         outcome.next_deadline = self.next_deadline();
         outcome
+    }
+
+    /// A room nobody is in any more leaves the house ([`Room::is_vacant`]); its outcome
+    /// says so, so the shell deletes what is stored of it. Without this a house would
+    /// hold every room its shard ever opened and read them all back after each
+    /// wake-up.
+    fn let_go_if_vacant(&mut self, name: &RoomName, outcome: &mut Outcome) {
+        if let Some(at) = self
+            .rooms
+            .iter()
+            .position(|r| r.name() == name && r.is_vacant())
+        {
+            self.rooms.remove(at);
+            outcome.persist.vacated = true;
+        }
     }
 
     /// The alarm at `now`: [`Event::Alarm`] for each room with something due, in the
@@ -131,6 +152,9 @@ impl House {
                     ticked.push((room.name().clone(), outcome));
                 }
             }
+        }
+        for (name, outcome) in &mut ticked {
+            self.let_go_if_vacant(name, outcome);
         }
         let next = self.next_deadline();
         for (_, outcome) in &mut ticked {
@@ -175,21 +199,16 @@ mod tests {
     }
 
     #[test]
-    fn numbered_rooms_share_a_house_with_their_neighbours() {
-        assert_eq!(house_of(&name("rps-0-0")), "rps-0-h0");
-        assert_eq!(house_of(&name("rps-0-31")), "rps-0-h0");
-        assert_eq!(house_of(&name("rps-0-32")), "rps-0-h1");
-        assert_eq!(house_of(&name("rps-0-40")), "rps-0-h1");
-        assert_eq!(
-            house_of(&name("rps-3-40")),
-            "rps-3-h1",
-            "shards never share"
-        );
-        assert_eq!(house_of(&name("dig-0-40")), "dig-0-h1", "games never share");
+    fn numbered_rooms_live_with_their_shards_matchmaker() {
+        assert_eq!(house_of(&name("rps-0-0")), "rps-0");
+        assert_eq!(house_of(&name("rps-0-40")), shard_house("rps", 0));
+        assert_eq!(house_of(&name("rps-3-40")), "rps-3", "shards never share");
+        assert_eq!(house_of(&name("dig-0-40")), "dig-0", "games never share");
         let private = name("rps-p-00000000000000ff");
         assert_eq!(house_of(&private), private.as_str(), "a house of its own");
         // No numbered room's house is another room's name, or another room's house.
-        assert!(RoomName::parse("rps-0-h1").unwrap().numbering().is_none());
+        assert!(RoomName::parse("rps-0").unwrap().numbering().is_none());
+        assert_ne!(house_of(&name("rps-0-0")), house_of(&name("rps-p-0")));
     }
 
     /// Two rooms, one waiting for bots (due at 500), one not due for a long while: the
@@ -322,6 +341,79 @@ mod tests {
         assert_eq!(outcome, Outcome::default());
         assert_eq!(house.next_deadline(), None);
         assert!(house.is_empty());
+    }
+
+    /// The last person leaves: the room leaves the house (its outcome says so, for
+    /// the shell to delete it), the house's alarm no longer counts it, and an event for
+    /// it does nothing. A room that still owes the stats shards its records stays until
+    /// they are confirmed. A private room stays, empty or not.
+    #[test]
+    fn a_room_nobody_is_in_leaves_the_house_once_its_records_are_in() {
+        let settings = default_settings();
+        let config = RoomConfig {
+            resume_grace_ms: 0,
+            heartbeat_timeout_ms: 1_000_000,
+            stats_flush_ms: 10_000,
+            ..config()
+        };
+        let mut lone = room("rps-0-1", config, &settings, 1);
+        let mut pair = room("rps-0-2", config, &settings, 2);
+        lone.connect(0, "c1", "alice", profile(), 1).unwrap();
+        pair.connect(0, "c2", "bob", profile(), 3).unwrap();
+        pair.connect(0, "c3", "carol", profile(), 3).unwrap();
+        let mut house = House::new([lone, pair]);
+
+        let left = house.handle(
+            &name("rps-0-1"),
+            100,
+            &[],
+            Event::Closed { conn: "c1".into() },
+        );
+        assert!(left.persist.vacated, "nobody is left in rps-0-1");
+        assert!(house.room(&name("rps-0-1")).is_none());
+        assert_eq!(house.len(), 1);
+        let again = house.handle(&name("rps-0-1"), 200, &[], Event::Alarm);
+        assert_eq!(again, Outcome::default(), "a room that left does nothing");
+
+        // A round of rps-0-2 settles (its record waits to be sent), then both leave.
+        let round_ends = house.next_deadline().unwrap();
+        house.tick(round_ends, |_| Vec::new());
+        assert!(house.room(&name("rps-0-2")).unwrap().has_records_waiting());
+        for conn in ["c2", "c3"] {
+            let at = round_ends + 10;
+            let outcome = house.handle(
+                &name("rps-0-2"),
+                at,
+                &[],
+                Event::Closed { conn: conn.into() },
+            );
+            assert!(!outcome.persist.vacated, "its record is not in yet");
+        }
+        // The record goes out when due, and is confirmed: now the room goes.
+        let due = house.next_deadline().unwrap();
+        let ticked = house.tick(due, |_| Vec::new());
+        assert!(ticked.iter().any(|(_, o)| o.delivers_records()));
+        let round_ids = house.room(&name("rps-0-2")).unwrap().outbox().iter();
+        let round_ids = round_ids.map(|r| r.round_id.clone()).collect();
+        let confirmed = house.handle(
+            &name("rps-0-2"),
+            due + 10,
+            &[],
+            Event::Recorded { round_ids },
+        );
+        assert!(confirmed.persist.vacated);
+        assert!(house.is_empty());
+        assert_eq!(house.next_deadline(), None, "nothing left to wake for");
+
+        // A private room is kept empty: its code still leads to it.
+        let mut private = room("rps-p-00000000000000ff", config, &settings, 4);
+        let code = crate::ids::Code::parse("ABCD23").unwrap();
+        let privatise = Event::Privatise(crate::game::Privacy { code, bots: false });
+        let _ = private.handle(0, &[], privatise);
+        let mut house = House::new([private]);
+        let outcome = house.handle(&name("rps-p-00000000000000ff"), 10, &[], Event::Alarm);
+        assert!(!outcome.persist.vacated);
+        assert_eq!(house.len(), 1);
     }
 
     #[test]

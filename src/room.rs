@@ -410,6 +410,7 @@ impl Room {
             persist: Persist {
                 room: !ephemeral || outbox,
                 outbox,
+                vacated: false,
             },
             admission,
             next_deadline: self.next_deadline(),
@@ -1239,6 +1240,20 @@ impl Room {
     /// without confirming them).
     pub fn has_records_waiting(&self) -> bool {
         !self.unrecorded.is_empty() && !self.records_in_flight
+    }
+
+    /// Nobody is in this public room any more (no seat held, nobody watching), it owes
+    /// the stats shards nothing and nothing is due: it can be forgotten. Its matchmaker
+    /// forgot it already (its last report said no one is here) and never numbers a room
+    /// the same again, so only a player the matchmaker sent just before that can still
+    /// arrive, and they find a fresh room of that name (a new incarnation, so its round
+    /// ids are new too). A private room stays: its code still leads to it.
+    pub fn is_vacant(&self) -> bool {
+        self.private.is_none()
+            && self.seats.iter().all(Option::is_none)
+            && self.spectators.is_empty()
+            && self.unrecorded.is_empty()
+            && self.next_deadline().is_none()
     }
 
     /// The seat's connection is gone; hold the seat for the grace window.
