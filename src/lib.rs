@@ -42,10 +42,13 @@
 //! - `edge::board`: `GET /api/me`, `/api/leaderboard`, `/api/rooms`.
 //! - `edge::room_object`: the `ArenaRoom` Durable Object, a house of rooms
 //!   ([`house::House`]): loads them, feeds each [`room::Room`] its events, carries out
-//!   their effects, persists them and sets the house's one alarm.
+//!   their effects, persists them and sets the house's one alarm. A matchmaker shard's
+//!   object is the house of its rooms, so `edge::room_object::matchmaking` answers the
+//!   Worker's `/seat` (pick the room and seat the player in one request) and the
+//!   shard's other asks around [`matchmaker::Matchmaker`].
 //! - `edge::room_store`: how a house's rooms are kept in storage (a key per room).
-//! - `edge::matchmaker_object`: the `ArenaMatchmaker` Durable Object around
-//!   [`matchmaker::Matchmaker`].
+//! - `edge::matchmaker_store`: how a shard's matchmaker is kept in the same object's
+//!   SQLite tables.
 //! - `edge::stats_object`: the `ArenaStats` Durable Object: one SQLite shard of player
 //!   stats, applying [`stats::record`].
 //! - `edge::vars`: reading vars and secrets from the Worker environment.

@@ -13,8 +13,8 @@ function counted(RealClass, cls) {
       this.inner = new RealClass(wrapState(state, cls), env);
     }
     fetch(request) {
-      // Requests to an object, by path: /connect and /assign come from the Worker,
-      // /records (stats deliveries) and the matchmaker reports from other objects.
+      // Requests to an object, by path: /seat, /connect and /assign come from the
+      // Worker, /records (stats deliveries) from the rooms' houses.
       count(`${cls}.fetch ${new URL(request.url).pathname}`);
       return this.inner.fetch(request);
     }
@@ -26,7 +26,6 @@ function counted(RealClass, cls) {
 }
 
 export const ArenaRoom = counted(Real.ArenaRoom, "room");
-export const ArenaMatchmaker = counted(Real.ArenaMatchmaker, "mm");
 export const ArenaStats = counted(Real.ArenaStats, "stats");
 export const ArenaInvites = counted(Real.ArenaInvites, "invites");
 

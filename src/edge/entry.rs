@@ -12,7 +12,7 @@
 use worker::{event, web_sys, Context, Env, Request, Response};
 
 use super::access::{check_origin, refuse_socket, Credentials, Door};
-use super::hop::Hop;
+use super::hop::{read_json, Hop};
 use super::vars::{self, AuthSettings};
 use super::{api, board, private};
 use super::{
@@ -22,12 +22,12 @@ use crate::address::Address;
 use crate::effects::Admission;
 use crate::games::GameKind;
 use crate::ids::{ResumeToken, RoomName};
-use crate::matchmaker::Assignment;
+use crate::matchmaker::{Answer, Assignment};
 use crate::protocol::{check_avatar, check_name, ProtocolError};
 
-/// How often a connection may be turned away by a room that filled up meanwhile
-/// before we give up. Each refusal closes that room in the matchmaker's view, so one
-/// retry almost always suffices.
+/// How often a connection may be turned away by another object's room that filled up
+/// meanwhile before we give up. Each refusal closes that room in the matchmaker's view,
+/// so one retry almost always suffices.
 const MAX_SEAT_ATTEMPTS: usize = 4;
 
 #[event(fetch)]
@@ -208,12 +208,37 @@ async fn play(req: Request, url: Address<'_>, env: &Env) -> worker::Result<web_s
         return private::join(env, &code, who).await;
     }
 
+    let shards = vars::matchmaker_shards(env);
+    let home = crate::shard::shard_of(&player, shards);
     let mut refused = String::new();
     for _ in 0..MAX_SEAT_ATTEMPTS {
-        let Some(assignment) = find_seat(env, game, &player, &refused).await? else {
-            return Ok(Response::error("matchmaker unavailable", 503)?.into());
+        // The player's own shard first, with the upgrade: its object holds its rooms,
+        // so a seat there is taken in this one request (101 with the socket).
+        let shard_count = shards.to_string();
+        let (stub, url) = matchmaker(env, game, home, "/seat")?;
+        let pairs = [
+            ("player", player.as_str()),
+            ("refused", &refused),
+            ("shards", &shard_count),
+            ("conn", &conn),
+            ("protocol", &protocol),
+            ("name", &name),
+            ("avatar", &avatar),
+        ];
+        let first = stub.upgrade(&with_query(&url, &pairs)).await?;
+        if first.status() != 200 {
+            return Ok(first);
+        }
+        let assignment = match read_json(first).await? {
+            Answer::Seat(assignment) => assignment,
+            Answer::NextDoor => {
+                match next_door(env, game, &player, &refused, home, shards).await? {
+                    Some(assignment) => assignment,
+                    None => return Ok(Response::error("matchmaker unavailable", 503)?.into()),
+                }
+            }
+            Answer::NoSeat => return Ok(Response::error("matchmaker unavailable", 503)?.into()),
         };
-
         let online = assignment.online.to_string();
         let room = room_object(env, &assignment.room)?;
         let resp = connect_to_room(
@@ -238,30 +263,21 @@ async fn play(req: Request, url: Address<'_>, env: &Env) -> worker::Result<web_s
     Ok(Response::error("every room we tried was full; try again", 503)?.into())
 }
 
-/// Where `player` plays `game` (`None` when their matchmaker does not answer). Their own
-/// shard decides; when it is quiet and has no seat, it says to look next door (see
-/// [`crate::matchmaker`]): the other shards are asked in turn for an existing seat, the
-/// first that has one seats the player and their own shard is told where they went;
-/// if none has one, their own shard opens a room. `refused` (the room that just turned
-/// them away, or empty) goes with each shard's first ask, so whichever owns that room,
-/// or points the player to it, takes note once.
-async fn find_seat(
+/// Where `player` plays `game` when their own shard (`home`, of `shards`) is quiet and
+/// has no seat for them (see [`crate::matchmaker`]): the other shards are asked in turn
+/// for an existing seat, the first that has one seats the player and their own shard is
+/// told where they went; if none has one, their own shard opens a room. `None` when it
+/// does not answer. `refused` (the room that just turned them away, or empty) goes with
+/// each probe, so whichever shard owns that room takes note.
+async fn next_door(
     env: &Env,
     game: GameKind,
     player: &str,
     refused: &str,
+    home: u32,
+    shards: u32,
 ) -> worker::Result<Option<Assignment>> {
-    use crate::matchmaker::Answer;
-    let shards = vars::matchmaker_shards(env);
-    let home = crate::shard::shard_of(player, shards);
-    let count = shards.to_string();
     let who = [("player", player), ("refused", refused)];
-    let first = [("ask", "home"), ("shards", count.as_str())];
-    match ask_matchmaker(env, game, home, &[&who, &first]).await? {
-        Some(Answer::Seat(assignment)) => return Ok(Some(assignment)),
-        Some(Answer::NextDoor) => {}
-        _ => return Ok(None),
-    }
     for step in 1..shards {
         let shard = (home + step) % shards;
         // A shard that does not answer has no seat to offer: looking next door is an
@@ -293,7 +309,7 @@ async fn ask_matchmaker(
     game: GameKind,
     shard: u32,
     pairs: &[&[(&str, &str)]],
-) -> worker::Result<Option<crate::matchmaker::Answer>> {
+) -> worker::Result<Option<Answer>> {
     let (stub, url) = matchmaker(env, game, shard, "/assign")?;
     let pairs: Vec<(&str, &str)> = pairs.iter().flat_map(|p| p.iter().copied()).collect();
     let answer = stub.get(&with_query(&url, &pairs)).await?;

@@ -71,6 +71,12 @@ impl Hop {
     }
 }
 
+/// The body of an object's answer (one that is not a socket) as JSON.
+pub async fn read_json<T: DeserializeOwned>(resp: web_sys::Response) -> worker::Result<T> {
+    let text = JsFuture::from(resp.text()?).await?;
+    Ok(serde_json::from_str(&text.as_string().unwrap_or_default())?)
+}
+
 /// The answer a stub's `fetch` promises.
 async fn answer(promise: Promise) -> worker::Result<web_sys::Response> {
     Ok(JsFuture::from(promise).await?.dyn_into()?)

@@ -11,7 +11,7 @@ mod board;
 mod entry;
 mod hop;
 mod invites_object;
-mod matchmaker_object;
+mod matchmaker_store;
 mod private;
 mod room_object;
 mod room_store;
@@ -22,7 +22,6 @@ use crate::address::with_query;
 
 /// Binding names from `wrangler.toml`.
 const ROOMS_BINDING: &str = "ROOMS";
-const MATCHMAKER_BINDING: &str = "MATCHMAKER";
 const STATS_BINDING: &str = "STATS";
 const INVITES_BINDING: &str = "INVITES";
 
@@ -45,8 +44,9 @@ fn stats_shard(n: u32) -> String {
     format!("stats-{n}")
 }
 
-/// Shard `n` of `game`'s matchmakers: its object, and the URL of `path` on it (game and
-/// shard travel in the URL so the object knows which rooms are its own).
+/// Shard `n` of `game`'s matchmakers: its object (the house of the shard's rooms,
+/// [`crate::house::shard_house`]), and the URL of `path` on it (game and shard travel in
+/// the URL so the object knows which matchmaker it is).
 fn matchmaker(
     env: &worker::Env,
     game: crate::games::GameKind,
@@ -55,12 +55,12 @@ fn matchmaker(
 ) -> worker::Result<(hop::Hop, String)> {
     let game = game.name();
     let stub = hop::Hop::to(
-        &env.durable_object(MATCHMAKER_BINDING)?,
-        &format!("matchmaker-{game}-{n}"),
+        &env.durable_object(ROOMS_BINDING)?,
+        &crate::house::shard_house(game, n),
     )?;
     Ok((
         stub,
-        format!("https://matchmaker.internal{path}?game={game}&shard={n}"),
+        format!("https://room.internal{path}?game={game}&shard={n}"),
     ))
 }
 

@@ -33,21 +33,23 @@ use worker::{
 };
 
 use super::invites_object::{directory, directory_url, Occupancy};
-use super::matchmaker_object::report_capacity;
+use super::matchmaker_store::{self, Listing};
 use super::room_store::RoomStore;
 use super::stats_object::deliver;
 use super::{answer_socket, now_ms, random_u64, turned_away, vars};
 use crate::address::Address;
 use crate::effects::{Admission, Effect, Outcome};
 use crate::game::Privacy;
-use crate::games::GameKind;
-use crate::house::House;
+use crate::games::{GameKind, Settings};
+use crate::house::{house_of, shard_house, House};
 use crate::ids::{Code, ConnId, ResumeToken, RoomName};
-use crate::matchmaker::CapacityReport;
+use crate::matchmaker::{owner_of_room, Answer, Ask, CapacityReport, Matchmaker};
 use crate::protocol::{PING_FRAME, PONG_FRAME};
 use crate::room::{Arrival, Event, Room};
 use crate::seats::Profile;
 use crate::stats::RoundRecord;
+
+mod matchmaking;
 
 #[wasm_bindgen]
 extern "C" {
@@ -76,6 +78,12 @@ pub struct RoomShell {
     env: Env,
     /// Cache of the stored rooms; `None` until the first event after a wake-up.
     house: RefCell<Option<House>>,
+    /// The matchmaker, when this object is a matchmaker shard's (and the house of its
+    /// rooms); a cache of its tables like `house`, filled on first use.
+    matchmaker: RefCell<Option<Matchmaker>>,
+    /// Read once: vars do not change while an instance lives, and every seat the
+    /// matchmaker gives needs the room size.
+    settings: Settings,
     /// How the rooms are kept in storage.
     store: RoomStore,
     /// Identifies this in-memory instance. A new value after an idle spell proves the
@@ -97,10 +105,13 @@ impl DurableObject for ArenaRoom {
             Ok(pair) => state.set_websocket_auto_response(&pair),
             Err(err) => worker::console_error!("auto-response not set: {err:?}"),
         }
+        let settings = vars::room_settings(&env).1;
         let shell = RoomShell {
             state,
             env,
             house: RefCell::new(None),
+            matchmaker: RefCell::new(None),
+            settings,
             store: RoomStore::default(),
             instance: random_u64(),
             constructed_at: now_ms(),
@@ -124,6 +135,9 @@ impl DurableObject for ArenaRoom {
         let query = |key: &str| url.param(key).unwrap_or_default().into_owned();
         match url.path() {
             "/connect" => {}
+            "/seat" => return self.shell.seat(&url).await,
+            "/assign" => return self.shell.assign(&url),
+            "/rooms" => return self.shell.listing(&url),
             "/open" => {
                 return self
                     .shell
@@ -467,10 +481,12 @@ impl RoomShell {
     ) -> worker::Result<Vec<RoundRecord>> {
         let writes = {
             let cache = self.house.borrow();
-            let Some(room) = cache.as_ref().and_then(|h| h.room(name)) else {
-                return Ok(Vec::new());
-            };
-            self.store.writes(room, &outcome)?
+            match cache.as_ref().and_then(|h| h.room(name)) {
+                Some(room) => self.store.writes(room, &outcome)?,
+                // The room left the house: its keys go, its last effects still happen.
+                None if outcome.persist.vacated => self.store.forget(name, &outcome),
+                None => return Ok(Vec::new()),
+            }
         };
         self.store.write(&self.state.storage(), writes).await?;
         let report_release = outcome.report_release;
@@ -506,8 +522,8 @@ impl RoomShell {
                         version,
                         players,
                     };
-                    // Best effort: the matchmaker's view is an estimate that rooms correct.
-                    if let Err(err) = report_capacity(&self.env, &report).await {
+                    // The room's matchmaker is in this object (it is the room's house).
+                    if let Err(err) = self.report(&report) {
                         worker::console_warn!("capacity report for {name} failed: {err}");
                     }
                 }
