@@ -3,6 +3,8 @@
 //! Both answer `{token, player, expires_at}` or a JSON error `{error, message}` with a
 //! clear status. WeChat's `session_key` and our secrets never leave the Worker.
 
+use std::rc::Rc;
+
 use serde::Deserialize;
 use worker::{Env, Fetch, Method, Request, Response};
 
@@ -19,7 +21,7 @@ const MAX_BODY_BYTES: usize = 1024;
 /// `POST /api/login {"code": "<from wx.login()>"}`.
 pub async fn login(req: Request, env: &Env) -> worker::Result<Response> {
     let settings = AuthSettings::read(env);
-    match check_origin(&req, &settings)? {
+    match check_origin(req.inner(), &settings)? {
         Door::Open { cors } => with_cors(cors, login_answer(req, env, settings).await?),
         Door::Refused(refused) => with_cors(req.headers().get("origin")?, refused),
     }
@@ -28,7 +30,7 @@ pub async fn login(req: Request, env: &Env) -> worker::Result<Response> {
 /// `POST /api/guest`: a token for a new guest identity, when `ALLOW_GUESTS` is `1`.
 pub async fn guest(req: Request, env: &Env) -> worker::Result<Response> {
     let settings = AuthSettings::read(env);
-    match check_origin(&req, &settings)? {
+    match check_origin(req.inner(), &settings)? {
         Door::Open { cors } => with_cors(cors, guest_answer(req, settings).await?),
         Door::Refused(refused) => with_cors(req.headers().get("origin")?, refused),
     }
@@ -37,7 +39,7 @@ pub async fn guest(req: Request, env: &Env) -> worker::Result<Response> {
 async fn login_answer(
     mut req: Request,
     env: &Env,
-    settings: AuthSettings,
+    settings: Rc<AuthSettings>,
 ) -> worker::Result<Response> {
     let Some(key) = settings.key.as_ref() else {
         return not_configured("TOKEN_SECRET");
@@ -97,7 +99,7 @@ struct GuestRequest {
     name: Option<String>,
 }
 
-async fn guest_answer(mut req: Request, settings: AuthSettings) -> worker::Result<Response> {
+async fn guest_answer(mut req: Request, settings: Rc<AuthSettings>) -> worker::Result<Response> {
     if !settings.guests {
         return json_error(
             403,
@@ -144,7 +146,7 @@ async fn guest_answer(mut req: Request, settings: AuthSettings) -> worker::Resul
 /// `OPTIONS /api/…`: CORS preflight for pages on other allowed origins.
 pub async fn preflight(req: Request, env: &Env) -> worker::Result<Response> {
     let settings = AuthSettings::read(env);
-    let cors = match check_origin(&req, &settings)? {
+    let cors = match check_origin(req.inner(), &settings)? {
         Door::Open { cors } => cors,
         Door::Refused(refused) => return Ok(refused),
     };

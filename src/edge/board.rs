@@ -26,10 +26,10 @@ const MAX_LIMIT: usize = 100;
 /// is named). A player with no rounds yet gets zeros and no rank.
 pub async fn me(req: worker::Request, env: &Env) -> worker::Result<Response> {
     let settings = AuthSettings::read(env);
-    if let Door::Refused(refused) = check_origin(&req, &settings)? {
+    if let Door::Refused(refused) = check_origin(req.inner(), &settings)? {
         return Ok(refused);
     }
-    let claims = match Credentials::of(&req).verify(&settings) {
+    let claims = match Credentials::of(req.inner()).verify(&settings) {
         Ok(claims) => claims,
         Err(why) => return json_error(401, "unauthorized", why.message()),
     };
@@ -65,7 +65,7 @@ pub async fn me(req: worker::Request, env: &Env) -> worker::Result<Response> {
 /// the top players of that game; with a token, also `me`, the caller's own line.
 pub async fn leaderboard(req: worker::Request, env: &Env) -> worker::Result<Response> {
     let settings = AuthSettings::read(env);
-    if let Door::Refused(refused) = check_origin(&req, &settings)? {
+    if let Door::Refused(refused) = check_origin(req.inner(), &settings)? {
         return Ok(refused);
     }
     let limit = Address::parse(&req.inner().url())
@@ -80,7 +80,7 @@ pub async fn leaderboard(req: worker::Request, env: &Env) -> worker::Result<Resp
         Ok(game) => game,
         Err(refused) => return Ok(refused),
     };
-    let credentials = Credentials::of(&req);
+    let credentials = Credentials::of(req.inner());
     let me = match credentials.verify(&settings) {
         Ok(claims) => ranked_player(env, game, &claims).await?,
         Err(_) => None,
@@ -111,7 +111,7 @@ pub async fn leaderboard(req: worker::Request, env: &Env) -> worker::Result<Resp
 /// every game.
 pub async fn rooms(req: worker::Request, env: &Env) -> worker::Result<Response> {
     let settings = AuthSettings::read(env);
-    if let Door::Refused(refused) = check_origin(&req, &settings)? {
+    if let Door::Refused(refused) = check_origin(req.inner(), &settings)? {
         return Ok(refused);
     }
     /// A matchmaker shard's `/rooms` answer (and ours: the sum of them). The rooms

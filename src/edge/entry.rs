@@ -11,7 +11,7 @@
 
 use worker::{event, web_sys, Context, Env, Request, Response};
 
-use super::access::{check_origin, refuse_socket, Credentials, Door};
+use super::access::{check_origin, header, refuse_socket, Credentials, Door};
 use super::hop::{read_json, Hop};
 use super::vars::{self, AuthSettings};
 use super::{api, board, private};
@@ -40,7 +40,7 @@ async fn fetch(
     let url = Address::parse(&href);
     let method = req.method();
     if url.path() == "/ws" && method == "GET" {
-        return play(Request::from(req), url, &env).await;
+        return play(&req, url, &env).await;
     }
     let req = Request::from(req);
     let Some(route) = Route::of(url.path()) else {
@@ -137,8 +137,12 @@ impl<'a> Route<'a> {
 /// subprotocol `bearer.<token>`. `?resume=<token from hi>` takes a held seat back;
 /// `?watch=<room>` watches a public room; `?join=<code>` seats you in a friend's private
 /// room (`&watch=1` to watch it).
-async fn play(req: Request, url: Address<'_>, env: &Env) -> worker::Result<web_sys::Response> {
-    let upgrade = req.headers().get("upgrade")?.unwrap_or_default();
+async fn play(
+    req: &web_sys::Request,
+    url: Address<'_>,
+    env: &Env,
+) -> worker::Result<web_sys::Response> {
+    let upgrade = header(req, "upgrade").unwrap_or_default();
     if !upgrade.eq_ignore_ascii_case("websocket") {
         let mut resp = Response::error(
             "426 Upgrade Required: /ws is a WebSocket endpoint. Connect with \
@@ -151,10 +155,10 @@ async fn play(req: Request, url: Address<'_>, env: &Env) -> worker::Result<web_s
 
     // A page on a foreign site gets no socket at all (cross-site WebSocket hijacking).
     let settings = AuthSettings::read(env);
-    if let Door::Refused(refused) = check_origin(&req, &settings)? {
+    if let Door::Refused(refused) = check_origin(req, &settings)? {
         return Ok(refused.into());
     }
-    let credentials = Credentials::of(&req);
+    let credentials = Credentials::of(req);
     let protocol = credentials.protocol.clone().unwrap_or_default();
     let player = match credentials.verify(&settings) {
         Ok(claims) => claims.sub,

@@ -30,11 +30,11 @@ struct OpenRoom {
 /// while anyone is in it, and for the resume window after it empties.
 pub async fn open(mut req: Request, env: &Env) -> worker::Result<Response> {
     let settings = AuthSettings::read(env);
-    let cors = match check_origin(&req, &settings)? {
+    let cors = match check_origin(req.inner(), &settings)? {
         Door::Open { cors } => cors,
         Door::Refused(refused) => return Ok(refused),
     };
-    let claims = match Credentials::of(&req).verify(&settings) {
+    let claims = match Credentials::of(req.inner()).verify(&settings) {
         Ok(claims) => claims,
         Err(why) => return json_error(401, "unauthorized", why.message()),
     };

@@ -1,4 +1,13 @@
 //! Reading `[vars]` and secrets from the Worker environment.
+//!
+//! Vars and secrets are fixed for the life of an isolate: changing one (`wrangler
+//! deploy`, `wrangler secret put`, an edit of `.dev.vars`) starts new isolates. So the
+//! ones read on every connection are read once per isolate and kept here: each read is
+//! a call out to the runtime, and the room settings alone are a dozen of them, which was
+//! 3.5 % of a burst's CPU (profile in BENCHMARKS.md, session 12).
+
+use std::cell::OnceCell;
+use std::rc::Rc;
 
 use worker::Env;
 
@@ -8,9 +17,19 @@ use crate::games::Settings;
 use crate::origin::OriginPolicy;
 use crate::wechat::DEFAULT_API_BASE;
 
-/// The settings in force now: those every room shares, and every game's. Ignored
-/// values are logged, never fatal.
+thread_local! {
+    static ROOM_SETTINGS: OnceCell<(RoomConfig, Settings)> = const { OnceCell::new() };
+    static AUTH_SETTINGS: OnceCell<Rc<AuthSettings>> = const { OnceCell::new() };
+    static MATCHMAKER_SHARDS: OnceCell<u32> = const { OnceCell::new() };
+}
+
+/// The settings in force: those every room shares, and every game's. Ignored values
+/// are logged (once per isolate), never fatal.
 pub fn room_settings(env: &Env) -> (RoomConfig, Settings) {
+    ROOM_SETTINGS.with(|cell| *cell.get_or_init(|| read_room_settings(env)))
+}
+
+fn read_room_settings(env: &Env) -> (RoomConfig, Settings) {
     let get = |key: &str| text(env, key);
     let mut vars = Vars::new(&get);
     let config = RoomConfig::read(&mut vars);
@@ -33,10 +52,14 @@ pub fn stats_shards(env: &Env) -> u32 {
 /// How many matchmakers share the joins (`MATCHMAKER_SHARDS`, 1..=64, default 1).
 /// Fixed for the life of a deployment, like `STATS_SHARDS`.
 pub fn matchmaker_shards(env: &Env) -> u32 {
-    text(env, "MATCHMAKER_SHARDS")
-        .and_then(|v| v.trim().parse().ok())
-        .filter(|n| (1..=64).contains(n))
-        .unwrap_or(1)
+    MATCHMAKER_SHARDS.with(|cell| {
+        *cell.get_or_init(|| {
+            text(env, "MATCHMAKER_SHARDS")
+                .and_then(|v| v.trim().parse().ok())
+                .filter(|n| (1..=64).contains(n))
+                .unwrap_or(1)
+        })
+    })
 }
 
 /// A var that is on when set to `1` (test hooks).
@@ -62,7 +85,12 @@ pub struct AuthSettings {
 }
 
 impl AuthSettings {
-    pub fn read(env: &Env) -> AuthSettings {
+    /// The settings, read once per isolate.
+    pub fn read(env: &Env) -> Rc<AuthSettings> {
+        AUTH_SETTINGS.with(|cell| Rc::clone(cell.get_or_init(|| Rc::new(Self::read_now(env)))))
+    }
+
+    fn read_now(env: &Env) -> AuthSettings {
         let key = text(env, "TOKEN_SECRET").and_then(|s| TokenKey::new(s.as_bytes()));
         if key.is_none() {
             worker::console_error!(
