@@ -176,6 +176,34 @@ describe('hibernation and restarts', () => {
     await Promise.all([a.close(), b.close()]);
   });
 
+  test('a room both players left is deleted from its house once its round records are in', async () => {
+    const { a, b, hiA } = await pair(server);
+    await a.next('start');
+    a.send({ type: 'choice', choice: 'rock' });
+    b.send({ type: 'choice', choice: 'paper' });
+    await a.next('result');
+    const status = async () => (await fetch(`${server.url}/debug/rooms/${hiA.room}`)).json();
+    assert.equal((await status()).room, hiA.room, 'the room is in its house while people play');
+    await Promise.all([a.leave(), b.leave()]);
+    // The round's record goes to the stats shards first (STATS_FLUSH_MS=0 here); only
+    // once it is confirmed does the room leave. Look for up to 15 s.
+    let seen = await status();
+    for (let i = 0; i < 75 && seen.room !== null; i++) {
+      await sleep(200);
+      seen = await status();
+    }
+    assert.equal(seen.room, null, `the vacant room is gone from its house: ${JSON.stringify(seen)}`);
+    assert.equal(seen.sockets, 0);
+    // Its round counted: the stats shard has both players.
+    const me = await (await fetch(`${server.url}/api/me`, { headers: { authorization: `Bearer ${a.session}` } })).json();
+    assert.equal(me.rounds, 1, JSON.stringify(me));
+    // The shard goes on seating people: a new pair gets a new room, and plays.
+    const next = await pair(server);
+    assert.notEqual(next.hiA.room, hiA.room, 'a vacant room is never numbered again');
+    await next.a.next('start');
+    await Promise.all([next.a.leave(), next.b.leave()]);
+  });
+
   test('SIGKILL mid-round: clients resume, the round completes once, scores intact', async () => {
     const { a, b, hiA, hiB } = await pair(server);
     await a.next('start');
