@@ -539,20 +539,37 @@ impl RoomShell {
             }
         }
         if report_release {
-            // The frames leave the object only when the output gate lets them, once the
-            // writes before them are durable; `sync` resolves then. Only from then does
-            // a round they announce count, so a slow commit does not shorten the round.
-            self.state.storage().sync().await?;
-            if vars::flag(&self.env, "DEBUG_TIMING") {
-                let held = now_ms().saturating_sub(self.handled_at.get());
-                worker::console_log!(
-                    "timing: start of a round in {name} went out {held} ms after it was decided"
-                );
-            }
-            let released = self.handle(name, Event::Released);
-            Box::pin(self.finish(name, released)).await?;
+            self.release_later(name.clone());
         }
         Ok(records)
+    }
+
+    /// Tells `room` when the frames of its last outcome went out ([`Event::Released`]),
+    /// in the background. The frames leave the object only when the output gate lets
+    /// them, once the writes before them are durable; `sync` resolves then. Only from
+    /// then does a round they announce count, so a slow commit does not shorten the
+    /// round. Not awaited by the handler: an alarm that ticks many rooms of a shard
+    /// would otherwise wait out one commit for each round it starts before carrying out
+    /// the next room's outcome.
+    fn release_later(self: &Rc<Self>, room: RoomName) {
+        let shell = Rc::clone(self);
+        self.state.wait_until(async move {
+            if let Err(err) = shell.release(&room).await {
+                worker::console_warn!("release of {room} not handled: {err}");
+            }
+        });
+    }
+
+    async fn release(self: &Rc<Self>, room: &RoomName) -> worker::Result<()> {
+        self.state.storage().sync().await?;
+        if vars::flag(&self.env, "DEBUG_TIMING") {
+            let held = now_ms().saturating_sub(self.handled_at.get());
+            worker::console_log!(
+                "timing: start of a round in {room} went out {held} ms after it was decided"
+            );
+        }
+        let released = self.handle(room, Event::Released);
+        Box::pin(self.finish(room, released)).await
     }
 
     /// Delivers rooms' round records in the background ([`Self::deliver_and_confirm`]).
