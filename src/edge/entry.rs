@@ -214,12 +214,12 @@ async fn play(
 
     let shards = vars::matchmaker_shards(env);
     let home = crate::shard::shard_of(&player, shards);
+    let shard_count = shards.to_string();
+    let (stub, url) = matchmaker(env, game, home, "/seat")?;
     let mut refused = String::new();
     for _ in 0..MAX_SEAT_ATTEMPTS {
         // The player's own shard first, with the upgrade: its object holds its rooms,
         // so a seat there is taken in this one request (101 with the socket).
-        let shard_count = shards.to_string();
-        let (stub, url) = matchmaker(env, game, home, "/seat")?;
         let pairs = [
             ("player", player.as_str()),
             ("refused", &refused),

@@ -40,7 +40,7 @@ use super::{answer_socket, now_ms, random_u64, turned_away, vars};
 use crate::address::Address;
 use crate::effects::{Admission, Effect, Outcome};
 use crate::game::Privacy;
-use crate::games::{GameKind, Settings};
+use crate::games::GameKind;
 use crate::house::{house_of, shard_house, House};
 use crate::ids::{Code, ConnId, ResumeToken, RoomName};
 use crate::matchmaker::{owner_of_room, Answer, Ask, CapacityReport, Matchmaker};
@@ -81,9 +81,6 @@ pub struct RoomShell {
     /// The matchmaker, when this object is a matchmaker shard's (and the house of its
     /// rooms); a cache of its tables like `house`, filled on first use.
     matchmaker: RefCell<Option<Matchmaker>>,
-    /// Read once: vars do not change while an instance lives, and every seat the
-    /// matchmaker gives needs the room size.
-    settings: Settings,
     /// How the rooms are kept in storage.
     store: RoomStore,
     /// Identifies this in-memory instance. A new value after an idle spell proves the
@@ -105,13 +102,11 @@ impl DurableObject for ArenaRoom {
             Ok(pair) => state.set_websocket_auto_response(&pair),
             Err(err) => worker::console_error!("auto-response not set: {err:?}"),
         }
-        let settings = vars::room_settings(&env).1;
         let shell = RoomShell {
             state,
             env,
             house: RefCell::new(None),
             matchmaker: RefCell::new(None),
-            settings,
             store: RoomStore::default(),
             instance: random_u64(),
             constructed_at: now_ms(),
@@ -187,17 +182,12 @@ impl DurableObject for ArenaRoom {
                 online: query("online").parse().unwrap_or(0),
             }
         } else {
-            Event::Connect(Arrival {
-                conn: conn.clone(),
-                player,
-                profile: Profile {
-                    name: query("name"),
-                    avatar: query("avatar"),
-                },
-                secret: u128::from(random_u64()) << 64 | u128::from(random_u64()),
-                online: query("online").parse().unwrap_or(0),
-                code,
-            })
+            let profile = Profile {
+                name: query("name"),
+                avatar: query("avatar"),
+            };
+            let online = query("online").parse().unwrap_or(0);
+            Event::Connect(arrival(&conn, &player, profile, online, code))
         };
         let outcome = self.shell.handle(&room, event);
         // No await between the room's decision and taking the socket: the seat it
@@ -638,6 +628,19 @@ impl RoomShell {
             room: room.map(|r| r.name().as_str()),
             connections: room.map(|r| r.connections()).unwrap_or_default(),
         })
+    }
+}
+
+/// A new player at the door: `conn` of `player`, with the secret their seat's resume
+/// token is made from (128 bits from the platform's CSPRNG).
+fn arrival(conn: &str, player: &str, profile: Profile, online: u64, code: Option<Code>) -> Arrival {
+    Arrival {
+        conn: conn.to_string(),
+        player: player.to_string(),
+        profile,
+        secret: u128::from(random_u64()) << 64 | u128::from(random_u64()),
+        online,
+        code,
     }
 }
 

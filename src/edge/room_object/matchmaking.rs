@@ -43,6 +43,11 @@ fn shard_of_query(url: &Address<'_>) -> (GameKind, u32) {
 }
 
 impl RoomShell {
+    /// Seats in a room of `game` (the vars, read once per isolate).
+    fn room_size(&self, game: GameKind) -> usize {
+        game.room_size(&vars::room_settings(&self.env).1)
+    }
+
     /// Runs `f` on shard `shard` of `game`'s matchmaker (read from storage on first
     /// use), then writes the rows it changed in the same synchronous stretch.
     fn with_matchmaker<T>(
@@ -87,7 +92,7 @@ impl RoomShell {
             return Response::error("conn and player are required", 400);
         }
         let shards = query("shards").parse().unwrap_or(1);
-        let size = game.room_size(&self.settings);
+        let size = self.room_size(game);
         let here = shard_house(game.name(), shard);
         let mut refused = Some(query("refused")).filter(|r| !r.is_empty());
         self.load_house().await?;
@@ -109,17 +114,11 @@ impl RoomShell {
             if !self.load(&room, true).await? {
                 return Response::error("no game plays in that room", 404);
             }
-            let arrival = Arrival {
-                conn: conn.clone(),
-                player: player.clone(),
-                profile: Profile {
-                    name: query("name"),
-                    avatar: query("avatar"),
-                },
-                secret: u128::from(random_u64()) << 64 | u128::from(random_u64()),
-                online: assignment.online,
-                code: None,
+            let profile = Profile {
+                name: query("name"),
+                avatar: query("avatar"),
             };
+            let arrival = arrival(&conn, &player, profile, assignment.online, None);
             let outcome = self.handle(&room, Event::Connect(arrival));
             // No await between the room's decision and taking the socket.
             let admission = outcome.admission.clone();
@@ -155,7 +154,7 @@ impl RoomShell {
             "elsewhere" => Ask::SatElsewhere { room: &room },
             _ => return Response::error("unknown ask", 400),
         };
-        let size = game.room_size(&self.settings);
+        let size = self.room_size(game);
         let now = now_ms();
         let answer = self.with_matchmaker(game, shard, |mm| {
             mm.ask(size, &player, refused.as_deref(), ask, now)
@@ -167,7 +166,7 @@ impl RoomShell {
     /// with people (a read: nothing is stored).
     pub(super) fn listing(&self, url: &Address<'_>) -> worker::Result<Response> {
         let (game, shard) = shard_of_query(url);
-        let size = game.room_size(&self.settings);
+        let size = self.room_size(game);
         let listing = self.with_matchmaker(game, shard, |mm| Listing {
             online: mm.online(),
             away: mm.away(),
