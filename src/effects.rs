@@ -158,6 +158,24 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// Where to point the house's alarm after this outcome, given the time it is
+    /// `armed` for: `Some(at)` to set it, `None` to leave it.
+    ///
+    /// A `start` still waiting for the output gate ([`Outcome::report_release`]) does
+    /// not move an armed alarm: its round's deadline is only provisional, and the
+    /// release moves it later anyway ([`Outcome::reschedule`]). Setting it twice cost a
+    /// row written and a commit per round (`bench/cost.sh`). Until the release, the
+    /// alarm already armed is the backstop should the server die meanwhile: a room
+    /// with anyone seated always has one (their liveness check), and a round found
+    /// overdue when it fires, or when a player resumes, settles then. With nothing
+    /// armed (the alarm that started the round has just fired) it is set at once.
+    pub fn alarm_to_set(&self, armed: Option<u64>) -> Option<u64> {
+        if self.report_release && armed.is_some() {
+            return None;
+        }
+        alarm_to_set(armed, self.next_deadline, self.reschedule)
+    }
+
     /// Does this outcome send round records to the stats shards?
     pub fn delivers_records(&self) -> bool {
         self.effects.iter().any(|e| matches!(e, Effect::Records(_)))

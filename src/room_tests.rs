@@ -1784,6 +1784,15 @@ fn a_round_counts_from_when_its_start_went_out() {
     assert_eq!(starts(&decided.effects, "c1"), 1);
     assert!(decided.report_release);
     assert_eq!(decided.next_deadline, Some(100 + ROUND), "provisional");
+    // c0's liveness check is armed: the provisional deadline is not set over it (the
+    // release sets the real one), and it is the backstop until then.
+    let liveness = HEARTBEAT;
+    assert_eq!(decided.alarm_to_set(Some(liveness)), None);
+    assert_eq!(
+        decided.alarm_to_set(None),
+        Some(100 + ROUND),
+        "nothing armed: set at once"
+    );
     // Storage and a busy isolate held the frames for 400 ms.
     let released = room.handle(500, &[], Event::Released);
     assert!(released.reschedule && !released.report_release);
@@ -1793,6 +1802,8 @@ fn a_round_counts_from_when_its_start_went_out() {
         Some(500 + ROUND),
         "the full round from when start went out"
     );
+    assert_eq!(released.alarm_to_set(Some(liveness)), Some(500 + ROUND));
+    assert_eq!(released.alarm_to_set(Some(100 + ROUND)), Some(500 + ROUND));
     // A hand sent just before the end of the round as the players saw it counts.
     let late = choose(&mut room, 500 + ROUND - 1, "c0", "rock");
     assert!(shared_to(&late, "c0").is_empty(), "accepted: {late:?}");

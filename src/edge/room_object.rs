@@ -551,7 +551,11 @@ impl RoomShell {
     }
 
     async fn release(self: &Rc<Self>, room: &RoomName) -> worker::Result<()> {
-        self.state.storage().sync().await?;
+        // Released even if the commit failed: until the release, the round's deadline
+        // has no alarm of its own (`Outcome::alarm_to_set`).
+        if let Err(err) = self.state.storage().sync().await {
+            worker::console_warn!("writes before a start in {room} not confirmed: {err}");
+        }
         if vars::flag(&self.env, "DEBUG_TIMING") {
             let held = now_ms().saturating_sub(self.handled_at.get());
             worker::console_log!(

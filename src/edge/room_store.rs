@@ -7,7 +7,7 @@
 //! - `records:<name>`: its outbox of round records, written only when that changed (it
 //!   changes once per round, the room several times);
 //! - the alarm, set only when the house's next deadline is earlier than the one armed
-//!   ([`alarm_to_set`]).
+//!   ([`Outcome::alarm_to_set`]).
 //!
 //! The writes and the alarm are issued in one synchronous stretch, so the runtime
 //! commits them as one batch, and the output gate holds the frames that follow until
@@ -111,7 +111,7 @@ impl RoomStore {
     /// borrowed, and written by [`RoomStore::write`] after (no borrow is held across
     /// an await).
     pub fn writes(&self, room: &Room, outcome: &Outcome) -> worker::Result<Writes> {
-        let (persist, next) = (outcome.persist, outcome.next_deadline);
+        let persist = outcome.persist;
         let room_json = match persist.room {
             true => {
                 Some(serde_json::to_string(room)?).filter(|json| !self.is_stored(room.name(), json))
@@ -127,7 +127,7 @@ impl RoomStore {
             room_json,
             outbox_json,
             delete: false,
-            alarm_at: alarm_to_set(self.armed.get(), next, outcome.reschedule),
+            alarm_at: outcome.alarm_to_set(self.armed.get()),
         })
     }
 
@@ -142,7 +142,7 @@ impl RoomStore {
             room_json: None,
             outbox_json: None,
             delete: true,
-            alarm_at: alarm_to_set(self.armed.get(), outcome.next_deadline, outcome.reschedule),
+            alarm_at: outcome.alarm_to_set(self.armed.get()),
         }
     }
 
