@@ -27,13 +27,18 @@ export function freePort() {
 }
 
 const running = new Set();
-// Last line of defence: never leave a server behind, even when a test crashes or the
-// run is interrupted. Servers live in their own process groups, so a signal to the test
-// runner does not reach them by itself.
+// Storage directories this process made. A test that restarts a server on the same
+// storage (`persistTo`) kills the first and stops the second, and neither removes the
+// directory; each run used to leave two or three under /tmp.
+const madeDirs = new Set();
+// Last line of defence: never leave a server or its storage behind, even when a test
+// crashes or the run is interrupted. Servers live in their own process groups, so a
+// signal to the test runner does not reach them by itself.
 function killAll() {
   for (const child of running) {
     try { process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ }
   }
+  for (const dir of madeDirs) rmSync(dir, { recursive: true, force: true });
 }
 process.on('exit', killAll);
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
@@ -55,6 +60,7 @@ const DEFAULT_VARS = { TOKEN_SECRET: TEST_SECRET, ALLOW_GUESTS: '1' };
  */
 export async function startServer({ vars = {}, persistTo, port } = {}) {
   const dir = persistTo ?? mkdtempSync(join(tmpdir(), 'edge-arena-'));
+  if (!persistTo) madeDirs.add(dir);
   port = port ?? (await freePort());
   const inspector = await freePort();
   const args = [
@@ -106,7 +112,10 @@ export async function startServer({ vars = {}, persistTo, port } = {}) {
         try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ }
         running.delete(child);
       }
-      if (!persistTo) rmSync(dir, { recursive: true, force: true });
+      if (!persistTo) {
+        rmSync(dir, { recursive: true, force: true });
+        madeDirs.delete(dir);
+      }
     },
   };
 
