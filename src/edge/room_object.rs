@@ -25,10 +25,11 @@
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
+use std::time::Duration;
 
 use wasm_bindgen::{prelude::*, JsCast};
 use worker::{
-    durable_object, DurableObject, Env, Request, Response, State, WebSocket,
+    durable_object, Delay, DurableObject, Env, Request, Response, State, WebSocket,
     WebSocketIncomingMessage, WebSocketPair,
 };
 
@@ -38,7 +39,7 @@ use super::room_store::RoomStore;
 use super::stats_object::deliver;
 use super::{answer_socket, now_ms, random_u64, turned_away, vars};
 use crate::address::Address;
-use crate::effects::{Admission, Effect, Outcome};
+use crate::effects::{wait_in_alarm, Admission, Effect, Outcome};
 use crate::game::Privacy;
 use crate::games::GameKind;
 use crate::house::{house_of, shard_house, House};
@@ -198,43 +199,17 @@ impl DurableObject for ArenaRoom {
         answer
     }
 
-    /// The house's alarm: each room with something due gets [`Event::Alarm`], then the
-    /// alarm points at the house's next deadline.
+    /// The house's alarm: each room with something due gets [`Event::Alarm`]; while
+    /// the house's next deadline is near, the handler waits for it and ticks again
+    /// ([`wait_in_alarm`]); then the alarm points at the house's next deadline.
     async fn alarm(&self) -> worker::Result<Response> {
         let (due, fired_at) = (self.shell.store.armed(), now_ms());
         self.shell.load_house().await?;
         // After the load: rooms read back may have pointed the alarm at what is due now.
         self.shell.store.alarm_fired();
-        // Every ticked room's outcome is carried out even when one fails: the rooms have
-        // moved on in memory, and a room whose frames were dropped would not be due
-        // again when the platform retries the alarm.
-        let mut failed = Ok(());
-        let mut deliveries = Vec::new();
-        for (room, outcome) in self.shell.tick() {
-            match self.shell.carry_out(&room, outcome).await {
-                Ok(records) if !records.is_empty() => deliveries.push((room, records)),
-                Ok(_) => {}
-                Err(err) => failed = Err(err),
-            }
-        }
-        // Test hook (`DEBUG_FAIL_ALARM_ONCE=1`): the first alarm that delivers records
-        // delivers them, "crashes" before noting the confirmation and fails, so the
-        // platform retries the alarm and the records are delivered again.
-        if !deliveries.is_empty()
-            && vars::flag(&self.shell.env, "DEBUG_FAIL_ALARM_ONCE")
-            && !self.shell.failed_alarm.replace(true)
-        {
-            worker::console_warn!("DEBUG_FAIL_ALARM_ONCE: failing this alarm on purpose");
-            let (all, _) = gather(deliveries);
-            if let Err(err) = deliver(&self.shell.env, &all).await {
-                worker::console_warn!("{} round records not delivered: {err}", all.len());
-            }
-            return Err("DEBUG_FAIL_ALARM_ONCE".into());
-        }
-        if !deliveries.is_empty() {
-            self.shell.deliver_later(deliveries);
-        }
-        failed?;
+        let ticked = self.shell.tick_while_due(fired_at).await;
+        self.shell.store.alarm_returns();
+        ticked?;
         self.shell.rearm().await?;
         if vars::flag(&self.shell.env, "DEBUG_TIMING") {
             // Where a result's lateness goes: the alarm firing late, or the output gate
@@ -336,6 +311,49 @@ impl RoomShell {
             }
         }
         Ok(house.room(room).is_some())
+    }
+
+    /// The alarm's work: ticks the rooms that are due ([`Self::tick`]) and carries out
+    /// their outcomes, then, while the house's next deadline is near, waits for it and
+    /// ticks again ([`wait_in_alarm`]). Every ticked room's outcome is carried out even
+    /// when one fails: the rooms have moved on in memory, and a room whose frames were
+    /// dropped would not be due again when the platform retries the alarm.
+    async fn tick_while_due(self: &Rc<Self>, fired_at: u64) -> worker::Result<()> {
+        loop {
+            let mut failed = Ok(());
+            let mut deliveries = Vec::new();
+            for (room, outcome) in self.tick() {
+                match self.carry_out(&room, outcome).await {
+                    Ok(records) if !records.is_empty() => deliveries.push((room, records)),
+                    Ok(_) => {}
+                    Err(err) => failed = Err(err),
+                }
+            }
+            // Test hook (`DEBUG_FAIL_ALARM_ONCE=1`): the first alarm that delivers
+            // records delivers them, "crashes" before noting the confirmation and fails,
+            // so the platform retries the alarm and the records are delivered again.
+            if !deliveries.is_empty()
+                && vars::flag(&self.env, "DEBUG_FAIL_ALARM_ONCE")
+                && !self.failed_alarm.replace(true)
+            {
+                worker::console_warn!("DEBUG_FAIL_ALARM_ONCE: failing this alarm on purpose");
+                let (all, _) = gather(deliveries);
+                if let Err(err) = deliver(&self.env, &all).await {
+                    worker::console_warn!("{} round records not delivered: {err}", all.len());
+                }
+                return Err("DEBUG_FAIL_ALARM_ONCE".into());
+            }
+            if !deliveries.is_empty() {
+                self.deliver_later(deliveries);
+            }
+            // A failed room's alarm is retried by the platform; no waiting for more.
+            failed?;
+            let next = self.house.borrow().as_ref().and_then(House::next_deadline);
+            match wait_in_alarm(fired_at, now_ms(), next) {
+                Some(ms) => Delay::from(Duration::from_millis(ms)).await,
+                None => return Ok(()),
+            }
+        }
     }
 
     /// The alarm: every room with something due now ticks ([`House::tick`]).

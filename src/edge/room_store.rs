@@ -7,7 +7,9 @@
 //! - `records:<name>`: its outbox of round records, written only when that changed (it
 //!   changes once per round, the room several times);
 //! - the alarm, set only when the house's next deadline is earlier than the one armed
-//!   ([`Outcome::alarm_to_set`]).
+//!   ([`Outcome::alarm_to_set`]), and not while an alarm handler runs: it waits for
+//!   the near deadlines itself and arms the alarm as it returns
+//!   ([`crate::effects::wait_in_alarm`]).
 //!
 //! The writes and the alarm are issued in one synchronous stretch, so the runtime
 //! commits them as one batch, and the output gate holds the frames that follow until
@@ -40,6 +42,9 @@ pub struct RoomStore {
     stored_rooms: RefCell<Vec<(RoomName, String)>>,
     /// The alarm time last set by this instance.
     armed: Cell<Option<u64>>,
+    /// An alarm handler is running and waits for the near deadlines itself
+    /// ([`crate::effects::wait_in_alarm`]); it arms the alarm when it returns.
+    alarm_running: Cell<bool>,
 }
 
 impl RoomStore {
@@ -101,9 +106,27 @@ impl RoomStore {
         self.armed.get()
     }
 
-    /// The alarm that was set has fired; the runtime cleared it.
+    /// The alarm that was set has fired, and its handler runs: until
+    /// [`RoomStore::alarm_returns`], outcomes do not arm the alarm (the handler looks at
+    /// the house's deadlines again before it returns, and arms it then).
     pub fn alarm_fired(&self) {
         self.armed.set(None);
+        self.alarm_running.set(true);
+    }
+
+    /// The alarm handler is about to arm the alarm and return (the runtime cleared the
+    /// one that fired).
+    pub fn alarm_returns(&self) {
+        self.armed.set(None);
+        self.alarm_running.set(false);
+    }
+
+    /// Where to point the alarm after `outcome`: nowhere while an alarm handler runs.
+    fn alarm_after(&self, outcome: &Outcome) -> Option<u64> {
+        match self.alarm_running.get() {
+            true => None,
+            false => outcome.alarm_to_set(self.armed.get()),
+        }
     }
 
     /// What storing the parts of `room` that the outcome names, and pointing the alarm
@@ -127,7 +150,7 @@ impl RoomStore {
             room_json,
             outbox_json,
             delete: false,
-            alarm_at: outcome.alarm_to_set(self.armed.get()),
+            alarm_at: self.alarm_after(outcome),
         })
     }
 
@@ -142,7 +165,7 @@ impl RoomStore {
             room_json: None,
             outbox_json: None,
             delete: true,
-            alarm_at: outcome.alarm_to_set(self.armed.get()),
+            alarm_at: self.alarm_after(outcome),
         }
     }
 
