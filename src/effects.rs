@@ -166,8 +166,9 @@ impl Outcome {
     /// release moves it later anyway ([`Outcome::reschedule`]). Setting it twice cost a
     /// row written and a commit per round (`bench/cost.sh`). Until the release, the
     /// alarm already armed is the backstop should the server die meanwhile: a room
-    /// with anyone seated always has one (their liveness check), and a round found
-    /// overdue when it fires, or when a player resumes, settles then. With nothing
+    /// with anyone seated always has one (their liveness check, at most
+    /// [`crate::room::IDLE_SWEEP_MS`] away), and a round found overdue when it fires,
+    /// or when a player resumes, settles then. With nothing
     /// armed (the alarm that started the round has just fired) it is set at once.
     pub fn alarm_to_set(&self, armed: Option<u64>) -> Option<u64> {
         if self.report_release && armed.is_some() {
