@@ -168,8 +168,8 @@ impl Outcome {
     /// alarm already armed is the backstop should the server die meanwhile: a room
     /// with anyone seated always has one (their liveness check, at most
     /// [`crate::room::IDLE_SWEEP_MS`] away), and a round found overdue when it fires,
-    /// or when a player resumes, settles then. With nothing
-    /// armed (the alarm that started the round has just fired) it is set at once.
+    /// or when a player resumes, settles then. With nothing armed (the alarm that
+    /// started the round has just fired) it is set at once.
     pub fn alarm_to_set(&self, armed: Option<u64>) -> Option<u64> {
         if self.report_release && armed.is_some() {
             return None;
