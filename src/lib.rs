@@ -15,7 +15,8 @@
 //! - [`envelope`]: the one reader of client frames (`{"type": …}`), for the room and
 //!   for each game's own frames.
 //! - [`effects`]: what the core asks the shell to do (frames as wire text, closes,
-//!   capacity reports, record deliveries) and what to store.
+//!   capacity reports, record deliveries), what to store, and when to arm or wait for
+//!   the alarm.
 //! - [`config`]: settings from `wrangler.toml` vars, with defaults and ranges.
 //! - [`seats`]: seats, the people, bots and forfeits holding them, spectators, rate
 //!   limits.
