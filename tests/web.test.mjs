@@ -120,9 +120,13 @@ describe('web page in headless Chromium', () => {
 
     const p1 = await openPage('/?name=P1');
     await p1.waitForSelector('#connection[data-state="open"]');
-    const p2 = await openPage('/?name=P2');
-    await p1.waitForSelector('body[data-phase="playing"]');
-    const room = await p1.evaluate(() => window.arena.room);
+    // P1 waits alone (bots are off). The spectator starts watching P1's room before the
+    // round does: opening two pages takes seconds on a loaded machine, and a round of
+    // ROUND_MS could end before the hands were played.
+    const room = await p1.evaluate(async () => {
+      while (!window.arena.room) await new Promise((r) => setTimeout(r, 50));
+      return window.arena.room;
+    });
     const lobby = await openPage('/rooms.html');
     // The lobby lists every room (the first test's is still there): watch P1's.
     const watchLink = lobby.locator(`a.watch[href$="watch=${room}"]`);
@@ -130,6 +134,9 @@ describe('web page in headless Chromium', () => {
     await watchLink.click();
     await lobby.waitForSelector('body[data-watching]');
     await lobby.waitForSelector('#connection[data-state="open"]');
+    const p2 = await openPage('/?name=P2');
+    await p1.waitForSelector('body[data-phase="playing"]');
+    await p2.waitForSelector('body[data-phase="playing"]');
     await p1.click('.hand[data-choice="scissors"]');
     await p2.click('.hand[data-choice="paper"]');
     await lobby.waitForSelector('body[data-phase="result"]', { timeout: 15_000 });
