@@ -123,10 +123,8 @@ describe('web page in headless Chromium', () => {
     // P1 waits alone (bots are off). The spectator starts watching P1's room before the
     // round does: opening two pages takes seconds on a loaded machine, and a round of
     // ROUND_MS could end before the hands were played.
-    const room = await p1.evaluate(async () => {
-      while (!window.arena.room) await new Promise((r) => setTimeout(r, 50));
-      return window.arena.room;
-    });
+    await p1.waitForFunction(() => window.arena.room);
+    const room = await p1.evaluate(() => window.arena.room);
     const lobby = await openPage('/rooms.html');
     // The lobby lists every room (the first test's is still there): watch P1's.
     const watchLink = lobby.locator(`a.watch[href$="watch=${room}"]`);

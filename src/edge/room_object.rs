@@ -183,12 +183,8 @@ impl DurableObject for ArenaRoom {
                 online: query("online").parse().unwrap_or(0),
             }
         } else {
-            let profile = Profile {
-                name: query("name"),
-                avatar: query("avatar"),
-            };
             let online = query("online").parse().unwrap_or(0);
-            Event::Connect(arrival(&conn, &player, profile, online, code))
+            Event::Connect(arrival(&url, &conn, &player, online, code))
         };
         let outcome = self.shell.handle(&room, event);
         // No await between the room's decision and taking the socket: the seat it
@@ -653,13 +649,24 @@ impl RoomShell {
     }
 }
 
-/// A new player at the door: `conn` of `player`, with the secret their seat's resume
-/// token is made from (128 bits from the platform's CSPRNG).
-fn arrival(conn: &str, player: &str, profile: Profile, online: u64, code: Option<Code>) -> Arrival {
+/// A new player at the door: `conn` of `player`, with the name and avatar the Worker
+/// passed on in `url`, and the secret their seat's resume token is made from (128 bits
+/// from the platform's CSPRNG).
+fn arrival(
+    url: &Address<'_>,
+    conn: &str,
+    player: &str,
+    online: u64,
+    code: Option<Code>,
+) -> Arrival {
+    let query = |key: &str| url.param(key).unwrap_or_default().into_owned();
     Arrival {
         conn: conn.to_string(),
         player: player.to_string(),
-        profile,
+        profile: Profile {
+            name: query("name"),
+            avatar: query("avatar"),
+        },
         secret: u128::from(random_u64()) << 64 | u128::from(random_u64()),
         online,
         code,

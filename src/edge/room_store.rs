@@ -114,10 +114,9 @@ impl RoomStore {
         self.alarm_running.set(true);
     }
 
-    /// The alarm handler is about to arm the alarm and return (the runtime cleared the
-    /// one that fired).
+    /// The alarm handler is about to arm the alarm and return. (Nothing armed it while
+    /// it ran, so `armed` is still clear.)
     pub fn alarm_returns(&self) {
-        self.armed.set(None);
         self.alarm_running.set(false);
     }
 

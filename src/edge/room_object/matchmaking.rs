@@ -114,11 +114,7 @@ impl RoomShell {
             if !self.load(&room, true).await? {
                 return Response::error("no game plays in that room", 404);
             }
-            let profile = Profile {
-                name: query("name"),
-                avatar: query("avatar"),
-            };
-            let arrival = arrival(&conn, &player, profile, assignment.online, None);
+            let arrival = arrival(url, &conn, &player, assignment.online, None);
             let outcome = self.handle(&room, Event::Connect(arrival));
             // No await between the room's decision and taking the socket.
             let admission = outcome.admission.clone();
