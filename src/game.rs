@@ -386,16 +386,9 @@ impl Table<'_> {
         if self.private.is_some() {
             return;
         }
-        let players = seats::players(self.seats, self.spectators);
         *self.capacity_version += 1;
-        self.out.push(Effect::Capacity {
-            free: self.free_seats(),
-            humans: players.len() as u64,
-            away: seats::away(self.seats) as u64,
-            bots: seats::open_bot_seats(self.seats, self.spectators).len(),
-            version: *self.capacity_version,
-            players,
-        });
+        let report = seats::capacity(self.seats, self.spectators, *self.capacity_version);
+        self.out.push(report);
     }
 
     /// Records round `round` for the stats (people only; bots have no player).

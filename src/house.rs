@@ -92,6 +92,11 @@ impl House {
             .find(|r| r.name() == name)
     }
 
+    /// Every room here.
+    pub fn rooms(&self) -> impl Iterator<Item = &Room> {
+        self.rooms.iter().map(|h| &h.room)
+    }
+
     /// How many rooms are here.
     pub fn len(&self) -> usize {
         self.rooms.len()

@@ -44,6 +44,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
+use crate::effects::Effect;
 use crate::games::GameKind;
 use crate::ids::RoomName;
 
@@ -135,6 +136,33 @@ pub struct CapacityReport {
     pub players: Vec<String>,
 }
 
+impl CapacityReport {
+    /// What room `room`'s [`Effect::Capacity`] tells its matchmaker (`None` for any
+    /// other effect).
+    pub fn of(room: &RoomName, effect: Effect) -> Option<CapacityReport> {
+        let Effect::Capacity {
+            free,
+            humans,
+            away,
+            bots,
+            version,
+            players,
+        } = effect
+        else {
+            return None;
+        };
+        Some(CapacityReport {
+            room: room.to_string(),
+            free,
+            humans,
+            away,
+            bots,
+            version,
+            players,
+        })
+    }
+}
+
 /// A room as `GET /api/rooms` shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RoomListing {
@@ -178,33 +206,30 @@ pub struct RoomEstimate {
 }
 
 /// What changed since the last [`Matchmaker::take_changes`]: the rows the shell must
-/// write (`Some`) or delete (`None`). The state grows with the number of players, so
-/// storing it whole after every join would make a burst of N joins cost O(N²); only the
-/// rows a request touched are written instead.
+/// write (`Some`) or delete (`None`). Only what no room knows is stored: the room
+/// numbers handed out, when the shard last opened one, and where its players sit in
+/// other shards' rooms. The rooms with people and who sits in them are the rooms' own
+/// state, stored with them; a matchmaker read back learns them from its rooms
+/// ([`Matchmaker::recall`]). Storing them here too cost four SQL writes per player
+/// seated, about a tenth of a burst's CPU (BENCHMARKS.md, session 14).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Changes {
     /// The next room number, when it moved.
     pub next_room: Option<u64>,
     /// When this shard last opened a room, when it did.
     pub opened_at: Option<u64>,
-    pub rooms: Vec<(u64, Option<RoomEstimate>)>,
-    pub seats: Vec<(String, Option<Seating>)>,
     /// Players sitting in other shards' rooms.
     pub elsewhere: Vec<(String, Option<Elsewhere>)>,
 }
 
 impl Changes {
     pub fn is_empty(&self) -> bool {
-        self.next_room.is_none()
-            && self.opened_at.is_none()
-            && self.rooms.is_empty()
-            && self.seats.is_empty()
-            && self.elsewhere.is_empty()
+        self.next_room.is_none() && self.opened_at.is_none() && self.elsewhere.is_empty()
     }
 }
 
-/// The matchmaker's whole state. The shell stores it row by row ([`Changes`]) and
-/// rebuilds it with [`Matchmaker::restore`].
+/// The matchmaker's whole state. The shell stores its own rows ([`Changes`]) and
+/// rebuilds it with [`Matchmaker::restore`] and [`Matchmaker::recall`].
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Matchmaker {
     /// The game whose rooms this matchmaker fills.
@@ -230,8 +255,6 @@ pub struct Matchmaker {
 struct Dirty {
     next_room: bool,
     opened_at: bool,
-    rooms: BTreeSet<u64>,
-    seats: BTreeSet<String>,
     elsewhere: BTreeSet<String>,
 }
 
@@ -246,44 +269,27 @@ impl Matchmaker {
     }
 
     /// The matchmaker of `game`'s shard `shard` as stored: the rows its [`Changes`]
-    /// wrote, read back.
+    /// wrote, read back. It knows no rooms until [`Matchmaker::recall`] tells it of
+    /// them.
     pub fn restore(
         game: GameKind,
         shard: u32,
         next_room: u64,
         opened_at: Option<u64>,
-        rooms: impl IntoIterator<Item = (u64, RoomEstimate)>,
-        seats: impl IntoIterator<Item = (String, Seating)>,
         elsewhere: impl IntoIterator<Item = (String, Elsewhere)>,
     ) -> Matchmaker {
-        // Inserted one by one rather than collected: `collect` into a BTreeMap sorts
-        // first, and that sort would be one more monomorphised copy in the wasm.
-        let mut room_map = BTreeMap::new();
-        for (n, estimate) in rooms {
-            room_map.insert(n, estimate);
-        }
-        let rooms = room_map;
-        let mut seated = BTreeMap::new();
-        for (player, seating) in seats {
-            seated.insert(player, seating);
-        }
         let mut pointers = BTreeMap::new();
         let mut by_age = BTreeSet::new();
         for (player, pointer) in elsewhere {
             by_age.insert((pointer.at, player.clone()));
             pointers.insert(player, pointer);
         }
-        // Never below a stored room's number + 1: no number is handed out twice.
-        let next_room = rooms
-            .keys()
-            .next_back()
-            .map_or(next_room, |&last| next_room.max(last + 1));
         Matchmaker {
             game,
             shard,
             next_room,
-            rooms,
-            seated,
+            rooms: BTreeMap::new(),
+            seated: BTreeMap::new(),
             opened_at,
             elsewhere: pointers,
             elsewhere_by_age: by_age,
@@ -297,19 +303,6 @@ impl Matchmaker {
         Changes {
             next_room: dirty.next_room.then_some(self.next_room),
             opened_at: self.opened_at.filter(|_| dirty.opened_at),
-            rooms: dirty
-                .rooms
-                .into_iter()
-                .map(|n| (n, self.rooms.get(&n).copied()))
-                .collect(),
-            seats: dirty
-                .seats
-                .into_iter()
-                .map(|p| {
-                    let seating = self.seated.get(&p).copied();
-                    (p, seating)
-                })
-                .collect(),
             elsewhere: dirty
                 .elsewhere
                 .into_iter()
@@ -392,10 +385,8 @@ impl Matchmaker {
         };
         if self.seated.get(player).is_some_and(|s| s.room == number) {
             self.seated.remove(player);
-            self.dirty.seats.insert(player.to_string());
         }
         if let Some(estimate) = self.rooms.get_mut(&number) {
-            self.dirty.rooms.insert(number);
             // The room is full, and this player is not in it: neither the seat
             // reserved for them nor the one a report said they held.
             estimate.free = 0;
@@ -462,7 +453,6 @@ impl Matchmaker {
                 _ => estimate.free -= 1,
             }
             estimate.humans += 1;
-            self.dirty.rooms.insert(number);
         }
         if !player.is_empty() {
             let seating = Seating {
@@ -470,7 +460,6 @@ impl Matchmaker {
                 reserved_at: Some(now),
             };
             self.seated.insert(player.to_string(), seating);
-            self.dirty.seats.insert(player.to_string());
             // Seated here now: not elsewhere any more.
             self.forget_pointer(player);
         }
@@ -492,9 +481,7 @@ impl Matchmaker {
         // Their seat here (if any; only a second connection racing this one leaves
         // one) is not where this connection goes. The room's estimate keeps counting
         // them until its next report says whether they came: the room is the authority.
-        if self.seated.remove(player).is_some() {
-            self.dirty.seats.insert(player.to_string());
-        }
+        self.seated.remove(player);
         self.forget_pointer(player);
         self.elsewhere.insert(
             player.to_string(),
@@ -532,6 +519,18 @@ impl Matchmaker {
         }
     }
 
+    /// Learns this shard's rooms back from the rooms themselves: `reports` are what
+    /// each room would report now ([`crate::room::Room::capacity`]). Seats reserved
+    /// for players who had not arrived yet are not among them: such a player's room
+    /// admits them if it still has a seat, or turns them away as full and they ask
+    /// again (the room is the authority). Each room's number also keeps `next_room`
+    /// past it, so no number is handed out twice.
+    pub fn recall(&mut self, reports: impl IntoIterator<Item = CapacityReport>, now: u64) {
+        for report in reports {
+            self.report(&report, now);
+        }
+    }
+
     /// A room reports its free seats and the people in it. Reports older than the
     /// last one seen from that room are ignored; an empty room is forgotten.
     pub fn report(&mut self, report: &CapacityReport, now: u64) {
@@ -563,27 +562,19 @@ impl Matchmaker {
             bots,
             version,
         };
-        self.dirty.rooms.insert(number);
         // Players the room lists sit there; players it does not list have left,
         // unless their reservation is so fresh that they may not have arrived yet.
-        let dirty_seats = &mut self.dirty.seats;
         self.seated.retain(|player, s| {
-            let stays = s.room != number
+            s.room != number
                 || report.players.contains(player)
-                || s.reserved_at.is_some_and(|at| now < at + RESERVATION_MS);
-            if !stays {
-                dirty_seats.insert(player.clone());
-            }
-            stays
+                || s.reserved_at.is_some_and(|at| now < at + RESERVATION_MS)
         });
         for player in &report.players {
             let confirmed = Seating {
                 room: number,
                 reserved_at: None,
             };
-            if self.seated.insert(player.clone(), confirmed) != Some(confirmed) {
-                self.dirty.seats.insert(player.clone());
-            }
+            self.seated.insert(player.clone(), confirmed);
         }
         if humans == 0 {
             self.rooms.remove(&number);
@@ -940,8 +931,6 @@ mod tests {
     struct Stored {
         next_room: u64,
         opened_at: Option<u64>,
-        rooms: BTreeMap<u64, RoomEstimate>,
-        seats: BTreeMap<String, Seating>,
         elsewhere: BTreeMap<String, Elsewhere>,
     }
 
@@ -952,18 +941,6 @@ mod tests {
             }
             if let Some(at) = changes.opened_at {
                 self.opened_at = Some(at);
-            }
-            for (n, row) in changes.rooms {
-                match row {
-                    Some(e) => self.rooms.insert(n, e),
-                    None => self.rooms.remove(&n),
-                };
-            }
-            for (p, row) in changes.seats {
-                match row {
-                    Some(s) => self.seats.insert(p, s),
-                    None => self.seats.remove(&p),
-                };
             }
             for (p, row) in changes.elsewhere {
                 match row {
@@ -979,32 +956,89 @@ mod tests {
                 0,
                 self.next_room,
                 self.opened_at,
-                self.rooms.clone(),
-                self.seats.clone(),
                 self.elsewhere.clone(),
             )
         }
     }
 
+    /// Shard 0's rooms of two seats as the rooms themselves hold them: who sits where,
+    /// and the number of each room's last report. A room reports after every change
+    /// of its people, as `Room` does.
+    #[derive(Default)]
+    struct Rooms {
+        people: BTreeMap<u64, Vec<String>>,
+        versions: BTreeMap<u64, u64>,
+    }
+
+    impl Rooms {
+        fn report(&mut self, number: u64) -> CapacityReport {
+            let version = self.versions.entry(number).or_default();
+            *version += 1;
+            self.current(number)
+        }
+
+        /// What room `number` would report now (its last report's number).
+        fn current(&self, number: u64) -> CapacityReport {
+            let players = self.people.get(&number).cloned().unwrap_or_default();
+            CapacityReport {
+                room: format!("rps-0-{number}"),
+                free: 2 - players.len(),
+                humans: players.len() as u64,
+                away: 0,
+                bots: 0,
+                version: self.versions.get(&number).copied().unwrap_or_default(),
+                players,
+            }
+        }
+
+        /// `player` arrives at room `number`: the reports of the rooms that changed,
+        /// or `None` when the room is full and turns them away.
+        fn arrive(&mut self, number: u64, player: &str) -> Option<Vec<CapacityReport>> {
+            let here = self.people.entry(number).or_default();
+            if here.iter().any(|p| p == player) {
+                return Some(Vec::new());
+            }
+            if here.len() == 2 {
+                return None;
+            }
+            here.push(player.to_string());
+            let mut reports = self.leave_all_but(player, Some(number));
+            reports.push(self.report(number));
+            Some(reports)
+        }
+
+        /// `player` leaves every room of this shard (but `keep`): their reports.
+        fn leave_all_but(&mut self, player: &str, keep: Option<u64>) -> Vec<CapacityReport> {
+            let left: Vec<u64> = self
+                .people
+                .iter_mut()
+                .filter(|(n, _)| Some(**n) != keep)
+                .filter_map(|(n, people)| {
+                    let before = people.len();
+                    people.retain(|p| p != player);
+                    (people.len() < before).then_some(*n)
+                })
+                .collect();
+            left.into_iter().map(|n| self.report(n)).collect()
+        }
+
+        /// What a house holding these rooms recalls: every room with people.
+        fn recalled(&self) -> Vec<CapacityReport> {
+            self.people
+                .iter()
+                .filter(|(_, people)| !people.is_empty())
+                .map(|(&n, _)| self.current(n))
+                .collect()
+        }
+    }
+
     #[derive(Debug, Clone)]
     enum Op {
-        Assign {
-            player: u8,
-            refused: Option<u8>,
-        },
         /// An [`Ask`] of kind `kind` (home, probe, open here, sat elsewhere in
-        /// `rps-1-<room>`); `refused` is a room of shard `refused.0`.
-        Ask {
-            player: u8,
-            kind: u8,
-            room: u8,
-            refused: Option<(u8, u8)>,
-        },
-        Report {
-            room: u8,
-            players: Vec<u8>,
-            version: u8,
-        },
+        /// `rps-1-<room>`).
+        Ask { player: u8, kind: u8, room: u8 },
+        /// The player leaves their room here.
+        Leave { player: u8 },
         /// Half a day passes (pointers expire after two of these).
         Later,
     }
@@ -1012,87 +1046,75 @@ mod tests {
     fn op() -> impl proptest::strategy::Strategy<Value = Op> {
         use proptest::prelude::*;
         prop_oneof![
-            (0u8..12, proptest::option::of(0u8..6))
-                .prop_map(|(player, refused)| Op::Assign { player, refused }),
-            (
-                0u8..12,
-                0u8..4,
-                0u8..4,
-                proptest::option::of((0u8..2, 0u8..6))
-            )
-                .prop_map(|(player, kind, room, refused)| Op::Ask {
-                    player,
-                    kind,
-                    room,
-                    refused
-                }),
-            (0u8..6, proptest::collection::vec(0u8..12, 0..3), 0u8..8).prop_map(
-                |(room, players, version)| Op::Report {
-                    room,
-                    players,
-                    version
-                }
-            ),
+            (0u8..12, 0u8..4, 0u8..4).prop_map(|(player, kind, room)| Op::Ask {
+                player,
+                kind,
+                room
+            }),
+            (0u8..12).prop_map(|player| Op::Leave { player }),
             Just(Op::Later),
         ]
     }
 
     proptest::proptest! {
-        /// Storing only the rows each request touched loses nothing: after any run of
-        /// joins, asks of every kind, refusals and reports, what storage holds restores
-        /// the same matchmaker (pointers to other shards' rooms included), which then
-        /// answers the next join the same way.
+        /// A matchmaker stores only what no room knows, and loses nothing by it: after
+        /// any run of asks of every kind, arrivals (turned away when full, then asking
+        /// again as the Worker does), leaves and pointers expiring, what storage holds
+        /// plus what its rooms hold ([`Matchmaker::recall`]) is the same matchmaker.
         #[test]
-        fn stored_changes_restore_the_same_matchmaker(
+        fn stored_rows_and_the_rooms_restore_the_same_matchmaker(
             ops in proptest::collection::vec(op(), 1..60),
         ) {
             let mut live = Matchmaker::default();
             let mut stored = Stored::default();
+            let mut rooms = Rooms::default();
             let mut now = 0;
             for op in ops {
                 now += 700;
                 match op {
-                    Op::Assign { player, refused } => {
-                        let refused = refused.map(|r| format!("rps-0-{r}"));
-                        live.assign(2, &format!("guest:{player}"), refused.as_deref(), now);
-                    }
-                    Op::Ask { player, kind, room, refused } => {
-                        let refused = refused.map(|(shard, r)| format!("rps-{shard}-{r}"));
-                        let room = format!("rps-1-{room}");
-                        let ask = match kind {
-                            0 => Ask::Home { shards: 4 },
-                            1 => Ask::Probe,
-                            2 => Ask::OpenHere,
-                            _ => Ask::SatElsewhere { room: &room },
-                        };
+                    Op::Ask { player, kind, room } => {
                         let player = format!("guest:{player}");
-                        live.ask(2, &player, refused.as_deref(), ask, now);
+                        let room = format!("rps-1-{room}");
+                        let mut refused = None;
+                        for _ in 0..4 {
+                            let ask = match kind {
+                                0 => Ask::Home { shards: 4 },
+                                1 => Ask::Probe,
+                                2 => Ask::OpenHere,
+                                _ => Ask::SatElsewhere { room: &room },
+                            };
+                            let answer = live.ask(2, &player, refused.as_deref(), ask, now);
+                            let Answer::Seat(seat) = answer else { break };
+                            let Some(number) = live.room_number(&seat.room) else {
+                                // Another shard's room: nobody here sits there (a
+                                // second connection racing this one leaves its seat).
+                                for report in rooms.leave_all_but(&player, None) {
+                                    live.report(&report, now);
+                                }
+                                break;
+                            };
+                            match rooms.arrive(number, &player) {
+                                Some(reports) => {
+                                    for report in reports {
+                                        live.report(&report, now);
+                                    }
+                                    break;
+                                }
+                                None => refused = Some(seat.room),
+                            }
+                        }
                     }
-                    Op::Report { room, players, version } => {
-                        let players: Vec<String> =
-                            players.iter().map(|p| format!("guest:{p}")).collect();
-                        let report = CapacityReport {
-                            room: format!("rps-0-{room}"),
-                            free: 2usize.saturating_sub(players.len()),
-                            humans: players.len() as u64,
-                            away: 0,
-                            bots: 0,
-                            version: u64::from(version),
-                            players,
-                        };
-                        live.report(&report, now);
+                    Op::Leave { player } => {
+                        for report in rooms.leave_all_but(&format!("guest:{player}"), None) {
+                            live.report(&report, now);
+                        }
                     }
                     Op::Later => now += POINTER_MS / 2,
                 }
                 stored.apply(live.take_changes());
-                proptest::prop_assert_eq!(&stored.restore(), &live);
-            }
-            let mut restored = stored.restore();
-            for player in ["guest:new", "guest:1", "guest:2"] {
-                proptest::prop_assert_eq!(
-                    restored.ask(2, player, None, Ask::Home { shards: 4 }, now + 1),
-                    live.ask(2, player, None, Ask::Home { shards: 4 }, now + 1)
-                );
+                let mut restored = stored.restore();
+                restored.recall(rooms.recalled(), now);
+                proptest::prop_assert_eq!(&restored, &live);
             }
         }
     }
@@ -1118,8 +1140,11 @@ mod tests {
         mm.assign(2, "guest:late", None, 0);
         let changes = mm.take_changes();
         assert_eq!(changes.next_room, Some(51));
-        assert_eq!(changes.rooms.len(), 1, "one room written, not fifty");
-        assert_eq!(changes.seats.len(), 1, "one seat written, not a hundred");
+        assert_eq!(
+            changes.elsewhere,
+            Vec::new(),
+            "no pointer, and no room or seat rows"
+        );
         assert!(mm.take_changes().is_empty());
     }
 
@@ -1246,7 +1271,7 @@ mod tests {
         );
         let changes = home_shard.take_changes();
         assert_eq!(changes.elsewhere.len(), 1, "the pointer is written");
-        assert!(changes.rooms.is_empty() && changes.seats.is_empty());
+        assert_eq!((changes.next_room, changes.opened_at), (None, None));
         // b's second tab, later: straight to rps-1-0, where the room hands the seat over;
         // nothing is reserved or opened here, and the other shard is not asked.
         assert_eq!(
@@ -1357,9 +1382,27 @@ mod tests {
             Ask::SatElsewhere { room: "rps-2-4" },
             5_000,
         );
+        // a arrives: the room reports them.
+        let a_arrived = CapacityReport {
+            room: "rps-0-0".into(),
+            free: 1,
+            humans: 1,
+            away: 0,
+            bots: 0,
+            version: 1,
+            players: vec!["guest:a".into()],
+        };
+        live.report(&a_arrived, 5_000);
         stored.apply(live.take_changes());
         let mut restored = stored.restore();
+        assert_eq!(
+            restored.room_of("guest:a"),
+            None,
+            "no rows of rooms or seats"
+        );
+        restored.recall([a_arrived], 5_050);
         assert_eq!(restored, live);
+        assert_eq!(restored.room_of("guest:a").as_deref(), Some("rps-0-0"));
         assert_eq!(restored.room_of("guest:b").as_deref(), Some("rps-2-4"));
         // Opened a room 100 ms ago: still busy after the restart.
         assert!(!restored.is_quiet(5_100));

@@ -237,6 +237,16 @@ impl Room {
         seats::free_seats(&self.seats)
     }
 
+    /// What the room's matchmaker would hear of it now ([`Effect::Capacity`], under the
+    /// last report's number; `None` for a private room, which has no matchmaker). The
+    /// matchmaker keeps no rows of its rooms and seats: it learns them back from here.
+    pub fn capacity(&self) -> Option<Effect> {
+        let version = self.capacity_version;
+        self.private
+            .is_none()
+            .then(|| seats::capacity(&self.seats, &self.spectators, version))
+    }
+
     /// The earliest moment at which the room has something to do.
     ///
     /// A silent connection is looked for within `heartbeat_timeout_ms` while somebody

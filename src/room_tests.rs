@@ -302,6 +302,54 @@ fn movement_reaches_the_others_and_never_names_the_hand() {
     );
 }
 
+/// The last capacity report among `out`, if any.
+fn last_capacity(out: &[Effect]) -> Option<Effect> {
+    out.iter()
+        .rev()
+        .find(|e| matches!(e, Effect::Capacity { .. }))
+        .cloned()
+}
+
+#[test]
+fn a_room_tells_its_capacity_as_it_last_reported_it() {
+    // A matchmaker read back learns its rooms from `Room::capacity`, so it must say
+    // what the room's last report said, through arrivals, bots, drops and leaves.
+    let mut room = new_room("rps-0-7", config(), 2, 5);
+    assert!(matches!(
+        room.capacity(),
+        Some(Effect::Capacity {
+            free: 2,
+            humans: 0,
+            version: 0,
+            ..
+        })
+    ));
+    let mut reports = 0;
+    let mut check = |room: &Room, out: Vec<Effect>| {
+        if let Some(report) = last_capacity(&out) {
+            reports += 1;
+            assert_eq!(room.capacity(), Some(report));
+        }
+    };
+    let out = join(&mut room, 0, "a");
+    check(&room, out);
+    let out = tick(&mut room, BOT_WAIT);
+    check(&room, out);
+    let out = join(&mut room, BOT_WAIT + 10, "b");
+    check(&room, out);
+    let out = room.disconnect(BOT_WAIT + 20, "a");
+    check(&room, out);
+    let out = tick(&mut room, BOT_WAIT + 20 + GRACE);
+    check(&room, out);
+    assert!(
+        reports >= 3,
+        "arrival, bot and drop each report ({reports})"
+    );
+    // A private room has no matchmaker to tell.
+    let (private, _) = private_room(false);
+    assert_eq!(private.capacity(), None);
+}
+
 #[test]
 fn a_lone_player_gets_a_bot_after_the_wait_and_the_bot_plays() {
     let mut room = new_room("rps-0", config(), 2, 99);

@@ -9,7 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::effects::Frame;
+use crate::effects::{Effect, Frame};
 use crate::ids::{ConnId, PlayerId, ResumeToken};
 
 /// A player's public face.
@@ -269,6 +269,20 @@ pub fn players(seats: &[Option<Seat>], spectators: &[Spectator]) -> Vec<PlayerId
         .map(|s| s.player.clone())
         .chain(claims(spectators).map(|c| c.player.clone()))
         .collect()
+}
+
+/// What a room's matchmaker hears of its seats ([`Effect::Capacity`]) as of now, under
+/// capacity report number `version`.
+pub fn capacity(seats: &[Option<Seat>], spectators: &[Spectator], version: u64) -> Effect {
+    let players = players(seats, spectators);
+    Effect::Capacity {
+        free: free_seats(seats),
+        humans: players.len() as u64,
+        away: away(seats) as u64,
+        bots: open_bot_seats(seats, spectators).len(),
+        version,
+        players,
+    }
 }
 
 /// Every connection that hears broadcasts: the seated, then the spectators.

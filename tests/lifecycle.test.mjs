@@ -250,4 +250,27 @@ describe('hibernation and restarts', () => {
     assert.doesNotMatch(server.log(), /panicked/);
     await Promise.all([a2.close(), b2.close()]);
   });
+
+  test('a matchmaker that hibernated learns its rooms back from them: the next player sits with the one waiting', async () => {
+    // The matchmaker stores no rows of rooms or seats (the rooms hold them). After
+    // hibernation nobody's socket was lost, so no room reports anything: the shard
+    // read back must learn from the rooms themselves where a player waits.
+    const a = await Player.connect(server.wsUrl, { name: 'waiting', heartbeatMs: 3000 });
+    const hiA = await a.next('hi');
+    const status = async () => (await fetch(`${server.url}/debug/rooms/${hiA.room}`)).json();
+    const before = await status();
+    await sleep(15_000);
+    const b = await Player.connect(server.wsUrl, { name: 'late' });
+    const hiB = await b.next('hi');
+    const woken = await status();
+    assert.notEqual(woken.instance, before.instance, 'a new instance: the old one was dropped');
+    assert.equal(hiB.room, hiA.room, 'seated beside the player waiting since before hibernation');
+    assert.notEqual(hiB.seat, hiA.seat);
+    // a's second connection without its resume token is sent back to a's own seat too.
+    const a2 = await Player.connect(server.wsUrl, { session: a.session });
+    const again = await a2.next('hi');
+    assert.deepEqual([again.room, again.seat], [hiA.room, hiA.seat]);
+    await b.next('start');
+    await Promise.all([a2.close(), b.close()]);
+  });
 });

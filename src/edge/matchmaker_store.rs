@@ -1,82 +1,53 @@
 //! How a matchmaker shard keeps its [`Matchmaker`] in its object's SQLite storage.
 //!
 //! A shard's matchmaker lives in the object that also holds the shard's rooms
-//! ([`crate::house::house_of`], `edge::room_object`). Its state (one row per room with
-//! people in it, one per seated player, one per player seated in another shard's room)
-//! lives in tables of its own, beside the rooms' keys; each request writes only the
-//! rows it changed ([`Changes`]), in the same synchronous stretch as the change, so the
-//! runtime commits them together (with the room that seats the player) and a restart
-//! loses no reservation.
+//! ([`crate::house::house_of`], `edge::room_object`). Only what no room knows lives in
+//! tables of its own, beside the rooms' keys: the next room number, when the shard last
+//! opened a room, and one row per player seated in another shard's room. Each request
+//! writes only the rows it changed ([`Changes`]), in the same synchronous stretch as the
+//! change. The rooms with people and who sits in them are the rooms' own state: a
+//! matchmaker read back learns them from the house ([`Matchmaker::recall`]), so seating
+//! a player writes the room and nothing here (BENCHMARKS.md, session 14).
 
 use serde::Deserialize;
-use worker::{SqlStorage, Storage};
+use worker::{SqlStorage, SqlStorageValue, Storage};
 
 use crate::games::GameKind;
-use crate::matchmaker::{Changes, Elsewhere, Matchmaker, RoomEstimate, RoomListing, Seating};
+use crate::matchmaker::{Changes, Elsewhere, Matchmaker, RoomListing};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS mm_meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS mm_rooms (
-  number INTEGER PRIMARY KEY,
-  free INTEGER NOT NULL,
-  humans INTEGER NOT NULL,
-  version INTEGER NOT NULL,
-  away INTEGER NOT NULL DEFAULT 0,
-  bots INTEGER NOT NULL DEFAULT 0
-);
-CREATE TABLE IF NOT EXISTS mm_seats (
-  player TEXT PRIMARY KEY,
-  room INTEGER NOT NULL,
-  reserved_at INTEGER
-);
 CREATE TABLE IF NOT EXISTS mm_elsewhere (
   player TEXT PRIMARY KEY,
   room TEXT NOT NULL,
   at INTEGER NOT NULL
 );
+DROP TABLE IF EXISTS mm_rooms;
+DROP TABLE IF EXISTS mm_seats;
 ";
 
-/// Shard `shard` of `game`'s matchmaker as stored; a shard never stored starts empty.
+/// Shard `shard` of `game`'s matchmaker as stored, not yet knowing its rooms (see
+/// [`Matchmaker::recall`]); a shard never stored starts empty. Rows of rooms and
+/// seats that earlier versions kept are dropped: the rooms hold the same.
 pub fn load(storage: &Storage, game: GameKind, shard: u32) -> worker::Result<Matchmaker> {
     let sql = storage.sql();
     sql.exec(SCHEMA, None)?;
-    let next_room: Vec<Number> = sql
-        .exec(
-            "SELECT value AS n FROM mm_meta WHERE name = 'next_room'",
-            None,
-        )?
-        .to_array()?;
-    let rooms: Vec<RoomRow> = sql.exec("SELECT * FROM mm_rooms", None)?.to_array()?;
-    let seats: Vec<SeatRow> = sql.exec("SELECT * FROM mm_seats", None)?.to_array()?;
-    let opened_at: Vec<Number> = sql
-        .exec(
-            "SELECT value AS n FROM mm_meta WHERE name = 'opened_at'",
-            None,
-        )?
-        .to_array()?;
+    let meta = |name: &str| -> worker::Result<Option<u64>> {
+        let rows: Vec<Number> = sql
+            .exec(
+                "SELECT value AS n FROM mm_meta WHERE name = ?",
+                vec![name.into()],
+            )?
+            .to_array()?;
+        Ok(rows.first().map(|n| n.n as u64))
+    };
+    let (next_room, opened_at) = (meta("next_room")?, meta("opened_at")?);
     let elsewhere: Vec<ElsewhereRow> = sql.exec("SELECT * FROM mm_elsewhere", None)?.to_array()?;
     let loaded = Matchmaker::restore(
         game,
         shard,
-        next_room.first().map_or(0, |n| n.n as u64),
-        opened_at.first().map(|n| n.n as u64),
-        rooms.into_iter().map(|r| {
-            let estimate = RoomEstimate {
-                free: r.free as usize,
-                humans: r.humans as u64,
-                away: r.away as u64,
-                bots: r.bots as usize,
-                version: r.version as u64,
-            };
-            (r.number as u64, estimate)
-        }),
-        seats.into_iter().map(|s| {
-            let seating = Seating {
-                room: s.room as u64,
-                reserved_at: s.reserved_at.map(|at| at as u64),
-            };
-            (s.player, seating)
-        }),
+        next_room.unwrap_or(0),
+        opened_at,
         elsewhere.into_iter().map(|e| {
             let pointer = Elsewhere {
                 room: e.room,
@@ -90,49 +61,24 @@ pub fn load(storage: &Storage, game: GameKind, shard: u32) -> worker::Result<Mat
 
 /// Writes the rows `changes` names (no `.await` in between: one implicit transaction).
 pub fn store(sql: &SqlStorage, changes: &Changes) -> worker::Result<()> {
-    if let Some(next) = changes.next_room {
+    // A room opened moves both; one statement writes them.
+    let meta: Vec<(&str, u64)> = [
+        ("next_room", changes.next_room),
+        ("opened_at", changes.opened_at),
+    ]
+    .into_iter()
+    .filter_map(|(name, value)| Some((name, value?)))
+    .collect();
+    if !meta.is_empty() {
+        let rows = vec!["(?, ?)"; meta.len()].join(", ");
+        let values: Vec<SqlStorageValue> = meta
+            .iter()
+            .flat_map(|&(name, value)| [name.into(), (value as i64).into()])
+            .collect();
         sql.exec(
-            "INSERT OR REPLACE INTO mm_meta (name, value) VALUES ('next_room', ?)",
-            vec![(next as i64).into()],
+            &format!("INSERT OR REPLACE INTO mm_meta (name, value) VALUES {rows}"),
+            values,
         )?;
-    }
-    if let Some(at) = changes.opened_at {
-        sql.exec(
-            "INSERT OR REPLACE INTO mm_meta (name, value) VALUES ('opened_at', ?)",
-            vec![(at as i64).into()],
-        )?;
-    }
-    for (number, row) in &changes.rooms {
-        let number = (*number as i64).into();
-        match row {
-            Some(e) => sql.exec(
-                "INSERT OR REPLACE INTO mm_rooms (number, free, humans, version, away, bots)
-                 VALUES (?, ?, ?, ?, ?, ?)",
-                vec![
-                    number,
-                    (e.free as i64).into(),
-                    (e.humans as i64).into(),
-                    (e.version as i64).into(),
-                    (e.away as i64).into(),
-                    (e.bots as i64).into(),
-                ],
-            )?,
-            None => sql.exec("DELETE FROM mm_rooms WHERE number = ?", vec![number])?,
-        };
-    }
-    for (player, row) in &changes.seats {
-        let player = player.as_str().into();
-        match row {
-            Some(s) => sql.exec(
-                "INSERT OR REPLACE INTO mm_seats (player, room, reserved_at) VALUES (?, ?, ?)",
-                vec![
-                    player,
-                    (s.room as i64).into(),
-                    s.reserved_at.map(|at| at as i64).into(),
-                ],
-            )?,
-            None => sql.exec("DELETE FROM mm_seats WHERE player = ?", vec![player])?,
-        };
     }
     for (player, row) in &changes.elsewhere {
         let player = player.as_str().into();
@@ -152,25 +98,6 @@ pub fn store(sql: &SqlStorage, changes: &Changes) -> worker::Result<()> {
 #[derive(Deserialize)]
 struct Number {
     n: f64,
-}
-
-#[derive(Deserialize)]
-struct RoomRow {
-    number: f64,
-    free: f64,
-    humans: f64,
-    version: f64,
-    #[serde(default)]
-    away: f64,
-    #[serde(default)]
-    bots: f64,
-}
-
-#[derive(Deserialize)]
-struct SeatRow {
-    player: String,
-    room: f64,
-    reserved_at: Option<f64>,
 }
 
 #[derive(Deserialize)]

@@ -132,8 +132,8 @@ impl DurableObject for ArenaRoom {
         match url.path() {
             "/connect" => {}
             "/seat" => return self.shell.seat(&url).await,
-            "/assign" => return self.shell.assign(&url),
-            "/rooms" => return self.shell.listing(&url),
+            "/assign" => return self.shell.assign(&url).await,
+            "/rooms" => return self.shell.listing(&url).await,
             "/open" => {
                 return self
                     .shell
@@ -509,22 +509,9 @@ impl RoomShell {
                         let _ = ws.close(Some(code.code()), Some(code.reason()));
                     }
                 }
-                Effect::Capacity {
-                    free,
-                    humans,
-                    away,
-                    bots,
-                    version,
-                    players,
-                } => {
-                    let report = CapacityReport {
-                        room: name.to_string(),
-                        free,
-                        humans,
-                        away,
-                        bots,
-                        version,
-                        players,
+                capacity @ Effect::Capacity { .. } => {
+                    let Some(report) = CapacityReport::of(name, capacity) else {
+                        continue;
                     };
                     // The room's matchmaker is in this object (it is the room's house).
                     if let Err(err) = self.report(&report) {

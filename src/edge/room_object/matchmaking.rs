@@ -48,8 +48,9 @@ impl RoomShell {
         game.room_size(&vars::room_settings(&self.env).1)
     }
 
-    /// Runs `f` on shard `shard` of `game`'s matchmaker (read from storage on first
-    /// use), then writes the rows it changed in the same synchronous stretch.
+    /// Runs `f` on shard `shard` of `game`'s matchmaker, then writes the rows it
+    /// changed in the same synchronous stretch. On first use the matchmaker is read
+    /// from storage and learns its rooms from the house, which must be loaded.
     fn with_matchmaker<T>(
         &self,
         game: GameKind,
@@ -60,7 +61,18 @@ impl RoomShell {
         let mut cache = self.matchmaker.borrow_mut();
         let mm = match cache.as_mut() {
             Some(mm) => mm,
-            None => cache.insert(matchmaker_store::load(&storage, game, shard)?),
+            None => {
+                let house = self.house.borrow();
+                let Some(house) = house.as_ref() else {
+                    return Err("the matchmaker is read after its house".into());
+                };
+                let mut mm = matchmaker_store::load(&storage, game, shard)?;
+                let rooms = house
+                    .rooms()
+                    .filter_map(|room| CapacityReport::of(room.name(), room.capacity()?));
+                mm.recall(rooms, now_ms());
+                cache.insert(mm)
+            }
         };
         let answer = f(mm);
         let changes = mm.take_changes();
@@ -132,7 +144,7 @@ impl RoomShell {
     /// `GET /assign?game=…&shard=…&player=…&ask=…` (with `refused`, `shards` for
     /// `home`, `room` for `elsewhere`): the matchmaker's [`Answer`], for the asks that
     /// seat nobody here at once.
-    pub(super) fn assign(&self, url: &Address<'_>) -> worker::Result<Response> {
+    pub(super) async fn assign(self: &Rc<Self>, url: &Address<'_>) -> worker::Result<Response> {
         let query = |key: &str| url.param(key).map(Cow::into_owned).unwrap_or_default();
         let (game, shard) = shard_of_query(url);
         let player = query("player");
@@ -151,6 +163,7 @@ impl RoomShell {
             _ => return Response::error("unknown ask", 400),
         };
         let size = self.room_size(game);
+        self.load_house().await?;
         let now = now_ms();
         let answer = self.with_matchmaker(game, shard, |mm| {
             mm.ask(size, &player, refused.as_deref(), ask, now)
@@ -160,8 +173,9 @@ impl RoomShell {
 
     /// `GET /rooms?game=…&shard=…`: the people seated through this shard and its rooms
     /// with people (a read: nothing is stored).
-    pub(super) fn listing(&self, url: &Address<'_>) -> worker::Result<Response> {
+    pub(super) async fn listing(self: &Rc<Self>, url: &Address<'_>) -> worker::Result<Response> {
         let (game, shard) = shard_of_query(url);
+        self.load_house().await?;
         let size = self.room_size(game);
         let listing = self.with_matchmaker(game, shard, |mm| Listing {
             online: mm.online(),
