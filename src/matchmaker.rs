@@ -63,6 +63,14 @@ const RESERVATION_MS: u64 = 10_000;
 /// whatever the game.
 pub const QUIET_MS: u64 = 1_000;
 
+/// Room numbers are put aside in blocks of this many: a shard stores the end of its
+/// block, once per block rather than once per room opened (a SQL statement was about
+/// half a millisecond of CPU in a burst, BENCHMARKS.md session 14). A shard read back
+/// goes on from the stored end, skipping what was left of the block: no number is
+/// ever handed out twice, which is what matters (a vacant room's number is never
+/// reused, so an old resume token cannot land in a new room of the same name).
+pub const ROOM_NUMBER_BLOCK: u64 = 64;
+
 /// How long a player's own shard remembers that they sit in another shard's room.
 /// That room's reports go to its own shard, never here, so nothing tells us when the
 /// player leaves it; the bound only keeps the table from growing without end (it holds
@@ -206,25 +214,24 @@ pub struct RoomEstimate {
 }
 
 /// What changed since the last [`Matchmaker::take_changes`]: the rows the shell must
-/// write (`Some`) or delete (`None`). Only what no room knows is stored: the room
-/// numbers handed out, when the shard last opened one, and where its players sit in
+/// write (`Some`) or delete (`None`). Only what no room knows is stored: how far the
+/// room numbers are put aside ([`ROOM_NUMBER_BLOCK`]) and where its players sit in
 /// other shards' rooms. The rooms with people and who sits in them are the rooms' own
 /// state, stored with them; a matchmaker read back learns them from its rooms
 /// ([`Matchmaker::recall`]). Storing them here too cost four SQL writes per player
 /// seated, about a tenth of a burst's CPU (BENCHMARKS.md, session 14).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Changes {
-    /// The next room number, when it moved.
+    /// The end of the block of room numbers put aside, when it moved: a restored
+    /// shard opens its next room under this number.
     pub next_room: Option<u64>,
-    /// When this shard last opened a room, when it did.
-    pub opened_at: Option<u64>,
     /// Players sitting in other shards' rooms.
     pub elsewhere: Vec<(String, Option<Elsewhere>)>,
 }
 
 impl Changes {
     pub fn is_empty(&self) -> bool {
-        self.next_room.is_none() && self.opened_at.is_none() && self.elsewhere.is_empty()
+        self.next_room.is_none() && self.elsewhere.is_empty()
     }
 }
 
@@ -236,12 +243,18 @@ pub struct Matchmaker {
     game: GameKind,
     /// Which shard this is; its rooms are named `<game>-<shard>-<n>`.
     shard: u32,
+    /// The number the next room opened gets.
     next_room: u64,
+    /// The end of the block of numbers put aside in storage (see
+    /// [`ROOM_NUMBER_BLOCK`]); always at least `next_room`.
+    numbered_until: u64,
     /// Every room with people in it, oldest first.
     rooms: BTreeMap<u64, RoomEstimate>,
     /// Which room each seated player is in.
     seated: BTreeMap<String, Seating>,
-    /// When this shard last opened a room (it is quiet [`QUIET_MS`] later).
+    /// When this shard last opened a room (it is quiet [`QUIET_MS`] later). Not
+    /// stored: a shard read back is quiet, as it would be a second after any restart
+    /// or wake from hibernation, and being quiet costs no more than a look next door.
     opened_at: Option<u64>,
     /// This shard's players who sit in another shard's room, and where.
     elsewhere: BTreeMap<String, Elsewhere>,
@@ -254,7 +267,6 @@ pub struct Matchmaker {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 struct Dirty {
     next_room: bool,
-    opened_at: bool,
     elsewhere: BTreeSet<String>,
 }
 
@@ -275,7 +287,6 @@ impl Matchmaker {
         game: GameKind,
         shard: u32,
         next_room: u64,
-        opened_at: Option<u64>,
         elsewhere: impl IntoIterator<Item = (String, Elsewhere)>,
     ) -> Matchmaker {
         let mut pointers = BTreeMap::new();
@@ -288,9 +299,10 @@ impl Matchmaker {
             game,
             shard,
             next_room,
+            numbered_until: next_room,
             rooms: BTreeMap::new(),
             seated: BTreeMap::new(),
-            opened_at,
+            opened_at: None,
             elsewhere: pointers,
             elsewhere_by_age: by_age,
             dirty: Dirty::default(),
@@ -301,8 +313,7 @@ impl Matchmaker {
     pub fn take_changes(&mut self) -> Changes {
         let dirty = std::mem::take(&mut self.dirty);
         Changes {
-            next_room: dirty.next_room.then_some(self.next_room),
-            opened_at: self.opened_at.filter(|_| dirty.opened_at),
+            next_room: dirty.next_room.then_some(self.numbered_until),
             elsewhere: dirty
                 .elsewhere
                 .into_iter()
@@ -431,10 +442,8 @@ impl Matchmaker {
     /// Opens a room of `size` seats for `player`.
     fn open_room(&mut self, size: usize, player: &str, now: u64) -> Assignment {
         let number = self.next_room;
-        self.next_room += 1;
-        self.dirty.next_room = true;
+        self.numbers_past(number);
         self.opened_at = Some(now);
-        self.dirty.opened_at = true;
         self.rooms.insert(
             number,
             RoomEstimate {
@@ -443,6 +452,16 @@ impl Matchmaker {
             },
         );
         self.seat(number, player, now)
+    }
+
+    /// Room `number` is taken: the next room opened gets a higher one, and the block
+    /// put aside in storage grows past it when it must.
+    fn numbers_past(&mut self, number: u64) {
+        self.next_room = self.next_room.max(number + 1);
+        if self.next_room > self.numbered_until {
+            self.numbered_until = self.next_room - 1 + ROOM_NUMBER_BLOCK;
+            self.dirty.next_room = true;
+        }
     }
 
     /// Reserves a seat for `player` in room `number` (a free one, else a bot's).
@@ -545,12 +564,9 @@ impl Matchmaker {
         let Some(number) = self.room_number(&report.room) else {
             return;
         };
-        if number >= self.next_room {
-            // A room this matchmaker has no record of opening (its state was lost, or
-            // the report outran it): never open another under the same number.
-            self.next_room = number + 1;
-            self.dirty.next_room = true;
-        }
+        // A room this matchmaker has no record of opening (its state was lost, or the
+        // report outran it): never open another under the same number.
+        self.numbers_past(number);
         let estimate = self.rooms.entry(number).or_default();
         if version < estimate.version {
             return;
@@ -930,7 +946,6 @@ mod tests {
     #[derive(Default)]
     struct Stored {
         next_room: u64,
-        opened_at: Option<u64>,
         elsewhere: BTreeMap<String, Elsewhere>,
     }
 
@@ -938,9 +953,6 @@ mod tests {
         fn apply(&mut self, changes: Changes) {
             if let Some(next) = changes.next_room {
                 self.next_room = next;
-            }
-            if let Some(at) = changes.opened_at {
-                self.opened_at = Some(at);
             }
             for (p, row) in changes.elsewhere {
                 match row {
@@ -951,13 +963,17 @@ mod tests {
         }
 
         fn restore(&self) -> Matchmaker {
-            Matchmaker::restore(
-                GameKind::Rps,
-                0,
-                self.next_room,
-                self.opened_at,
-                self.elsewhere.clone(),
-            )
+            Matchmaker::restore(GameKind::Rps, 0, self.next_room, self.elsewhere.clone())
+        }
+    }
+
+    /// `live` as a restart leaves it: the next room opened gets the end of the block
+    /// of numbers put aside, and the shard is quiet (see [`ROOM_NUMBER_BLOCK`]).
+    fn after_restart(live: &Matchmaker) -> Matchmaker {
+        Matchmaker {
+            next_room: live.numbered_until,
+            opened_at: None,
+            ..live.clone()
         }
     }
 
@@ -1114,7 +1130,8 @@ mod tests {
                 stored.apply(live.take_changes());
                 let mut restored = stored.restore();
                 restored.recall(rooms.recalled(), now);
-                proptest::prop_assert_eq!(&restored, &live);
+                proptest::prop_assert!(restored.next_room >= live.next_room, "a number reused");
+                proptest::prop_assert_eq!(&restored, &after_restart(&live));
             }
         }
     }
@@ -1138,14 +1155,11 @@ mod tests {
         }
         mm.take_changes();
         mm.assign(2, "guest:late", None, 0);
-        let changes = mm.take_changes();
-        assert_eq!(changes.next_room, Some(51));
-        assert_eq!(
-            changes.elsewhere,
-            Vec::new(),
-            "no pointer, and no room or seat rows"
+        assert_eq!(mm.next_room, 51);
+        assert!(
+            mm.take_changes().is_empty(),
+            "room 50 is inside the block put aside: no row at all, and none of rooms or seats"
         );
-        assert!(mm.take_changes().is_empty());
     }
 
     /// A player asks their own shard (of `shards`) at `now`.
@@ -1271,7 +1285,7 @@ mod tests {
         );
         let changes = home_shard.take_changes();
         assert_eq!(changes.elsewhere.len(), 1, "the pointer is written");
-        assert_eq!((changes.next_room, changes.opened_at), (None, None));
+        assert_eq!(changes.next_room, None);
         // b's second tab, later: straight to rps-1-0, where the room hands the seat over;
         // nothing is reserved or opened here, and the other shard is not asked.
         assert_eq!(
@@ -1371,7 +1385,42 @@ mod tests {
     }
 
     #[test]
-    fn a_restored_shard_keeps_its_pointers_and_stays_busy() {
+    fn room_numbers_are_put_aside_a_block_at_a_time_and_never_handed_out_twice() {
+        let mut mm = Matchmaker::default();
+        let mut written = Vec::new();
+        for i in 0..(2 * ROOM_NUMBER_BLOCK + 1) {
+            // Each player opens a room of one seat.
+            mm.assign(1, &format!("guest:{i}"), None, 0);
+            written.extend(mm.take_changes().next_room);
+        }
+        assert_eq!(
+            written,
+            vec![
+                ROOM_NUMBER_BLOCK,
+                2 * ROOM_NUMBER_BLOCK,
+                3 * ROOM_NUMBER_BLOCK
+            ],
+            "one row per block, each the end of its block"
+        );
+        // Restored from that row, the shard goes on past every number handed out.
+        let stored = Stored {
+            next_room: *written.last().unwrap(),
+            ..Stored::default()
+        };
+        let mut restored = stored.restore();
+        let next = restored.assign(1, "guest:after", None, 0).room;
+        assert_eq!(next, format!("rps-0-{}", 3 * ROOM_NUMBER_BLOCK));
+        // A report of a room past the block (it outran a lost row) moves it on.
+        report(&mut restored, "rps-0-500", 0, 1, 1);
+        assert_eq!(
+            restored.take_changes().next_room,
+            Some(500 + ROOM_NUMBER_BLOCK)
+        );
+        assert_eq!(assign(&mut restored, None).room, "rps-0-501");
+    }
+
+    #[test]
+    fn a_restored_shard_keeps_its_pointers_and_room_numbers_and_is_quiet() {
         let mut live = Matchmaker::new(GameKind::Rps, 0);
         let mut stored = Stored::default();
         live.ask(2, "guest:a", None, Ask::OpenHere, 5_000);
@@ -1401,12 +1450,16 @@ mod tests {
             "no rows of rooms or seats"
         );
         restored.recall([a_arrived], 5_050);
-        assert_eq!(restored, live);
+        assert_eq!(restored, after_restart(&live));
         assert_eq!(restored.room_of("guest:a").as_deref(), Some("rps-0-0"));
         assert_eq!(restored.room_of("guest:b").as_deref(), Some("rps-2-4"));
-        // Opened a room 100 ms ago: still busy after the restart.
-        assert!(!restored.is_quiet(5_100));
+        // When it last opened a room is not stored: a shard read back is quiet, and a
+        // join with no seat here looks next door first.
+        assert!(restored.is_quiet(5_100));
         assert_eq!(home(&mut restored, "guest:c", 4, 5_100), seat("rps-0-0", 2));
-        assert_eq!(home(&mut restored, "guest:d", 4, 5_100), seat("rps-0-1", 3));
+        assert_eq!(home(&mut restored, "guest:d", 4, 5_100), Answer::NextDoor);
+        // Nobody next door had a seat: it opens one, past the block of numbers.
+        let opened = restored.ask(2, "guest:d", None, Ask::OpenHere, 5_100);
+        assert_eq!(opened, seat(&format!("rps-0-{ROOM_NUMBER_BLOCK}"), 3));
     }
 }

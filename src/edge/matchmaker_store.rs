@@ -2,15 +2,16 @@
 //!
 //! A shard's matchmaker lives in the object that also holds the shard's rooms
 //! ([`crate::house::house_of`], `edge::room_object`). Only what no room knows lives in
-//! tables of its own, beside the rooms' keys: the next room number, when the shard last
-//! opened a room, and one row per player seated in another shard's room. Each request
+//! tables of its own, beside the rooms' keys: how far room numbers are put aside (a row
+//! written once per [`crate::matchmaker::ROOM_NUMBER_BLOCK`] rooms opened), and one row
+//! per player seated in another shard's room. Each request
 //! writes only the rows it changed ([`Changes`]), in the same synchronous stretch as the
 //! change. The rooms with people and who sits in them are the rooms' own state: a
 //! matchmaker read back learns them from the house ([`Matchmaker::recall`]), so seating
 //! a player writes the room and nothing here (BENCHMARKS.md, session 14).
 
 use serde::Deserialize;
-use worker::{SqlStorage, SqlStorageValue, Storage};
+use worker::{SqlStorage, Storage};
 
 use crate::games::GameKind;
 use crate::matchmaker::{Changes, Elsewhere, Matchmaker, RoomListing};
@@ -24,30 +25,27 @@ CREATE TABLE IF NOT EXISTS mm_elsewhere (
 );
 DROP TABLE IF EXISTS mm_rooms;
 DROP TABLE IF EXISTS mm_seats;
+DELETE FROM mm_meta WHERE name = 'opened_at';
 ";
 
 /// Shard `shard` of `game`'s matchmaker as stored, not yet knowing its rooms (see
-/// [`Matchmaker::recall`]); a shard never stored starts empty. Rows of rooms and
-/// seats that earlier versions kept are dropped: the rooms hold the same.
+/// [`Matchmaker::recall`]); a shard never stored starts empty. What earlier versions
+/// also kept is dropped: rows of rooms and seats (the rooms hold the same) and when
+/// the shard last opened a room.
 pub fn load(storage: &Storage, game: GameKind, shard: u32) -> worker::Result<Matchmaker> {
     let sql = storage.sql();
     sql.exec(SCHEMA, None)?;
-    let meta = |name: &str| -> worker::Result<Option<u64>> {
-        let rows: Vec<Number> = sql
-            .exec(
-                "SELECT value AS n FROM mm_meta WHERE name = ?",
-                vec![name.into()],
-            )?
-            .to_array()?;
-        Ok(rows.first().map(|n| n.n as u64))
-    };
-    let (next_room, opened_at) = (meta("next_room")?, meta("opened_at")?);
+    let next_room: Vec<Number> = sql
+        .exec(
+            "SELECT value AS n FROM mm_meta WHERE name = 'next_room'",
+            None,
+        )?
+        .to_array()?;
     let elsewhere: Vec<ElsewhereRow> = sql.exec("SELECT * FROM mm_elsewhere", None)?.to_array()?;
     let loaded = Matchmaker::restore(
         game,
         shard,
-        next_room.unwrap_or(0),
-        opened_at,
+        next_room.first().map_or(0, |n| n.n as u64),
         elsewhere.into_iter().map(|e| {
             let pointer = Elsewhere {
                 room: e.room,
@@ -61,23 +59,10 @@ pub fn load(storage: &Storage, game: GameKind, shard: u32) -> worker::Result<Mat
 
 /// Writes the rows `changes` names (no `.await` in between: one implicit transaction).
 pub fn store(sql: &SqlStorage, changes: &Changes) -> worker::Result<()> {
-    // A room opened moves both; one statement writes them.
-    let meta: Vec<(&str, u64)> = [
-        ("next_room", changes.next_room),
-        ("opened_at", changes.opened_at),
-    ]
-    .into_iter()
-    .filter_map(|(name, value)| Some((name, value?)))
-    .collect();
-    if !meta.is_empty() {
-        let rows = vec!["(?, ?)"; meta.len()].join(", ");
-        let values: Vec<SqlStorageValue> = meta
-            .iter()
-            .flat_map(|&(name, value)| [name.into(), (value as i64).into()])
-            .collect();
+    if let Some(next) = changes.next_room {
         sql.exec(
-            &format!("INSERT OR REPLACE INTO mm_meta (name, value) VALUES {rows}"),
-            values,
+            "INSERT OR REPLACE INTO mm_meta (name, value) VALUES ('next_room', ?)",
+            vec![(next as i64).into()],
         )?;
     }
     for (player, row) in &changes.elsewhere {
