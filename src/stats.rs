@@ -29,6 +29,8 @@
 //! of each shard ([`merge_top`]), and a player's rank is one plus the number of players
 //! with a higher total, counted on every shard ([`Ranked`]).
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::ids::PlayerId;
@@ -157,16 +159,18 @@ impl std::fmt::Display for StoreError {
 }
 
 /// Where stats live. Any call may fail, and a failure is never taken for an answer
-/// ("no stats yet" would let fresh totals overwrite a player's real ones).
+/// ("no stats yet" would let fresh totals overwrite a player's real ones). Each call
+/// takes a whole batch's keys: a shard applies hundreds of records at once after a
+/// burst, and one statement per key was most of its CPU (BENCHMARKS.md, session 14).
 pub trait StatsStore {
-    /// The highest round of `source` applied here, `None` if none was.
-    fn mark(&self, source: &str) -> Result<Option<u64>, StoreError>;
-    /// The player's stats in `game`, `None` if they have none yet.
-    fn load(&self, game: &str, player: &str) -> Result<Option<PlayerStats>, StoreError>;
-    /// Notes every round of `source` up to `round` as applied.
-    fn set_mark(&mut self, source: &str, round: u64) -> Result<(), StoreError>;
-    /// Saves a player's new totals in `stats.game`.
-    fn save(&mut self, stats: &PlayerStats) -> Result<(), StoreError>;
+    /// The highest round applied here of each of `sources` that has one.
+    fn marks(&self, sources: &[&str]) -> Result<Vec<(String, u64)>, StoreError>;
+    /// The stats of each of `players` (game, player) who has any in that game.
+    fn load(&self, players: &[(&str, &str)]) -> Result<Vec<PlayerStats>, StoreError>;
+    /// Notes, for each source, every round up to the one given as applied.
+    fn set_marks(&mut self, marks: &[(&str, u64)]) -> Result<(), StoreError>;
+    /// Saves these players' new totals (each in its `game`).
+    fn save(&mut self, stats: &[&PlayerStats]) -> Result<(), StoreError>;
 }
 
 /// What [`record_batch`] did.
@@ -178,8 +182,9 @@ pub struct Recorded {
 }
 
 /// Applies a delivery (a room's batch of records for this shard): each round that is
-/// news counts once, the rest are duplicates. Lines are summed per player first, so
-/// the store sees one save per player and one mark per source, marks first.
+/// news counts once, the rest are duplicates. The store is asked once for the batch's
+/// marks and once for its players; lines are summed per player, so it then sees one
+/// save per player and one mark per source, marks first.
 ///
 /// The store's writes for one batch must commit together or not at all: the caller
 /// runs this in one transaction and rolls it back on an error. Otherwise a failure
@@ -190,51 +195,78 @@ pub fn record_batch(
     store: &mut impl StatsStore,
     batch: &[RoundRecord],
 ) -> Result<Recorded, StoreError> {
-    use std::collections::BTreeMap;
     let mut done = Recorded::default();
     // Round order within each source, whatever order the batch came in.
     let mut ordered: Vec<&RoundRecord> = batch.iter().collect();
     ordered.sort_by(|a, b| a.source_and_round().cmp(&b.source_and_round()));
+    // Maps keyed by what the batch itself holds, each asked of the store in one call:
+    // another key or value type, a sort or a `collect` into a map would each be one
+    // more copy of their code in the wasm.
     let mut marks: BTreeMap<&str, Option<u64>> = BTreeMap::new();
+    for rec in &ordered {
+        marks.insert(rec.source_and_round().0, None);
+    }
+    if !marks.is_empty() {
+        let sources: Vec<&str> = marks.keys().copied().collect();
+        for (source, round) in store.marks(&sources)? {
+            if let Some(mark) = marks.get_mut(source.as_str()) {
+                *mark = Some(round);
+            }
+        }
+    }
     let mut moved: BTreeMap<&str, u64> = BTreeMap::new();
-    let mut totals: BTreeMap<(&str, &str), PlayerStats> = BTreeMap::new();
+    let mut news: Vec<&RoundRecord> = Vec::new();
     for rec in ordered {
         let (source, round) = rec.source_and_round();
-        let mark = match marks.get(source) {
-            Some(mark) => *mark,
-            None => *marks.entry(source).or_insert(store.mark(source)?),
-        };
+        let mark = marks.get(source).copied().flatten();
         if mark.is_some_and(|m| round <= m) {
             done.duplicates += rec.lines.len() as u32;
             continue;
         }
         marks.insert(source, Some(round));
         moved.insert(source, round);
+        news.push(rec);
+    }
+    // Everyone the news touches starts from nothing, then from what the store has.
+    let mut totals: BTreeMap<(&str, &str), PlayerStats> = BTreeMap::new();
+    for rec in &news {
         let game = rec.game();
         for line in &rec.lines {
-            let key = (game, line.player.as_str());
-            let stats = match totals.get_mut(&key) {
-                Some(stats) => stats,
-                None => {
-                    let stats = store
-                        .load(game, &line.player)?
-                        .unwrap_or_else(|| PlayerStats {
-                            player: line.player.clone(),
-                            game: game.to_string(),
-                            ..PlayerStats::default()
-                        });
-                    totals.entry(key).or_insert(stats)
-                }
-            };
-            stats.apply(line);
-            done.applied += 1;
+            totals
+                .entry((game, line.player.as_str()))
+                .or_insert_with(|| PlayerStats {
+                    player: line.player.clone(),
+                    game: game.to_string(),
+                    ..PlayerStats::default()
+                });
         }
     }
-    for (source, round) in moved {
-        store.set_mark(source, round)?;
+    if !totals.is_empty() {
+        // In the map's order, so a loaded player's key is found by bisection.
+        let players: Vec<(&str, &str)> = totals.keys().copied().collect();
+        for stats in store.load(&players)? {
+            let found = players.binary_search(&(stats.game.as_str(), stats.player.as_str()));
+            if let Some(slot) = found.ok().and_then(|i| totals.get_mut(&players[i])) {
+                *slot = stats;
+            }
+        }
     }
-    for stats in totals.values() {
-        store.save(stats)?;
+    for rec in news {
+        let game = rec.game();
+        for line in &rec.lines {
+            if let Some(stats) = totals.get_mut(&(game, line.player.as_str())) {
+                stats.apply(line);
+                done.applied += 1;
+            }
+        }
+    }
+    if !moved.is_empty() {
+        let moved: Vec<(&str, u64)> = moved.into_iter().collect();
+        store.set_marks(&moved)?;
+    }
+    if !totals.is_empty() {
+        let saved: Vec<&PlayerStats> = totals.values().collect();
+        store.save(&saved)?;
     }
     Ok(done)
 }
@@ -286,9 +318,9 @@ pub fn rank_from_counts(higher: &[u64]) -> u64 {
 #[cfg(test)]
 #[derive(Debug, Default, Clone)]
 pub struct MemoryStats {
-    marks: std::collections::BTreeMap<String, u64>,
+    marks: BTreeMap<String, u64>,
     /// By (game, player).
-    players: std::collections::BTreeMap<(String, String), PlayerStats>,
+    players: BTreeMap<(String, String), PlayerStats>,
     /// Fail every write from the `n`th on (counting from 0), as a broken database
     /// would: possibly between noting a round applied and saving the totals.
     pub fail_from: Option<u32>,
@@ -303,6 +335,13 @@ impl MemoryStats {
             Some(n) if self.writes > n => Err(StoreError(format!("write {} failed", self.writes))),
             _ => Ok(()),
         }
+    }
+
+    /// `player`'s stats in `game`, if they have any.
+    pub fn get(&self, game: &str, player: &str) -> Option<PlayerStats> {
+        self.players
+            .get(&(game.to_string(), player.to_string()))
+            .cloned()
     }
 
     /// Players with a higher total than `total`.
@@ -334,24 +373,31 @@ impl MemoryStats {
 
 #[cfg(test)]
 impl StatsStore for MemoryStats {
-    fn mark(&self, source: &str) -> Result<Option<u64>, StoreError> {
-        Ok(self.marks.get(source).copied())
+    fn marks(&self, sources: &[&str]) -> Result<Vec<(String, u64)>, StoreError> {
+        let asked = |(source, _): &(&String, &u64)| sources.contains(&source.as_str());
+        let found = self.marks.iter().filter(asked);
+        Ok(found.map(|(s, &round)| (s.clone(), round)).collect())
     }
-    fn load(&self, game: &str, player: &str) -> Result<Option<PlayerStats>, StoreError> {
-        Ok(self
-            .players
-            .get(&(game.to_string(), player.to_string()))
-            .cloned())
+    fn load(&self, players: &[(&str, &str)]) -> Result<Vec<PlayerStats>, StoreError> {
+        Ok(players
+            .iter()
+            .filter_map(|&(game, player)| self.get(game, player))
+            .collect())
     }
-    fn set_mark(&mut self, source: &str, round: u64) -> Result<(), StoreError> {
-        self.write()?;
-        self.marks.insert(source.to_string(), round);
+    /// One write per mark, so a failure can fall between any two of them.
+    fn set_marks(&mut self, marks: &[(&str, u64)]) -> Result<(), StoreError> {
+        for &(source, round) in marks {
+            self.write()?;
+            self.marks.insert(source.to_string(), round);
+        }
         Ok(())
     }
-    fn save(&mut self, stats: &PlayerStats) -> Result<(), StoreError> {
-        self.write()?;
-        let key = (stats.game.clone(), stats.player.clone());
-        self.players.insert(key, stats.clone());
+    fn save(&mut self, stats: &[&PlayerStats]) -> Result<(), StoreError> {
+        for stats in stats {
+            self.write()?;
+            let key = (stats.game.clone(), stats.player.clone());
+            self.players.insert(key, (*stats).clone());
+        }
         Ok(())
     }
 }
@@ -448,7 +494,7 @@ mod tests {
                 }
             );
         }
-        let a = store.load("rps", "guest:a").unwrap().unwrap();
+        let a = store.get("rps", "guest:a").unwrap();
         assert_eq!((a.total, a.rounds, a.wins, a.best_streak), (1, 1, 1, 1));
         // The next round of the same room is news.
         let r2 = round(
@@ -456,9 +502,9 @@ mod tests {
             vec![line("guest:a", 2, 2), line("guest:b", 0, 0)],
         );
         record(&mut store, &r2).unwrap();
-        let a = store.load("rps", "guest:a").unwrap().unwrap();
+        let a = store.get("rps", "guest:a").unwrap();
         assert_eq!((a.total, a.rounds, a.wins, a.best_streak), (3, 2, 2, 2));
-        let b = store.load("rps", "guest:b").unwrap().unwrap();
+        let b = store.get("rps", "guest:b").unwrap();
         assert_eq!((b.total, b.rounds, b.wins), (0, 2, 0));
     }
 
@@ -497,7 +543,7 @@ mod tests {
             assert_eq!((done.applied, done.duplicates), (4, 0));
             let again = store.transaction(|s| record_batch(s, &batch)).unwrap();
             assert_eq!((again.applied, again.duplicates), (0, 4));
-            let a = store.load("rps", "guest:a").unwrap().unwrap();
+            let a = store.get("rps", "guest:a").unwrap();
             assert_eq!((a.total, a.rounds, a.wins), (11, 3, 3));
         }
     }
@@ -515,11 +561,7 @@ mod tests {
         assert!(record(&mut store, &rec).is_err());
         store.fail_from = None;
         assert_eq!(record(&mut store, &rec).unwrap().duplicates, 1);
-        assert_eq!(
-            store.load("rps", "guest:a").unwrap(),
-            None,
-            "the round never counted"
-        );
+        assert_eq!(store.get("rps", "guest:a"), None, "the round never counted");
     }
 
     #[test]
@@ -535,8 +577,8 @@ mod tests {
             &round("dig-0-1:b:1", vec![line("guest:a", 7, 0)]),
         )
         .unwrap();
-        let rps = store.load("rps", "guest:a").unwrap().unwrap();
-        let dig = store.load("dig", "guest:a").unwrap().unwrap();
+        let rps = store.get("rps", "guest:a").unwrap();
+        let dig = store.get("dig", "guest:a").unwrap();
         assert_eq!((rps.game.as_str(), rps.total, rps.rounds), ("rps", 3, 1));
         assert_eq!((dig.game.as_str(), dig.total, dig.rounds), ("dig", 7, 1));
         assert_eq!(round("chat-0-0:1:2", vec![]).game(), "chat");
@@ -595,7 +637,7 @@ mod tests {
         let done = record_batch(&mut store, &batch).unwrap();
         assert_eq!((done.applied, done.duplicates), (16, 0));
         assert_eq!(store.writes, 3);
-        let a = store.load("rps", "guest:a").unwrap().unwrap();
+        let a = store.get("rps", "guest:a").unwrap();
         assert_eq!((a.total, a.rounds, a.wins, a.best_streak), (8, 8, 8, 8));
     }
 
@@ -617,7 +659,7 @@ mod tests {
         assert_eq!(record_batch(&mut store, &newer).unwrap().applied, 4);
         let late = record_batch(&mut store, &rounds[..2]).unwrap();
         assert_eq!((late.applied, late.duplicates), (0, 2));
-        let a = store.load("rps", "guest:a").unwrap().unwrap();
+        let a = store.get("rps", "guest:a").unwrap();
         assert_eq!((a.total, a.rounds), (10, 4));
         // Round 10 is not mistaken for an earlier round than 9 (numbers, not text).
         let r9 = round("rps-0-1:b:9", vec![line("guest:a", 1, 1)]);

@@ -178,7 +178,10 @@ impl DurableObject for ArenaStats {
             "/player" => {
                 let id = param("id").unwrap_or_default();
                 let reader = SqlStats { sql: &sql, now: 0 };
-                match reader.load(&game, &id) {
+                match reader
+                    .load(&[(&game, &id)])
+                    .map(|found| found.into_iter().next())
+                {
                     Ok(Some(stats)) => Response::from_json(&stats),
                     Ok(None) => Response::error("no such player", 404),
                     Err(err) => Response::error(err.to_string(), 500),
@@ -401,71 +404,119 @@ struct SqlStats<'a> {
     now: u64,
 }
 
-/// A mark's round (SQLite integers arrive as JS numbers).
+/// A mark as SQLite hands it over (its integers arrive as JS numbers).
 #[derive(Deserialize)]
 struct MarkRow {
+    source: String,
     round: f64,
 }
 
+/// Most keys one statement carries. Keys go in one JSON array parameter (`json_each`),
+/// not one parameter each: an object's statement binds at most 100 parameters
+/// (https://developers.cloudflare.com/durable-objects/platform/limits/). A chunk of
+/// this many players is about 60 KB of JSON, far below the 2 MB a value may take.
+const KEYS_PER_STATEMENT: usize = 500;
+
+/// `items`, each already JSON, as JSON arrays of at most [`KEYS_PER_STATEMENT`], one
+/// per statement. (Joined here rather than serialised as slices of tuples: each such
+/// type was another copy of serde_json's writer in the wasm, 7 KB gzip in all.)
+fn json_chunks(items: Vec<String>) -> Vec<String> {
+    let chunks = items.chunks(KEYS_PER_STATEMENT);
+    chunks
+        .map(|chunk| format!("[{}]", chunk.join(",")))
+        .collect()
+}
+
+/// `value` as a JSON string literal.
+fn json_str(value: &str) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|e| StoreError(e.to_string()))
+}
+
+/// Each call is one statement per [`KEYS_PER_STATEMENT`] keys, whatever the batch's
+/// size: a statement was about half a millisecond of CPU here, and a shard applying
+/// the records of a burst's 500 rooms made six per room (BENCHMARKS.md, session 14).
 impl StatsStore for SqlStats<'_> {
-    fn mark(&self, source: &str) -> Result<Option<u64>, StoreError> {
-        let rows: Vec<MarkRow> = self
-            .sql
-            .exec(
-                "SELECT round FROM marks WHERE source = ?",
-                vec![source.into()],
-            )
-            .and_then(|c| c.to_array())
-            .map_err(db)?;
-        Ok(rows.first().map(|row| row.round as u64))
+    fn marks(&self, sources: &[&str]) -> Result<Vec<(String, u64)>, StoreError> {
+        let mut found = Vec::new();
+        let keys: Result<Vec<String>, StoreError> = sources.iter().map(|s| json_str(s)).collect();
+        for keys in json_chunks(keys?) {
+            let rows: Vec<MarkRow> = self
+                .sql
+                .exec(
+                    "SELECT source, round FROM marks
+                     WHERE source IN (SELECT value FROM json_each(?))",
+                    vec![keys.into()],
+                )
+                .and_then(|c| c.to_array())
+                .map_err(db)?;
+            found.extend(rows.into_iter().map(|m| (m.source, m.round as u64)));
+        }
+        Ok(found)
     }
 
-    fn load(&self, game: &str, player: &str) -> Result<Option<PlayerStats>, StoreError> {
-        let rows: Vec<Row> = self
-            .sql
-            .exec(
-                "SELECT * FROM game_players WHERE game = ? AND player = ?",
-                vec![game.into(), player.into()],
-            )
-            .and_then(|c| c.to_array())
-            .map_err(db)?;
-        Ok(rows.into_iter().next().map(Row::into_stats))
+    fn load(&self, players: &[(&str, &str)]) -> Result<Vec<PlayerStats>, StoreError> {
+        let mut found = Vec::new();
+        let keys: Result<Vec<String>, StoreError> = players
+            .iter()
+            .map(|&(game, player)| Ok(format!("[{},{}]", json_str(game)?, json_str(player)?)))
+            .collect();
+        for keys in json_chunks(keys?) {
+            let rows: Vec<Row> = self
+                .sql
+                .exec(
+                    "SELECT p.* FROM json_each(?) AS k JOIN game_players AS p
+                       ON p.game = json_extract(k.value, '$[0]')
+                      AND p.player = json_extract(k.value, '$[1]')",
+                    vec![keys.into()],
+                )
+                .and_then(|c| c.to_array())
+                .map_err(db)?;
+            found.extend(rows.into_iter().map(Row::into_stats));
+        }
+        Ok(found)
     }
 
-    fn set_mark(&mut self, source: &str, round: u64) -> Result<(), StoreError> {
-        self.sql
-            .exec(
-                "INSERT INTO marks (source, round, at) VALUES (?, ?, ?)
-                 ON CONFLICT (source) DO UPDATE SET round = excluded.round, at = excluded.at",
-                vec![
-                    source.into(),
-                    (round as i64).into(),
-                    (self.now as i64).into(),
-                ],
-            )
-            .map_err(db)?;
+    fn set_marks(&mut self, marks: &[(&str, u64)]) -> Result<(), StoreError> {
+        let rows: Result<Vec<String>, StoreError> = marks
+            .iter()
+            .map(|&(source, round)| Ok(format!("[{},{round}]", json_str(source)?)))
+            .collect();
+        for rows in json_chunks(rows?) {
+            // `WHERE true`: SQLite's rule for an upsert whose rows come from a SELECT.
+            self.sql
+                .exec(
+                    "INSERT INTO marks (source, round, at)
+                     SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), ?
+                     FROM json_each(?) WHERE true
+                     ON CONFLICT (source) DO UPDATE SET round = excluded.round, at = excluded.at",
+                    vec![(self.now as i64).into(), rows.into()],
+                )
+                .map_err(db)?;
+        }
         Ok(())
     }
 
-    fn save(&mut self, s: &PlayerStats) -> Result<(), StoreError> {
-        self.sql
-            .exec(
-                "INSERT INTO game_players (game, player, name, total, best_streak, rounds, wins)
-                 VALUES (?, ?, ?, ?, ?, ?, ?)
-                 ON CONFLICT (game, player) DO UPDATE SET name = excluded.name,
-                   total = excluded.total, best_streak = excluded.best_streak,
-                   rounds = excluded.rounds, wins = excluded.wins",
-                vec![
-                    s.game.as_str().into(),
-                    s.player.as_str().into(),
-                    s.name.as_str().into(),
-                    s.total.into(),
-                    i64::from(s.best_streak).into(),
-                    (s.rounds as i64).into(),
-                    (s.wins as i64).into(),
-                ],
-            )
-            .map_err(db)?;
+    fn save(&mut self, stats: &[&PlayerStats]) -> Result<(), StoreError> {
+        let rows: Result<Vec<String>, StoreError> = stats
+            .iter()
+            .map(|s| serde_json::to_string(s).map_err(|e| StoreError(e.to_string())))
+            .collect();
+        for rows in json_chunks(rows?) {
+            self.sql
+                .exec(
+                    "INSERT INTO game_players (game, player, name, total, best_streak, rounds, wins)
+                     SELECT json_extract(value, '$.game'), json_extract(value, '$.player'),
+                       json_extract(value, '$.name'), json_extract(value, '$.total'),
+                       json_extract(value, '$.best_streak'), json_extract(value, '$.rounds'),
+                       json_extract(value, '$.wins')
+                     FROM json_each(?) WHERE true
+                     ON CONFLICT (game, player) DO UPDATE SET name = excluded.name,
+                       total = excluded.total, best_streak = excluded.best_streak,
+                       rounds = excluded.rounds, wins = excluded.wins",
+                    vec![rows.into()],
+                )
+                .map_err(db)?;
+        }
         Ok(())
     }
 }
