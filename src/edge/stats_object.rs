@@ -417,19 +417,12 @@ struct MarkRow {
 /// this many players is about 60 KB of JSON, far below the 2 MB a value may take.
 const KEYS_PER_STATEMENT: usize = 500;
 
-/// `items`, each already JSON, as JSON arrays of at most [`KEYS_PER_STATEMENT`], one
-/// per statement. (Joined here rather than serialised as slices of tuples: each such
-/// type was another copy of serde_json's writer in the wasm, 7 KB gzip in all.)
-fn json_chunks(items: Vec<String>) -> Vec<String> {
-    let chunks = items.chunks(KEYS_PER_STATEMENT);
-    chunks
-        .map(|chunk| format!("[{}]", chunk.join(",")))
+/// `items` as JSON arrays of at most [`KEYS_PER_STATEMENT`], one per statement.
+fn json_chunks<T: serde::Serialize>(items: &[T]) -> Result<Vec<String>, StoreError> {
+    items
+        .chunks(KEYS_PER_STATEMENT)
+        .map(|chunk| serde_json::to_string(chunk).map_err(|e| StoreError(e.to_string())))
         .collect()
-}
-
-/// `value` as a JSON string literal.
-fn json_str(value: &str) -> Result<String, StoreError> {
-    serde_json::to_string(value).map_err(|e| StoreError(e.to_string()))
 }
 
 /// Each call is one statement per [`KEYS_PER_STATEMENT`] keys, whatever the batch's
@@ -438,8 +431,7 @@ fn json_str(value: &str) -> Result<String, StoreError> {
 impl StatsStore for SqlStats<'_> {
     fn marks(&self, sources: &[&str]) -> Result<Vec<(String, u64)>, StoreError> {
         let mut found = Vec::new();
-        let keys: Result<Vec<String>, StoreError> = sources.iter().map(|s| json_str(s)).collect();
-        for keys in json_chunks(keys?) {
+        for keys in json_chunks(sources)? {
             let rows: Vec<MarkRow> = self
                 .sql
                 .exec(
@@ -456,11 +448,7 @@ impl StatsStore for SqlStats<'_> {
 
     fn load(&self, players: &[(&str, &str)]) -> Result<Vec<PlayerStats>, StoreError> {
         let mut found = Vec::new();
-        let keys: Result<Vec<String>, StoreError> = players
-            .iter()
-            .map(|&(game, player)| Ok(format!("[{},{}]", json_str(game)?, json_str(player)?)))
-            .collect();
-        for keys in json_chunks(keys?) {
+        for keys in json_chunks(players)? {
             let rows: Vec<Row> = self
                 .sql
                 .exec(
@@ -477,11 +465,7 @@ impl StatsStore for SqlStats<'_> {
     }
 
     fn set_marks(&mut self, marks: &[(&str, u64)]) -> Result<(), StoreError> {
-        let rows: Result<Vec<String>, StoreError> = marks
-            .iter()
-            .map(|&(source, round)| Ok(format!("[{},{round}]", json_str(source)?)))
-            .collect();
-        for rows in json_chunks(rows?) {
+        for rows in json_chunks(marks)? {
             // `WHERE true`: SQLite's rule for an upsert whose rows come from a SELECT.
             self.sql
                 .exec(
@@ -497,11 +481,7 @@ impl StatsStore for SqlStats<'_> {
     }
 
     fn save(&mut self, stats: &[&PlayerStats]) -> Result<(), StoreError> {
-        let rows: Result<Vec<String>, StoreError> = stats
-            .iter()
-            .map(|s| serde_json::to_string(s).map_err(|e| StoreError(e.to_string())))
-            .collect();
-        for rows in json_chunks(rows?) {
+        for rows in json_chunks(stats)? {
             self.sql
                 .exec(
                     "INSERT INTO game_players (game, player, name, total, best_streak, rounds, wins)
