@@ -15,6 +15,7 @@ mod matchmaker_store;
 mod private;
 mod room_object;
 mod room_store;
+mod socket_cache;
 mod stats_object;
 mod vars;
 

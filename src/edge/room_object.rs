@@ -36,6 +36,7 @@ use worker::{
 use super::invites_object::{directory, directory_url, Occupancy};
 use super::matchmaker_store::{self, Listing};
 use super::room_store::RoomStore;
+use super::socket_cache::SocketCache;
 use super::stats_object::deliver;
 use super::{answer_socket, now_ms, random_u64, turned_away, vars};
 use crate::address::Address;
@@ -84,6 +85,8 @@ pub struct RoomShell {
     matchmaker: RefCell<Option<Matchmaker>>,
     /// How the rooms are kept in storage.
     store: RoomStore,
+    /// The sockets this instance has seen, by connection.
+    sockets: SocketCache,
     /// Identifies this in-memory instance. A new value after an idle spell proves the
     /// room was hibernated or evicted and rebuilt from storage (see `/status`).
     instance: u64,
@@ -103,12 +106,14 @@ impl DurableObject for ArenaRoom {
             Ok(pair) => state.set_websocket_auto_response(&pair),
             Err(err) => worker::console_error!("auto-response not set: {err:?}"),
         }
+        let store = RoomStore::new(&state.storage());
         let shell = RoomShell {
             state,
             env,
             house: RefCell::new(None),
             matchmaker: RefCell::new(None),
-            store: RoomStore::default(),
+            store,
+            sockets: SocketCache::default(),
             instance: random_u64(),
             constructed_at: now_ms(),
             failed_alarm: Cell::new(false),
@@ -233,6 +238,7 @@ impl DurableObject for ArenaRoom {
         if !self.shell.load(&room, false).await? {
             return Ok(());
         }
+        self.shell.sockets.remember(&conn, &ws);
         let event = match message {
             WebSocketIncomingMessage::String(text) => Event::Text { conn, text },
             WebSocketIncomingMessage::Binary(_) => Event::Binary { conn },
@@ -376,8 +382,23 @@ impl RoomShell {
         let sockets = self.state.get_websockets_with_tag(room.as_str());
         sockets.into_iter().filter_map(|ws| {
             let conn = self.state.get_tags(&ws).into_iter().next()?;
+            self.sockets.remember(&conn, &ws);
             Some((conn, ws))
         })
+    }
+
+    /// The socket of `conn`, from the cache or else from the runtime (by its tag).
+    fn socket_of(&self, conn: &str) -> Option<WebSocket> {
+        if let Some(ws) = self.sockets.get(conn) {
+            return Some(ws);
+        }
+        let ws = self
+            .state
+            .get_websockets_with_tag(conn)
+            .into_iter()
+            .next()?;
+        self.sockets.remember(conn, &ws);
+        Some(ws)
     }
 
     /// After an alarm: points the alarm at the house's next deadline, if no room's
@@ -440,6 +461,7 @@ impl RoomShell {
                 let pair = WebSocketPair::new()?;
                 self.state
                     .accept_websocket_with_tags(&pair.server, &[conn, room.as_str()]);
+                self.sockets.remember(conn, &pair.server);
                 answer_socket(pair.client, protocol)
             }
             Admission::Full => Response::error("room full", 409),
@@ -451,6 +473,7 @@ impl RoomShell {
         let Some((conn, room)) = self.tags_of(ws) else {
             return Ok(());
         };
+        self.sockets.forget(&conn);
         if !self.load(&room, false).await? {
             return Ok(());
         }
@@ -498,16 +521,15 @@ impl RoomShell {
         for effect in outcome.effects {
             match effect {
                 Effect::Send { to, frame } => {
-                    for conn in to {
-                        for ws in self.state.get_websockets_with_tag(&conn) {
-                            let _ = ws.send_with_str(frame.text());
-                        }
+                    for ws in to.iter().filter_map(|conn| self.socket_of(conn)) {
+                        let _ = ws.send_with_str(frame.text());
                     }
                 }
                 Effect::Close { conn, code } => {
-                    for ws in self.state.get_websockets_with_tag(&conn) {
+                    if let Some(ws) = self.socket_of(&conn) {
                         let _ = ws.close(Some(code.code()), Some(code.reason()));
                     }
+                    self.sockets.forget(&conn);
                 }
                 capacity @ Effect::Capacity { .. } => {
                     let Some(report) = CapacityReport::of(name, capacity) else {

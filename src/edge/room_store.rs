@@ -11,15 +11,24 @@
 //!   the near deadlines itself and arms the alarm as it returns
 //!   ([`crate::effects::wait_in_alarm`]).
 //!
-//! The writes and the alarm are issued in one synchronous stretch, so the runtime
-//! commits them as one batch, and the output gate holds the frames that follow until
-//! they are durable. A house holds only the rooms in play (a room nobody is in any
+//! The keys are written with the synchronous KV API (`ctx.storage.kv`, SQLite-backed
+//! objects only), which the `worker` crate does not bind. A put there is the same row
+//! in the same hidden table as an awaited `storage.put` (so `list()` reads both back),
+//! but it returns nothing to await: an awaited put costs a promise and a microtask
+//! turn through wasm-bindgen's futures glue for a write SQLite has already taken.
+//! Writes are committed by the runtime's implicit transaction when the handler yields,
+//! and the output gate holds the frames that follow until they are durable, as for
+//! any storage write (<https://developers.cloudflare.com/durable-objects/api/storage-api/>,
+//! "Synchronous KV API"; <https://blog.cloudflare.com/sqlite-in-durable-objects/>,
+//! output gates). The keys and the alarm are issued in one synchronous stretch, so
+//! they are one commit. A house holds only the rooms in play (a room nobody is in any
 //! more is deleted), so after a wake-up one `list()` reads them all back. (A shard's
 //! matchmaker keeps its rows in SQL tables of the same object, which `list()` does not
 //! return: `super::matchmaker_store`.)
 
 use std::cell::{Cell, RefCell};
 
+use wasm_bindgen::{prelude::*, JsCast};
 use worker::Storage;
 
 use super::now_ms;
@@ -33,9 +42,30 @@ const ROOM_PREFIX: &str = "room:";
 /// Key prefix of a room's [`Room::outbox`] (JSON).
 const OUTBOX_PREFIX: &str = "records:";
 
+#[wasm_bindgen]
+extern "C" {
+    /// `DurableObjectStorage`, seen through the one property the `worker` crate does
+    /// not bind.
+    type KvStorage;
+
+    /// The synchronous KV API of a SQLite-backed object.
+    #[wasm_bindgen(method, getter)]
+    fn kv(this: &KvStorage) -> SyncKv;
+
+    /// `ctx.storage.kv`.
+    type SyncKv;
+
+    #[wasm_bindgen(method, catch)]
+    fn put(this: &SyncKv, key: &str, value: &str) -> Result<(), JsValue>;
+
+    #[wasm_bindgen(method, catch)]
+    fn delete(this: &SyncKv, key: &str) -> Result<bool, JsValue>;
+}
+
 /// What this instance last wrote, so writes that change nothing are skipped.
-#[derive(Default)]
 pub struct RoomStore {
+    /// The object's synchronous KV API, taken once.
+    kv: SyncKv,
     /// Each room's JSON as last read or written. A list: a shard's house holds hundreds
     /// of rooms in a burst, but a look through their names was under half a percent of
     /// its CPU, and a map cost 2–3 KB of wasm.
@@ -48,6 +78,15 @@ pub struct RoomStore {
 }
 
 impl RoomStore {
+    pub fn new(storage: &Storage) -> RoomStore {
+        RoomStore {
+            kv: storage.as_raw().unchecked_ref::<KvStorage>().kv(),
+            stored_rooms: RefCell::default(),
+            armed: Cell::default(),
+            alarm_running: Cell::default(),
+        }
+    }
+
     /// Every stored room with its outbox. A room whose text cannot be read is logged
     /// and left out (it starts afresh if anyone comes back to it).
     pub async fn read_all(&self, storage: &Storage) -> worker::Result<Vec<Room>> {
@@ -184,37 +223,18 @@ impl RoomStore {
             alarm_at,
         } = writes;
         if delete {
-            let keys = vec![key(ROOM_PREFIX, &room), key(OUTBOX_PREFIX, &room)];
-            let (deleted, alarm) = futures_util::join!(
-                storage.delete_multiple(keys),
-                self.set_alarm(storage, alarm_at)
-            );
-            deleted?;
-            return alarm;
+            self.kv.delete(&key(ROOM_PREFIX, &room))?;
+            self.kv.delete(&key(OUTBOX_PREFIX, &room))?;
         }
         // The outbox first, so a record is never lost between the two.
-        let (outbox, written, alarm) = futures_util::join!(
-            async {
-                match &outbox_json {
-                    Some(json) => storage.put(&key(OUTBOX_PREFIX, &room), json).await,
-                    None => Ok(()),
-                }
-            },
-            async {
-                match &room_json {
-                    Some(json) => storage.put(&key(ROOM_PREFIX, &room), json.as_str()).await,
-                    None => Ok(()),
-                }
-            },
-            self.set_alarm(storage, alarm_at)
-        );
-        outbox?;
-        written?;
-        alarm?;
+        if let Some(json) = &outbox_json {
+            self.kv.put(&key(OUTBOX_PREFIX, &room), json)?;
+        }
         if let Some(json) = room_json {
+            self.kv.put(&key(ROOM_PREFIX, &room), &json)?;
             self.remember(&room, json);
         }
-        Ok(())
+        self.set_alarm(storage, alarm_at).await
     }
 
     /// Points the alarm at `at`, if given.
