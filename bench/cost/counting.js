@@ -49,14 +49,48 @@ function wrapSql(sql, cls) {
   });
 }
 
+// The synchronous key-value API of a SQLite-backed object (storage.kv): the same rows in
+// the same table as the asynchronous one, billed the same way, but its calls return values,
+// not promises.
+function wrapSyncKv(kv, cls) {
+  return new Proxy(kv, {
+    get(target, prop) {
+      const value = Reflect.get(target, prop);
+      switch (prop) {
+        case "get":
+          return (...args) => { count(`${cls}.kv.rowsRead`, keysIn(args[0])); return value.apply(target, args); };
+        case "list":
+          return (...args) => {
+            const entries = [...value.apply(target, args)];
+            count(`${cls}.kv.rowsRead`, entries.length);
+            return entries[Symbol.iterator]();
+          };
+        case "put":
+          return (...args) => {
+            count(`${cls}.kv.put`);
+            count(`${cls}.kv.put ${args[0]}`);
+            return value.apply(target, args);
+          };
+        case "delete":
+          return (...args) => { count(`${cls}.kv.delete`); return value.apply(target, args); };
+        default:
+          return typeof value === "function" ? value.bind(target) : value;
+      }
+    },
+  });
+}
+
 function wrapStorage(storage, cls) {
   let sql; // wrapped on first use: only SQLite-backed classes have storage.sql
+  let kv; // likewise storage.kv
   return new Proxy(storage, {
     get(target, prop) {
       const value = Reflect.get(target, prop);
       switch (prop) {
         case "sql":
           return (sql ??= wrapSql(value, cls));
+        case "kv":
+          return (kv ??= wrapSyncKv(value, cls));
         case "get":
           return (...args) => { count(`${cls}.kv.rowsRead`, keysIn(args[0])); return value.apply(target, args); };
         case "list":
