@@ -48,6 +48,8 @@
 //!   Worker's `/seat` (pick the room and seat the player in one request) and the
 //!   shard's other asks around [`matchmaker::Matchmaker`].
 //! - `edge::room_store`: how a house's rooms are kept in storage (a key per room).
+//! - `edge::socket_cache`: which socket is which connection's, as far as an instance of
+//!   a house has seen (so a frame sent does not ask the runtime for its socket).
 //! - `edge::matchmaker_store`: how a shard's matchmaker is kept in the same object's
 //!   SQLite tables.
 //! - `edge::stats_object`: the `ArenaStats` Durable Object: one SQLite shard of player
