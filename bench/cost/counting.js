@@ -49,6 +49,27 @@ function wrapSql(sql, cls) {
   });
 }
 
+// get, put and delete, counted the same way in both key-value APIs (their arguments
+// are alike; only what they return differs, and it is passed on as it is), or undefined
+// for any other property.
+function countedKeyCall(prop, value, target, cls) {
+  switch (prop) {
+    case "get":
+      return (...args) => { count(`${cls}.kv.rowsRead`, keysIn(args[0])); return value.apply(target, args); };
+    case "put":
+      return (...args) => {
+        count(`${cls}.kv.put`, keysIn(args[0]));
+        // Which keys are written, for the breakdown (Edge Arena's room writes "room" and "records").
+        if (typeof args[0] === "string") count(`${cls}.kv.put ${args[0]}`);
+        return value.apply(target, args);
+      };
+    case "delete":
+      return (...args) => { count(`${cls}.kv.delete`, keysIn(args[0])); return value.apply(target, args); };
+    default:
+      return undefined;
+  }
+}
+
 // The synchronous key-value API of a SQLite-backed object (storage.kv): the same rows in
 // the same table as the asynchronous one, billed the same way, but its calls return values,
 // not promises.
@@ -56,26 +77,15 @@ function wrapSyncKv(kv, cls) {
   return new Proxy(kv, {
     get(target, prop) {
       const value = Reflect.get(target, prop);
-      switch (prop) {
-        case "get":
-          return (...args) => { count(`${cls}.kv.rowsRead`, keysIn(args[0])); return value.apply(target, args); };
-        case "list":
-          return (...args) => {
-            const entries = [...value.apply(target, args)];
-            count(`${cls}.kv.rowsRead`, entries.length);
-            return entries[Symbol.iterator]();
-          };
-        case "put":
-          return (...args) => {
-            count(`${cls}.kv.put`);
-            count(`${cls}.kv.put ${args[0]}`);
-            return value.apply(target, args);
-          };
-        case "delete":
-          return (...args) => { count(`${cls}.kv.delete`); return value.apply(target, args); };
-        default:
-          return typeof value === "function" ? value.bind(target) : value;
+      if (prop === "list") {
+        return (...args) => {
+          const entries = [...value.apply(target, args)];
+          count(`${cls}.kv.rowsRead`, entries.length);
+          return entries[Symbol.iterator]();
+        };
       }
+      return countedKeyCall(prop, value, target, cls)
+        ?? (typeof value === "function" ? value.bind(target) : value);
     },
   });
 }
@@ -91,25 +101,15 @@ function wrapStorage(storage, cls) {
           return (sql ??= wrapSql(value, cls));
         case "kv":
           return (kv ??= wrapSyncKv(value, cls));
-        case "get":
-          return (...args) => { count(`${cls}.kv.rowsRead`, keysIn(args[0])); return value.apply(target, args); };
         case "list":
           return (...args) => value.apply(target, args).then((map) => { count(`${cls}.kv.rowsRead`, map.size); return map; });
-        case "put":
-          return (...args) => {
-            count(`${cls}.kv.put`, keysIn(args[0]));
-            // Which keys are written, for the breakdown (Edge Arena's room writes "room" and "records").
-            if (typeof args[0] === "string") count(`${cls}.kv.put ${args[0]}`);
-            return value.apply(target, args);
-          };
-        case "delete":
-          return (...args) => { count(`${cls}.kv.delete`, keysIn(args[0])); return value.apply(target, args); };
         case "setAlarm":
         case "deleteAlarm":
         case "transactionSync":
           return (...args) => { count(`${cls}.${prop}`); return value.apply(target, args); };
         default:
-          return typeof value === "function" ? value.bind(target) : value;
+          return countedKeyCall(prop, value, target, cls)
+            ?? (typeof value === "function" ? value.bind(target) : value);
       }
     },
   });

@@ -238,7 +238,6 @@ impl DurableObject for ArenaRoom {
         if !self.shell.load(&room, false).await? {
             return Ok(());
         }
-        self.shell.sockets.remember(&conn, &ws);
         let event = match message {
             WebSocketIncomingMessage::String(text) => Event::Text { conn, text },
             WebSocketIncomingMessage::Binary(_) => Event::Binary { conn },
