@@ -75,6 +75,8 @@ pub struct RoomStore {
     /// An alarm handler is running and waits for the near deadlines itself
     /// ([`crate::effects::wait_in_alarm`]); it arms the alarm when it returns.
     alarm_running: Cell<bool>,
+    /// How many times this instance issued writes ([`RoomStore::issued`]).
+    issued: Cell<u64>,
 }
 
 impl RoomStore {
@@ -84,7 +86,14 @@ impl RoomStore {
             stored_rooms: RefCell::default(),
             armed: Cell::default(),
             alarm_running: Cell::default(),
+            issued: Cell::default(),
         }
+    }
+
+    /// A count that grows each time this instance issues writes: a caller that sees it
+    /// move knows a commit is on its way.
+    pub fn issued(&self) -> u64 {
+        self.issued.get()
     }
 
     /// Every stored room with its outbox. A room whose text cannot be read is logged
@@ -222,6 +231,9 @@ impl RoomStore {
             delete,
             alarm_at,
         } = writes;
+        if delete || outbox_json.is_some() || room_json.is_some() || alarm_at.is_some() {
+            self.issued.set(self.issued.get() + 1);
+        }
         if delete {
             self.kv.delete(&key(ROOM_PREFIX, &room))?;
             self.kv.delete(&key(OUTBOX_PREFIX, &room))?;
