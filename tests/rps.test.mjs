@@ -148,6 +148,32 @@ describe('rock-paper-scissors in workerd', () => {
     await Promise.all(players.map((p) => p.close()));
   });
 
+  test('frames sent back to back, while the hand before them is still being stored, reach the opponent in order', async () => {
+    // Each hand writes the room; the frames behind it arrive while that commit is in
+    // flight, wait for it and go out together (RoomShell::finish_grouped). They must
+    // keep their order, and the last hand must be the one that counts.
+    const { players, his } = await seatedTogether(server, ['quick', 'reader']);
+    const [quick, reader] = players;
+    await quick.next('start');
+    await reader.next('start');
+    const sent = [
+      ['choice', 'rock'], ['face', 'laugh'], ['choice', 'paper'], ['face', 'cry'],
+      ['choice', 'scissors'], ['face', 'angry'], ['choice', 'rock'], ['face', 'smirk'],
+    ];
+    for (const [type, value] of sent) quick.send({ type, [type]: value });
+    const seen = [];
+    for (let i = 0; i < sent.length; i++) {
+      const moved = await reader.next('movement');
+      assert.equal(moved.seat, his[0].seat);
+      seen.push(moved.what === 'face' ? `face:${moved.face}` : 'choice');
+    }
+    assert.deepEqual(seen, sent.map(([type, value]) => (type === 'face' ? `face:${value}` : 'choice')));
+    reader.send({ type: 'choice', choice: 'paper' });
+    const result = await reader.next('result');
+    assert.equal(result.seats.find((s) => s.seat === his[0].seat).choice, 'rock', 'the last hand sent counts');
+    await Promise.all(players.map((p) => p.close()));
+  });
+
   test('garbage gets error frames and the room still finishes its round', async () => {
     const { players, his } = await seatedTogether(server, ['vandal', 'honest']);
     const [vandal, honest] = players;

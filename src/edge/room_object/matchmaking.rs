@@ -132,7 +132,8 @@ impl RoomShell {
             let admission = outcome.admission.clone();
             let full = admission == Admission::Full;
             let answer = (!full).then(|| self.answer(&conn, &room, &protocol, admission));
-            self.finish(&room, outcome).await?;
+            // In a burst of arrivals, seats share commits as frames received do.
+            self.finish_grouped(room, outcome).await?;
             match answer {
                 Some(answer) => return answer,
                 None => refused = Some(assignment.room),
