@@ -88,8 +88,9 @@ pub struct RoomShell {
     store: RoomStore,
     /// The sockets this instance has seen, by connection.
     sockets: SocketCache,
-    /// Outcomes of frames received while a commit was in flight, handled by their
-    /// rooms but not yet carried out, oldest first: see [`RoomShell::finish_grouped`].
+    /// Outcomes of frames received and of seats given while a commit was in flight,
+    /// handled by their rooms but not yet carried out, oldest first: see
+    /// [`RoomShell::finish_grouped`].
     grouped: RefCell<VecDeque<(RoomName, Outcome)>>,
     /// A task waits for the commit in flight and then carries out `grouped`.
     committing: Cell<bool>,
@@ -564,14 +565,14 @@ impl RoomShell {
         self.state.wait_until(async move {
             loop {
                 if let Err(err) = shell.state.storage().sync().await {
-                    worker::console_warn!("writes of frames received not confirmed: {err}");
+                    worker::console_warn!("writes before grouped outcomes not confirmed: {err}");
                 }
                 if shell.grouped.borrow().is_empty() {
                     shell.committing.set(false);
                     return;
                 }
                 if let Err(err) = shell.carry_out_grouped().await {
-                    worker::console_warn!("outcomes of frames received not carried out: {err}");
+                    worker::console_warn!("grouped outcomes not carried out: {err}");
                 }
             }
         });
