@@ -89,10 +89,29 @@ describe('web page in headless Chromium', () => {
     const ben = await openPage('/dig.html?name=Ben');
     for (const page of [ann, ben]) await page.waitForSelector('.cell');
     assert.equal(await ann.locator('.cell').count(), 25);
+    // Whose turn it is, once both pages have had the `turn` frame that follows a dig:
+    // `dug` and `turn` are two frames, so right after a dig a page can still show the
+    // turn before it, and a click there is refused as out of turn. The last mover's page
+    // stops saying it is its turn, then the page whose turn it is says so (a turn not
+    // taken in time is skipped, so that can be either page). null once the game is over.
+    const nextMover = async (last) => {
+      if (last) {
+        await last.waitForFunction(() => !document.getElementById('result').hidden || document.getElementById('turn').dataset.mine !== 'true');
+      }
+      for (let polls = 0; polls < 300; polls++) {
+        if (await ann.isVisible('#result')) return null;
+        for (const page of [ann, ben]) {
+          if ((await page.getAttribute('#turn', 'data-mine')) === 'true') return page;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      throw new Error('neither page says it is its turn');
+    };
     // Whoever's turn it is clicks the first undug cell, until the game is over.
+    let mover = null;
     for (let moves = 0; moves < 25; moves++) {
-      if (await ann.isVisible('#result')) break;
-      const mover = (await ann.getAttribute('#turn', 'data-mine')) === 'true' ? ann : ben;
+      mover = await nextMover(mover);
+      if (!mover) break;
       // Over, about to be told: the last dig revealed the whole board on the mover's page
       // before game_over reached Ann's.
       if ((await mover.locator('.cell:not(.dug)').count()) === 0) break;

@@ -610,7 +610,11 @@ impl RoomShell {
         outcome: Outcome,
     ) -> worker::Result<Vec<RoundRecord>> {
         if !self.grouped.borrow().is_empty() {
-            Box::pin(self.carry_out_grouped()).await?;
+            // This outcome is carried out even if one waiting failed: its room has moved
+            // on in memory already.
+            if let Err(err) = Box::pin(self.carry_out_grouped()).await {
+                worker::console_warn!("grouped outcomes not carried out: {err}");
+            }
         }
         self.carry_out_now(name, outcome).await
     }
