@@ -571,9 +571,7 @@ impl RoomShell {
                     shell.committing.set(false);
                     return;
                 }
-                if let Err(err) = shell.carry_out_grouped().await {
-                    worker::console_warn!("grouped outcomes not carried out: {err}");
-                }
+                shell.carry_out_grouped().await;
             }
         });
     }
@@ -581,8 +579,9 @@ impl RoomShell {
     /// Carries out the outcomes waiting for a commit ([`Self::finish_grouped`]), oldest
     /// first. Each is taken from the queue as it is carried out, so that an outcome
     /// carried out at once meanwhile ([`Self::carry_out`]) carries out the rest first.
-    async fn carry_out_grouped(self: &Rc<Self>) -> worker::Result<()> {
-        let mut failed = Ok(());
+    /// One that fails is logged and the rest still go: their rooms have moved on in
+    /// memory already, and nobody waits on the result.
+    async fn carry_out_grouped(self: &Rc<Self>) {
         let mut deliveries = Vec::new();
         loop {
             let next = self.grouped.borrow_mut().pop_front();
@@ -592,13 +591,14 @@ impl RoomShell {
             match self.carry_out_now(&room, outcome).await {
                 Ok(records) if !records.is_empty() => deliveries.push((room, records)),
                 Ok(_) => {}
-                Err(err) => failed = Err(err),
+                Err(err) => {
+                    worker::console_warn!("grouped outcome of {room} not carried out: {err}")
+                }
             }
         }
         if !deliveries.is_empty() {
             self.deliver_later(deliveries);
         }
-        failed
     }
 
     /// [`Self::finish`] but for the round records, which it returns for the caller to
@@ -610,11 +610,7 @@ impl RoomShell {
         outcome: Outcome,
     ) -> worker::Result<Vec<RoundRecord>> {
         if !self.grouped.borrow().is_empty() {
-            // This outcome is carried out even if one waiting failed: its room has moved
-            // on in memory already.
-            if let Err(err) = Box::pin(self.carry_out_grouped()).await {
-                worker::console_warn!("grouped outcomes not carried out: {err}");
-            }
+            Box::pin(self.carry_out_grouped()).await;
         }
         self.carry_out_now(name, outcome).await
     }
