@@ -5,6 +5,22 @@
 //   `bad-…` → 40029 (invalid code); `busy-…` → 45011 (rate limited);
 //   `risky-…` → 40226; `broken-…` → a non-JSON answer.
 // A wrong appid or secret gets 40013 / 40125, as from WeChat.
+//
+// Sources, per behaviour:
+// - GET with appid, secret, js_code and grant_type=authorization_code; success is
+//   openid + session_key, failure an `errcode`/`errmsg` pair; 40029 invalid code, 45011
+//   rate limited (one user at most 100 calls a minute), 40226 high-risk user: the
+//   code2Session reference,
+//   https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/user-login/code2Session.html
+// - 40013 invalid appid, 40125 invalid appsecret, 40002 invalid grant_type: WeChat's
+//   global return codes,
+//   https://developers.weixin.qq.com/doc/oplatform/Return_codes/Return_code_descriptions_new.html
+// - Failures come with HTTP 200, so the status alone says nothing: both pages give the
+//   errors only as `errcode` in the body.
+// - `text/plain` as the content type is not in the docs. The stand-in sends it on
+//   purpose, so a client that trusts the content type instead of parsing the body
+//   fails here and not on a device. A body that is not JSON at all (`broken-…`) stands
+//   for a gateway page between us and WeChat.
 import { createServer } from 'node:http';
 
 export const APPID = 'wx0123456789abcdef';
