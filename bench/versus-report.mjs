@@ -27,7 +27,7 @@ const FIGURES_BY_SECTION = {
   vs_idle: [
     'conns', 'connected', 'hold_s', 'mem_per_conn_kb_up', 'mem_per_conn_kb_held',
     'mem_per_conn_kb_user_up', 'mem_per_conn_kb_user_held', 'server_cpu_pct_all',
-    'server_cpu_pct_hold', 'server_cpu_pct_settled',
+    'server_cpu_pct_hold', 'server_cpu_pct_settled', 'server_cpu_pct_settled_workerd',
   ],
   vs_rounds: [
     'rooms', 'results', 'choices_in_time', 'choices_refused', 'had_p1_ms', 'had_p50_ms',

@@ -83,6 +83,45 @@ impl Probe {
     }
 }
 
+/// One process's CPU so far.
+#[derive(Debug, Clone)]
+pub struct ProcCpu {
+    pub pid: i32,
+    /// Its executable's name (`workerd`, `node`, `esbuild`).
+    pub name: String,
+    /// Its command line, shortened, for the log.
+    pub cmd: String,
+    pub cpu_s: f64,
+}
+
+impl Probe {
+    /// Every server process with its user+system CPU seconds so far: wrangler dev runs
+    /// node, esbuild and two workerd processes, and only workerd runs the Worker.
+    pub fn cpu_each(&self) -> Vec<ProcCpu> {
+        self.current_pids()
+            .into_iter()
+            .filter_map(|pid| {
+                let stat = stat_fields(pid)?;
+                let name = fs::read_to_string(format!("/proc/{pid}/comm"))
+                    .map(|n| n.trim().to_string())
+                    .unwrap_or_default();
+                let cmd = fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+                let cmd = String::from_utf8_lossy(&cmd)
+                    .replace('\0', " ")
+                    .chars()
+                    .take(100)
+                    .collect();
+                Some(ProcCpu {
+                    pid,
+                    name,
+                    cmd,
+                    cpu_s: stat.cpu_ticks as f64 / clock_ticks(),
+                })
+            })
+            .collect()
+    }
+}
+
 struct Stat {
     pgrp: i32,
     cpu_ticks: u64,

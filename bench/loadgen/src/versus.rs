@@ -263,10 +263,12 @@ pub async fn idle(ctx: &Arc<Ctx>, dialect: Dialect) -> Section {
     let half = ctx.sizes.idle_hold / 2;
     ctx.hold(half, "idle: holding").await;
     let settled_cpu0 = ctx.probe.sample();
+    let settled_each0 = ctx.probe.cpu_each();
     let settled_t0 = Instant::now();
     ctx.hold(ctx.sizes.idle_hold - half, "idle: holding").await;
     let held = ctx.probe.each();
     let cpu1 = ctx.probe.sample();
+    let settled_each1 = ctx.probe.cpu_each();
     let in_hold = ctx.stats.snapshot().since(&hold_stats);
     let (all_s, hold_s, settled_s) = (t0.elapsed(), hold_t0.elapsed(), settled_t0.elapsed());
     let connected = players.len();
@@ -330,6 +332,35 @@ pub async fn idle(ctx: &Arc<Ctx>, dialect: Dialect) -> Section {
         "%",
         pct(server_cpu(settled_cpu0, cpu1), settled_s),
     );
+    // The same, the workerd processes only (the Worker and wrangler's proxy): the rest
+    // is wrangler dev's own node and esbuild, which the platform does not run. Each
+    // process's share goes to the log, to tell where an idle server's CPU goes.
+    let mut workerd_s = 0.0;
+    for p in &settled_each1 {
+        let was = settled_each0
+            .iter()
+            .find(|q| q.pid == p.pid)
+            .map_or(0.0, |q| q.cpu_s);
+        let used = (p.cpu_s - was).max(0.0);
+        if p.name == "workerd" {
+            workerd_s += used;
+        }
+        eprintln!(
+            "vs_idle, second half of the hold: {} (pid {}) {:.2} % of a core: {}",
+            p.name,
+            p.pid,
+            used * 100.0 / settled_s.as_secs_f64(),
+            p.cmd
+        );
+    }
+    if ctx.probe.enabled() {
+        s.put(
+            "server_cpu_pct_settled_workerd",
+            "server CPU, second half of the hold, workerd only (% of a core)",
+            "%",
+            Some(workerd_s * 100.0 / settled_s.as_secs_f64()),
+        );
+    }
     close_out(&mut s, &ctx.stats.snapshot().since(&st0));
     s
 }
