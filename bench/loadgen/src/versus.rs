@@ -386,6 +386,8 @@ struct Played {
     had_later: Hist,
     /// `lateness` of later rounds only.
     lateness_later: Samples,
+    /// Each result's arrival and lateness (µs), to see when in the run the late ones came.
+    arrivals: Vec<(Instant, i64)>,
 }
 
 impl Played {
@@ -398,6 +400,7 @@ impl Played {
         self.had_first.add(&o.had_first);
         self.had_later.add(&o.had_later);
         self.lateness_later.add(&o.lateness_later);
+        self.arrivals.extend(o.arrivals);
     }
 }
 
@@ -475,6 +478,7 @@ async fn play(mut p: Player, rounds: u64, seed: u64, starts: Starts) -> (Player,
                         None => -(due.duration_since(at).as_micros() as i64),
                     };
                     out.lateness.record_us(late_us);
+                    out.arrivals.push((at, late_us));
                     if !first {
                         out.lateness_later.record_us(late_us);
                     }
@@ -543,6 +547,7 @@ pub async fn rounds(ctx: &Arc<Ctx>, dialect: Dialect) -> Section {
     }
     let cpu1 = ctx.probe.sample();
     leave_all(players).await;
+    log_lateness_by_second(&all.arrivals);
 
     let mut skew = Hist::default();
     for seen in starts.lock().unwrap().values() {
@@ -623,6 +628,36 @@ pub async fn rounds(ctx: &Arc<Ctx>, dialect: Dialect) -> Section {
     );
     close_out(&mut s, &ctx.stats.snapshot().since(&st0));
     s
+}
+
+/// For the log: the results that arrived in each second of the scenario, with their
+/// highest and 99th-percentile lateness, so a run whose p99 is high shows whether its
+/// late results came together (a pause on the server) or spread over the run.
+fn log_lateness_by_second(arrivals: &[(Instant, i64)]) {
+    let Some(t0) = arrivals.iter().map(|a| a.0).min() else {
+        return;
+    };
+    let mut by_second: Vec<Vec<i64>> = Vec::new();
+    for (at, late_us) in arrivals {
+        let second = (*at - t0).as_secs() as usize;
+        if by_second.len() <= second {
+            by_second.resize(second + 1, Vec::new());
+        }
+        by_second[second].push(*late_us);
+    }
+    for (second, late) in by_second.iter_mut().enumerate() {
+        if late.is_empty() {
+            continue;
+        }
+        late.sort_unstable();
+        let p99 = late[(late.len() - 1) * 99 / 100];
+        eprintln!(
+            "vs_rounds lateness, second {second} after the first result: {} results, p99 {:.1} ms, max {:.1} ms",
+            late.len(),
+            p99 as f64 / 1000.0,
+            late[late.len() - 1] as f64 / 1000.0
+        );
+    }
 }
 
 #[cfg(test)]
