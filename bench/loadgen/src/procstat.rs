@@ -148,7 +148,16 @@ fn rss_kb(pid: i32) -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-fn clock_ticks() -> f64 {
+/// The machine's steal time so far, in clock ticks, summed over its CPUs: time the
+/// hypervisor ran other guests while this one had work (the 8th value of /proc/stat's
+/// `cpu` line, proc(5)).
+pub fn steal_ticks() -> Option<u64> {
+    let text = fs::read_to_string("/proc/stat").ok()?;
+    let line = text.lines().find(|l| l.starts_with("cpu "))?;
+    line.split_whitespace().nth(8)?.parse().ok()
+}
+
+pub fn clock_ticks() -> f64 {
     // SAFETY: sysconf has no preconditions.
     let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
     if ticks > 0 { ticks as f64 } else { 100.0 }

@@ -14,6 +14,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::Mutex as StdMutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
@@ -518,6 +519,9 @@ pub async fn rounds(ctx: &Arc<Ctx>, dialect: Dialect) -> Section {
     let rounds = ctx.sizes.rounds_per_room.max(1);
     let who = tickets(ctx, dialect, n).await;
     let starts: Starts = Arc::default();
+    let t0 = Instant::now();
+    let stop_watching = Arc::new(AtomicBool::new(false));
+    let stalls = watch_for_stalls(t0, stop_watching.clone());
     let cpu0 = ctx.probe.sample();
     // Each player plays as soon as it has asked for its seat: the first rounds begin
     // while later players are still connecting, for every server alike.
@@ -547,7 +551,9 @@ pub async fn rounds(ctx: &Arc<Ctx>, dialect: Dialect) -> Section {
     }
     let cpu1 = ctx.probe.sample();
     leave_all(players).await;
-    log_lateness_by_second(&all.arrivals);
+    stop_watching.store(true, Ordering::Relaxed);
+    let steal = stalls.await.unwrap_or_default();
+    log_lateness_by_second(t0, &all.arrivals, &steal);
 
     let mut skew = Hist::default();
     for seen in starts.lock().unwrap().values() {
@@ -630,13 +636,46 @@ pub async fn rounds(ctx: &Arc<Ctx>, dialect: Dialect) -> Section {
     s
 }
 
-/// For the log: the results that arrived in each second of the scenario, with their
-/// highest and 99th-percentile lateness, so a run whose p99 is high shows whether its
-/// late results came together (a pause on the server) or spread over the run.
-fn log_lateness_by_second(arrivals: &[(Instant, i64)]) {
-    let Some(t0) = arrivals.iter().map(|a| a.0).min() else {
-        return;
-    };
+/// For the log: a task that sleeps 10 ms at a time and reports each wake-up more than
+/// 20 ms late, timed from `t0`: a late result measured while this load generator itself
+/// was held up says nothing about the server. It also samples the machine's steal time
+/// (CPU the hypervisor gave to other guests while this one wanted it, /proc/stat) for
+/// [`log_lateness_by_second`]: a pause of the whole machine delays every server alike.
+fn watch_for_stalls(
+    t0: Instant,
+    stop: Arc<AtomicBool>,
+) -> tokio::task::JoinHandle<Vec<(Instant, u64)>> {
+    let off = std::env::var("LOADGEN_STALL_WATCH").is_ok_and(|v| v == "0");
+    tokio::spawn(async move {
+        let mut steal = Vec::new();
+        if off {
+            return steal;
+        }
+        loop {
+            let asked = Instant::now();
+            if let Some(ticks) = crate::procstat::steal_ticks() {
+                steal.push((asked, ticks));
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            let over = asked.elapsed().saturating_sub(Duration::from_millis(10));
+            if over > Duration::from_millis(20) {
+                eprintln!(
+                    "vs_rounds: this load generator woke {:.0} ms late, {:.2} s into the rounds",
+                    over.as_secs_f64() * 1000.0,
+                    (asked - t0).as_secs_f64()
+                );
+            }
+            if stop.load(Ordering::Relaxed) {
+                return steal;
+            }
+        }
+    })
+}
+
+/// For the log: the results that arrived in each second from `t0`, with their highest
+/// and 99th-percentile lateness, so a run whose p99 is high shows whether its late
+/// results came together (one pause) or spread over the run.
+fn log_lateness_by_second(t0: Instant, arrivals: &[(Instant, i64)], steal: &[(Instant, u64)]) {
     let mut by_second: Vec<Vec<i64>> = Vec::new();
     for (at, late_us) in arrivals {
         let second = (*at - t0).as_secs() as usize;
@@ -651,8 +690,20 @@ fn log_lateness_by_second(arrivals: &[(Instant, i64)]) {
         }
         late.sort_unstable();
         let p99 = late[(late.len() - 1) * 99 / 100];
+        let over_50ms = late.iter().filter(|&&us| us > 50_000).count();
+        // Steal time in this second, in ms summed over the machine's CPUs.
+        let in_second = |at: &Instant| (*at - t0).as_secs() as usize == second;
+        let ticks: Vec<u64> = steal
+            .iter()
+            .filter(|s| in_second(&s.0))
+            .map(|s| s.1)
+            .collect();
+        let stolen_ms = match (ticks.first(), ticks.last()) {
+            (Some(a), Some(b)) => (b - a) as f64 * 1000.0 / crate::procstat::clock_ticks(),
+            _ => f64::NAN,
+        };
         eprintln!(
-            "vs_rounds lateness, second {second} after the first result: {} results, p99 {:.1} ms, max {:.1} ms",
+            "vs_rounds lateness, second {second} of the rounds: {} results, p99 {:.1} ms, max {:.1} ms, {over_50ms} over 50 ms; {stolen_ms:.0} ms stolen",
             late.len(),
             p99 as f64 / 1000.0,
             late[late.len() - 1] as f64 / 1000.0
