@@ -22,17 +22,18 @@ const COLOURS = { ours: '#e8590c', 'lobby-floor': '#1c7ed6', partyserver: '#2b8a
 const FIGURES_BY_SECTION = {
   vs_burst: [
     'clients', 'matched_rooms', 'span_s', 'matches_per_s', 'server_cpu_s',
-    'server_cpu_ms_per_match', 'time_to_start_p50_ms', 'time_to_start_p99_ms',
+    'server_cpu_ms_per_match', 'time_to_start_p50_ms', 'time_to_start_p99_ms', 'steal_pct',
   ],
   vs_idle: [
     'conns', 'connected', 'hold_s', 'mem_per_conn_kb_up', 'mem_per_conn_kb_held',
     'mem_per_conn_kb_user_up', 'mem_per_conn_kb_user_held', 'server_cpu_pct_all',
     'server_cpu_pct_hold', 'server_cpu_pct_settled', 'server_cpu_pct_settled_workerd',
+    'steal_pct',
   ],
   vs_rounds: [
     'rooms', 'results', 'choices_in_time', 'choices_refused', 'had_p1_ms', 'had_p50_ms',
     'had_min_ms', 'lateness_p50_ms', 'lateness_p99_ms', 'lateness_min_ms',
-    'start_skew_p50_ms', 'start_skew_p99_ms', 'server_cpu_ms_per_round',
+    'start_skew_p50_ms', 'start_skew_p99_ms', 'server_cpu_ms_per_round', 'steal_pct',
   ],
 };
 const FIGURE_KEYS = Object.entries(FIGURES_BY_SECTION).flatMap(([section, keys]) =>

@@ -157,6 +157,29 @@ pub fn steal_ticks() -> Option<u64> {
     line.split_whitespace().nth(8)?.parse().ok()
 }
 
+/// The machine's steal time from a starting point, as a share of all its CPUs' time.
+pub struct StealMeter {
+    ticks: Option<u64>,
+    at: std::time::Instant,
+}
+
+impl StealMeter {
+    pub fn start() -> StealMeter {
+        StealMeter {
+            ticks: steal_ticks(),
+            at: std::time::Instant::now(),
+        }
+    }
+
+    /// Percent of the machine's CPU time since `start` that the hypervisor took.
+    pub fn pct(&self) -> Option<f64> {
+        let stolen_s = (steal_ticks()? - self.ticks?) as f64 / clock_ticks();
+        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+        let wall_s = self.at.elapsed().as_secs_f64();
+        (wall_s > 0.0).then(|| stolen_s * 100.0 / (wall_s * cpus))
+    }
+}
+
 pub fn clock_ticks() -> f64 {
     // SAFETY: sysconf has no preconditions.
     let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
