@@ -74,10 +74,11 @@ impl Probe {
             .into_iter()
             .filter_map(|pid| {
                 let rss_kb = rss_kb(pid)?;
-                let name = fs::read_to_string(format!("/proc/{pid}/comm"))
-                    .map(|n| n.trim().to_string())
-                    .unwrap_or_default();
-                Some(ProcRss { pid, name, rss_kb })
+                Some(ProcRss {
+                    pid,
+                    name: comm(pid),
+                    rss_kb,
+                })
             })
             .collect()
     }
@@ -102,9 +103,6 @@ impl Probe {
             .into_iter()
             .filter_map(|pid| {
                 let stat = stat_fields(pid)?;
-                let name = fs::read_to_string(format!("/proc/{pid}/comm"))
-                    .map(|n| n.trim().to_string())
-                    .unwrap_or_default();
                 let cmd = fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
                 let cmd = String::from_utf8_lossy(&cmd)
                     .replace('\0', " ")
@@ -113,13 +111,20 @@ impl Probe {
                     .collect();
                 Some(ProcCpu {
                     pid,
-                    name,
+                    name: comm(pid),
                     cmd,
                     cpu_s: stat.cpu_ticks as f64 / clock_ticks(),
                 })
             })
             .collect()
     }
+}
+
+/// A process's executable name (`/proc/<pid>/comm`), empty if it is gone.
+fn comm(pid: i32) -> String {
+    fs::read_to_string(format!("/proc/{pid}/comm"))
+        .map(|n| n.trim().to_string())
+        .unwrap_or_default()
 }
 
 struct Stat {
