@@ -15,6 +15,11 @@ cargo clippy --lib --target wasm32-unknown-unknown --locked -- -D warnings
 step "core tests (host, virtual clock; includes the generated-types check)"
 cargo test --locked
 
+step "load generator (bench/loadgen): format, lints and its own tests"
+# The benchmarks' figures come from it, so its measuring code is tested like the rest.
+(cd bench/loadgen && cargo fmt --check && cargo clippy --all-targets --locked -- -D warnings \
+  && cargo test --locked)
+
 step "client SDK tests (fake clock; the packed SDK in a strict TypeScript project) and bundle check"
 node --test --test-reporter=spec client/test/*.test.mjs
 node scripts/sdk-bundle.mjs --check
