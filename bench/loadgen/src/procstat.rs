@@ -220,5 +220,19 @@ mod tests {
         assert_eq!(s.procs, 1);
         assert!(s.rss_kb > 0);
         assert!(self_cpu_s() >= 0.0);
+        let cpu = probe.cpu_each();
+        assert_eq!(cpu.len(), 1);
+        assert_eq!(cpu[0].pid, me);
+        assert!(!cpu[0].name.is_empty() && cpu[0].cpu_s >= 0.0);
+    }
+
+    #[test]
+    fn reads_the_machines_steal_time() {
+        let before = steal_ticks().expect("/proc/stat's cpu line has a steal value");
+        let meter = StealMeter::start();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        let pct = meter.pct().expect("a share after some time");
+        assert!((0.0..=100.0).contains(&pct), "{pct}");
+        assert!(steal_ticks().unwrap() >= before);
     }
 }
