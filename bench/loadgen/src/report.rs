@@ -57,8 +57,8 @@ impl Samples {
         self.0.extend_from_slice(&other.0);
     }
 
-    /// Nearest-rank quantile in ms.
-    fn ms(sorted: &[i64], q: f64) -> Option<f64> {
+    /// Nearest-rank quantile in ms, of samples already sorted.
+    pub fn ms(sorted: &[i64], q: f64) -> Option<f64> {
         if sorted.is_empty() {
             return None;
         }

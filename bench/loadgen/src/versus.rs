@@ -557,8 +557,8 @@ pub async fn rounds(ctx: &Arc<Ctx>, dialect: Dialect) -> Section {
     let cpu1 = ctx.probe.sample();
     leave_all(players).await;
     stop_watching.store(true, Ordering::Relaxed);
-    let steal_samples = stalls.await.unwrap_or_default();
-    log_lateness_by_second(t0, &all.arrivals, &steal_samples);
+    let steal_at_second = stalls.await.unwrap_or_default();
+    log_lateness_by_second(t0, &all.arrivals, &steal_at_second);
 
     let mut skew = Hist::default();
     for seen in starts.lock().unwrap().values() {
@@ -657,23 +657,27 @@ fn put_steal(s: &mut Section, steal: &StealMeter) {
 
 /// For the log: a task that sleeps 10 ms at a time and reports each wake-up more than
 /// 20 ms late, timed from `t0`: a late result measured while this load generator itself
-/// was held up says nothing about the server. It also samples the machine's steal time
-/// (CPU the hypervisor gave to other guests while this one wanted it, /proc/stat) for
-/// [`log_lateness_by_second`]: a pause of the whole machine delays every server alike.
-fn watch_for_stalls(
-    t0: Instant,
-    stop: Arc<AtomicBool>,
-) -> tokio::task::JoinHandle<Vec<(Instant, u64)>> {
+/// was held up says nothing about the server. It also reads the machine's steal time
+/// (CPU the hypervisor gave to other guests while this one wanted it, /proc/stat) once
+/// at the start of each second from `t0`, for [`log_lateness_by_second`]: a pause of
+/// the whole machine delays every server alike.
+fn watch_for_stalls(t0: Instant, stop: Arc<AtomicBool>) -> tokio::task::JoinHandle<Vec<u64>> {
     let off = std::env::var("LOADGEN_STALL_WATCH").is_ok_and(|v| v == "0");
     tokio::spawn(async move {
-        let mut steal = Vec::new();
+        // Steal ticks at the start of second 0, 1, 2, … (a second the task slept through
+        // gets the next reading, so its steal counts in the second after it), and one
+        // more when it stops.
+        let mut steal_at_second = Vec::new();
         if off {
-            return steal;
+            return steal_at_second;
         }
         loop {
             let asked = Instant::now();
-            if let Some(ticks) = crate::procstat::steal_ticks() {
-                steal.push((asked, ticks));
+            let second = (asked - t0).as_secs() as usize;
+            if steal_at_second.len() <= second
+                && let Some(ticks) = crate::procstat::steal_ticks()
+            {
+                steal_at_second.resize(second + 1, ticks);
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
             let over = asked.elapsed().saturating_sub(Duration::from_millis(10));
@@ -685,16 +689,19 @@ fn watch_for_stalls(
                 );
             }
             if stop.load(Ordering::Relaxed) {
-                return steal;
+                // A last reading, where the last second the results came in ends.
+                steal_at_second.extend(crate::procstat::steal_ticks());
+                return steal_at_second;
             }
         }
     })
 }
 
 /// For the log: the results that arrived in each second from `t0`, with their highest
-/// and 99th-percentile lateness, so a run whose p99 is high shows whether its late
-/// results came together (one pause) or spread over the run.
-fn log_lateness_by_second(t0: Instant, arrivals: &[(Instant, i64)], steal: &[(Instant, u64)]) {
+/// and 99th-percentile lateness and the machine's steal in that second, so a run whose
+/// p99 is high shows whether its late results came together (one pause) or spread over
+/// the run, and whether the machine was taken away then.
+fn log_lateness_by_second(t0: Instant, arrivals: &[(Instant, i64)], steal_at_second: &[u64]) {
     let mut by_second: Vec<Vec<i64>> = Vec::new();
     for (at, late_us) in arrivals {
         let second = (*at - t0).as_secs() as usize;
@@ -703,29 +710,23 @@ fn log_lateness_by_second(t0: Instant, arrivals: &[(Instant, i64)], steal: &[(In
         }
         by_second[second].push(*late_us);
     }
+    let ms = |v: Option<f64>| v.unwrap_or(f64::NAN);
     for (second, late) in by_second.iter_mut().enumerate() {
         if late.is_empty() {
             continue;
         }
         late.sort_unstable();
-        let p99 = late[(late.len() - 1) * 99 / 100];
         let over_50ms = late.iter().filter(|&&us| us > 50_000).count();
-        // Steal time in this second, in ms summed over the machine's CPUs.
-        let in_second = |at: &Instant| (*at - t0).as_secs() as usize == second;
-        let ticks: Vec<u64> = steal
-            .iter()
-            .filter(|s| in_second(&s.0))
-            .map(|s| s.1)
-            .collect();
-        let stolen_ms = match (ticks.first(), ticks.last()) {
+        // Steal in this second, in ms summed over the machine's CPUs.
+        let stolen_ms = match (steal_at_second.get(second), steal_at_second.get(second + 1)) {
             (Some(a), Some(b)) => (b - a) as f64 * 1000.0 / crate::procstat::clock_ticks(),
             _ => f64::NAN,
         };
         eprintln!(
             "vs_rounds lateness, second {second} of the rounds: {} results, p99 {:.1} ms, max {:.1} ms, {over_50ms} over 50 ms; {stolen_ms:.0} ms stolen",
             late.len(),
-            p99 as f64 / 1000.0,
-            late[late.len() - 1] as f64 / 1000.0
+            ms(Samples::ms(late, 0.99)),
+            ms(Samples::ms(late, 1.0))
         );
     }
 }
