@@ -391,8 +391,9 @@ struct Played {
     had_later: Hist,
     /// `lateness` of later rounds only.
     lateness_later: Samples,
-    /// Each result's arrival and lateness (µs), to see when in the run the late ones came.
-    arrivals: Vec<(Instant, i64)>,
+    /// Each result's arrival, lateness (µs) and room, to see when in the run the late
+    /// ones came and which objects their rooms live in.
+    arrivals: Vec<Arrival>,
 }
 
 impl Played {
@@ -409,8 +410,16 @@ impl Played {
     }
 }
 
+/// One result as a player received it.
+struct Arrival {
+    at: Instant,
+    late_us: i64,
+    room: String,
+}
+
 /// A round as one player saw it, and the hand planned for it.
 struct RoundSeen {
+    room: String,
     /// When its `start` arrived.
     start: Instant,
     ends_in_ms: u64,
@@ -446,7 +455,7 @@ async fn play(mut p: Player, rounds: u64, seed: u64, starts: Starts) -> (Player,
                 starts
                     .lock()
                     .unwrap()
-                    .entry((room, round))
+                    .entry((room.clone(), round))
                     .or_default()
                     .push(at);
                 let hand = Hand::ALL[rng.below(3) as usize];
@@ -459,6 +468,7 @@ async fn play(mut p: Player, rounds: u64, seed: u64, starts: Starts) -> (Player,
                     outbox.send(&frame).await.then_some(went)
                 });
                 let seen = RoundSeen {
+                    room,
                     start: at,
                     ends_in_ms,
                     hand,
@@ -483,7 +493,11 @@ async fn play(mut p: Player, rounds: u64, seed: u64, starts: Starts) -> (Player,
                         None => -(due.duration_since(at).as_micros() as i64),
                     };
                     out.lateness.record_us(late_us);
-                    out.arrivals.push((at, late_us));
+                    out.arrivals.push(Arrival {
+                        at,
+                        late_us,
+                        room: seen.room.clone(),
+                    });
                     if !first {
                         out.lateness_later.record_us(late_us);
                     }
@@ -525,6 +539,9 @@ pub async fn rounds(ctx: &Arc<Ctx>, dialect: Dialect) -> Section {
     let who = tickets(ctx, dialect, n).await;
     let starts: Starts = Arc::default();
     let t0 = Instant::now();
+    let t0_unix_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis());
     let stop_watching = Arc::new(AtomicBool::new(false));
     let stalls = watch_for_stalls(t0, stop_watching.clone());
     let cpu0 = ctx.probe.sample();
@@ -558,7 +575,7 @@ pub async fn rounds(ctx: &Arc<Ctx>, dialect: Dialect) -> Section {
     leave_all(players).await;
     stop_watching.store(true, Ordering::Relaxed);
     let steal_at_second = stalls.await.unwrap_or_default();
-    log_lateness_by_second(t0, &all.arrivals, &steal_at_second);
+    log_lateness_by_second(t0, t0_unix_ms, &all.arrivals, &steal_at_second);
 
     let mut skew = Hist::default();
     for seen in starts.lock().unwrap().values() {
@@ -700,21 +717,31 @@ fn watch_for_stalls(t0: Instant, stop: Arc<AtomicBool>) -> tokio::task::JoinHand
 /// For the log: the results that arrived in each second from `t0`, with their highest
 /// and 99th-percentile lateness and the machine's steal in that second, so a run whose
 /// p99 is high shows whether its late results came together (one pause) or spread over
-/// the run, and whether the machine was taken away then.
-fn log_lateness_by_second(t0: Instant, arrivals: &[(Instant, i64)], steal_at_second: &[u64]) {
-    let mut by_second: Vec<Vec<i64>> = Vec::new();
-    for (at, late_us) in arrivals {
-        let second = (*at - t0).as_secs() as usize;
+/// the run, and whether the machine was taken away then. A second with results over
+/// 50 ms late also names the objects their rooms live in ([`object_of`]), and the first
+/// line gives `t0` as a wall-clock time, to line the seconds up with traces taken
+/// outside the load generator.
+fn log_lateness_by_second(
+    t0: Instant,
+    t0_unix_ms: u128,
+    arrivals: &[Arrival],
+    steal_at_second: &[u64],
+) {
+    eprintln!("vs_rounds lateness: second 0 of the rounds began at unix time {t0_unix_ms} ms");
+    let mut by_second: Vec<Vec<&Arrival>> = Vec::new();
+    for arrival in arrivals {
+        let second = (arrival.at - t0).as_secs() as usize;
         if by_second.len() <= second {
             by_second.resize(second + 1, Vec::new());
         }
-        by_second[second].push(*late_us);
+        by_second[second].push(arrival);
     }
     let ms = |v: Option<f64>| v.unwrap_or(f64::NAN);
-    for (second, late) in by_second.iter_mut().enumerate() {
-        if late.is_empty() {
+    for (second, arrived) in by_second.iter().enumerate() {
+        if arrived.is_empty() {
             continue;
         }
+        let mut late: Vec<i64> = arrived.iter().map(|a| a.late_us).collect();
         late.sort_unstable();
         let over_50ms = late.iter().filter(|&&us| us > 50_000).count();
         // Steal in this second, in ms summed over the machine's CPUs.
@@ -723,17 +750,96 @@ fn log_lateness_by_second(t0: Instant, arrivals: &[(Instant, i64)], steal_at_sec
             _ => f64::NAN,
         };
         eprintln!(
-            "vs_rounds lateness, second {second} of the rounds: {} results, p99 {:.1} ms, max {:.1} ms, {over_50ms} over 50 ms; {stolen_ms:.0} ms stolen",
+            "vs_rounds lateness, second {second} of the rounds: {} results, p99 {:.1} ms, max {:.1} ms, {over_50ms} over 50 ms; {stolen_ms:.0} ms stolen{}",
             late.len(),
-            ms(Samples::ms(late, 0.99)),
-            ms(Samples::ms(late, 1.0))
+            ms(Samples::ms(&late, 0.99)),
+            ms(Samples::ms(&late, 1.0)),
+            late_objects(arrived)
         );
+    }
+}
+
+/// ", late in: rps-0 ×38 (first at +412 ms), …" for the results over 50 ms late among
+/// `arrived`, by the object their room lives in; empty if there are none.
+fn late_objects(arrived: &[&Arrival]) -> String {
+    let mut objects: Vec<(&str, usize, Instant)> = Vec::new();
+    for a in arrived.iter().filter(|a| a.late_us > 50_000) {
+        let object = object_of(&a.room);
+        match objects.iter_mut().find(|(o, _, _)| *o == object) {
+            Some((_, n, first)) => {
+                *n += 1;
+                *first = (*first).min(a.at);
+            }
+            None => objects.push((object, 1, a.at)),
+        }
+    }
+    if objects.is_empty() {
+        return String::new();
+    }
+    let second_began = arrived
+        .iter()
+        .map(|a| a.at)
+        .min()
+        .unwrap_or_else(Instant::now);
+    objects.sort_by_key(|o| std::cmp::Reverse(o.1));
+    let named: Vec<String> = objects
+        .iter()
+        .map(|(o, n, first)| {
+            let after = first.saturating_duration_since(second_began).as_millis();
+            format!("{o} ×{n} (first +{after} ms)")
+        })
+        .collect();
+    format!("; late in: {}", named.join(", "))
+}
+
+/// The object a room lives in, as far as its name tells: Edge Arena names a
+/// matchmaker's rooms `<game>-<shard>-<n>` and keeps them in the house `<game>-<shard>`
+/// (`house_of` in src/house.rs). Any other name (the reference servers' rooms, a private
+/// room) is given as it is: lobby-floor keeps every room in its one lobby object, and
+/// partyserver each room in an object of its own.
+fn object_of(room: &str) -> &str {
+    match room.rsplit_once('-') {
+        Some((house, n)) if house.contains('-') && n.bytes().all(|b| b.is_ascii_digit()) => house,
+        _ => room,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_numbered_room_is_named_by_its_house_and_others_by_themselves() {
+        assert_eq!(object_of("rps-0-40"), "rps-0");
+        assert_eq!(object_of("dig-12-7"), "dig-12");
+        // The reference servers' rooms and private rooms are their own names.
+        assert_eq!(object_of("17"), "17");
+        assert_eq!(object_of("room-abc"), "room-abc");
+        assert_eq!(object_of("rps-0-x1"), "rps-0-x1");
+    }
+
+    #[test]
+    fn late_results_are_counted_by_object_in_order_of_count() {
+        let t = Instant::now();
+        let arrival = |ms: u64, late_ms: i64, room: &str| Arrival {
+            at: t + Duration::from_millis(ms),
+            late_us: late_ms * 1000,
+            room: room.into(),
+        };
+        let all = [
+            arrival(0, 3, "rps-1-2"),
+            arrival(400, 250, "rps-0-4"),
+            arrival(410, 240, "rps-0-6"),
+            arrival(420, 60, "rps-2-9"),
+            arrival(500, 50, "rps-2-3"),
+        ];
+        let arrived: Vec<&Arrival> = all.iter().collect();
+        assert_eq!(
+            late_objects(&arrived),
+            "; late in: rps-0 ×2 (first +400 ms), rps-2 ×1 (first +420 ms)"
+        );
+        assert_eq!(late_objects(&arrived[..1]), "");
+    }
 
     fn proc(pid: i32, name: &str, rss_kb: u64) -> ProcRss {
         ProcRss {
