@@ -14,13 +14,46 @@
 //! A house adds five rules: which object a room lives in ([`house_of`]), which rooms an
 //! alarm ticks ([`House::tick`]), that the object's one alarm is the earliest deadline
 //! of all its rooms ([`House::handle`] reports that, not the room's own), that the
-//! rooms' round records travel together (one request per stats shard for the house),
-//! and that a room nobody is in any more leaves the house ([`Room::is_vacant`]), so a
+//! rooms' round records travel together (one request per stats shard for up to
+//! [`MAX_ROOMS_PER_DELIVERY`] rooms, [`deliveries`]), and that a room nobody is in any more leaves the house ([`Room::is_vacant`]), so a
 //! house holds the rooms in play, not every room its shard ever opened.
 
 use crate::effects::Outcome;
 use crate::ids::{ConnId, RoomName};
 use crate::room::{Event, Room};
+
+/// The most rooms whose round records go out in one delivery (one request per stats
+/// shard, then the rooms' confirmations, then their commit). A house's deliveries go
+/// one after another, [`DELIVERY_PAUSE_MS`] apart ([`deliveries`]).
+///
+/// Why not the whole house at once: the 500 rooms of a burst come due together
+/// (`STATS_FLUSH_MS` after their rounds), and their delivery (the shards' work on the
+/// records, then 500 rooms' confirmations and their keys deleted) kept the object busy
+/// for about 250 ms. The rooms still playing in the house got their results up to
+/// 250 ms late: each run of `vs_rounds` whose p99 was near 250 ms had that delivery
+/// inside its rounds (`DEBUG_TIMING`, BENCHMARKS.md session 18). Why not each room on
+/// its own: that was 1,000 requests in one second ([`House::tick`]).
+pub const MAX_ROOMS_PER_DELIVERY: usize = 25;
+
+/// How long a house waits between two parts of a delivery: round records are
+/// background work, and the rooms in play come first. Parts sent back to back took the
+/// same time in all and only spread the late results over more of them (BENCHMARKS.md
+/// session 18); with this pause, a delivery of 500 rooms takes about a second, and
+/// the work of each part (about 10 ms) falls between the rooms' deadlines.
+pub const DELIVERY_PAUSE_MS: u64 = 50;
+
+/// The rooms of one tick's delivery (with their records), in parts of at most
+/// [`MAX_ROOMS_PER_DELIVERY`] rooms, in order: the shell sends each part and carries
+/// out its confirmations, then waits [`DELIVERY_PAUSE_MS`] before it sends the next,
+/// so the rooms still playing get their turns in between.
+pub fn deliveries<T>(rooms: Vec<T>) -> Vec<Vec<T>> {
+    let mut parts = Vec::with_capacity(rooms.len().div_ceil(MAX_ROOMS_PER_DELIVERY));
+    let mut rooms = rooms.into_iter().peekable();
+    while rooms.peek().is_some() {
+        parts.push(rooms.by_ref().take(MAX_ROOMS_PER_DELIVERY).collect());
+    }
+    parts
+}
 
 /// The object of `game`'s matchmaker shard `shard`: its matchmaker and the house of
 /// every room it numbers (`rps-0` holds `rps-0-0`, `rps-0-1`, …).
@@ -154,7 +187,8 @@ impl House {
     ///
     /// When a ticked room sends its round records, every other room with records
     /// waiting sends them along ([`Event::Deliver`]), so the shell can make one request
-    /// per stats shard for the whole house. Rooms that settled together otherwise
+    /// per stats shard for every [`MAX_ROOMS_PER_DELIVERY`] rooms of the house
+    /// ([`deliveries`]). Rooms that settled together otherwise
     /// deliver together, each on its own: measured (bench/run.sh `versus`), the 500
     /// rooms of a burst sent about 1,000 requests to the stats shards in the same
     /// second, 10 s later, and held up the alarms of the rooms still playing by up to
@@ -306,6 +340,21 @@ mod tests {
         for (_, outcome) in &ticked {
             assert_eq!(outcome.next_deadline, Some(next));
         }
+    }
+
+    #[test]
+    fn a_large_delivery_goes_in_parts_of_at_most_the_limit_in_order() {
+        let rooms: Vec<usize> = (0..2 * MAX_ROOMS_PER_DELIVERY + 3).collect();
+        let parts = deliveries(rooms.clone());
+        let sizes: Vec<usize> = parts.iter().map(Vec::len).collect();
+        assert_eq!(
+            sizes,
+            [MAX_ROOMS_PER_DELIVERY, MAX_ROOMS_PER_DELIVERY, 3],
+            "full parts first, the rest last"
+        );
+        assert_eq!(parts.concat(), rooms, "every room once, in order");
+        assert_eq!(deliveries(vec![7]), [vec![7]]);
+        assert!(deliveries(Vec::<usize>::new()).is_empty());
     }
 
     /// Rooms whose rounds ended at different times: when the first one's records are

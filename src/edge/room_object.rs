@@ -44,7 +44,7 @@ use crate::address::Address;
 use crate::effects::{wait_in_alarm, Admission, Effect, Outcome};
 use crate::game::Privacy;
 use crate::games::GameKind;
-use crate::house::{house_of, shard_house, House};
+use crate::house::{deliveries, house_of, shard_house, House, DELIVERY_PAUSE_MS};
 use crate::ids::{Code, ConnId, ResumeToken, RoomName};
 use crate::matchmaker::{owner_of_room, Answer, Ask, CapacityReport, Matchmaker};
 use crate::protocol::{PING_FRAME, PONG_FRAME};
@@ -329,7 +329,11 @@ impl RoomShell {
     /// when one fails: the rooms have moved on in memory, and a room whose frames were
     /// dropped would not be due again when the platform retries the alarm.
     async fn tick_while_due(self: &Rc<Self>, fired_at: u64) -> worker::Result<()> {
+        let debug_timing = vars::flag(&self.env, "DEBUG_TIMING");
         loop {
+            if debug_timing {
+                self.log_overdue(fired_at);
+            }
             let mut failed = Ok(());
             let mut deliveries = Vec::new();
             for (room, outcome) in self.tick() {
@@ -360,9 +364,40 @@ impl RoomShell {
             failed?;
             let next = self.house.borrow().as_ref().and_then(House::next_deadline);
             match wait_in_alarm(fired_at, now_ms(), next) {
-                Some(ms) => Delay::from(Duration::from_millis(ms)).await,
+                Some(ms) => {
+                    let asked = now_ms();
+                    Delay::from(Duration::from_millis(ms)).await;
+                    let now = now_ms();
+                    if debug_timing && now > asked + ms + 20 {
+                        worker::console_log!(
+                            "timing: the alarm's wait of {ms} ms took {} ms (at {now})",
+                            now - asked
+                        );
+                    }
+                }
                 None => return Ok(()),
             }
+        }
+    }
+
+    /// `DEBUG_TIMING`: logs the room whose deadline passed longest ago, when that is
+    /// more than 20 ms, just before an alarm ticks the rooms. The alarm's own lateness
+    /// is measured against the time it was armed for; this catches a deadline it was
+    /// not armed for (a result held back while the alarm was on time).
+    fn log_overdue(&self, fired_at: u64) {
+        let now = now_ms();
+        let house = self.house.borrow();
+        let earliest = house
+            .iter()
+            .flat_map(House::rooms)
+            .filter_map(|room| Some((room.next_deadline()?, room.name())))
+            .min_by_key(|(at, _)| *at);
+        if let Some((at, room)) = earliest.filter(|(at, _)| now > at + 20) {
+            worker::console_log!(
+                "timing: {room}'s deadline was {} ms past when the alarm ticked, {} ms into it (at {now})",
+                now - at,
+                now - fired_at
+            );
         }
     }
 
@@ -707,10 +742,21 @@ impl RoomShell {
         Box::pin(self.finish(room, released)).await
     }
 
-    /// Delivers rooms' round records in the background ([`Self::deliver_and_confirm`]).
+    /// Delivers rooms' round records in the background, in parts
+    /// ([`crate::house::deliveries`]), each part's confirmations carried out before the
+    /// next part goes, [`DELIVERY_PAUSE_MS`] later ([`Self::deliver_and_confirm`]).
     fn deliver_later(self: &Rc<Self>, batch: Vec<(RoomName, Vec<RoundRecord>)>) {
         let shell = Rc::clone(self);
-        self.state.wait_until(shell.deliver_and_confirm(batch));
+        self.state.wait_until(async move {
+            for (i, part) in deliveries(batch).into_iter().enumerate() {
+                if i > 0 {
+                    // On a timer: timers of the rooms' (the alarm's wait for a near
+                    // deadline) that are due meanwhile fire first.
+                    Delay::from(Duration::from_millis(DELIVERY_PAUSE_MS)).await;
+                }
+                Rc::clone(&shell).deliver_and_confirm(part).await;
+            }
+        });
     }
 
     /// Delivers the records of these rooms together (one request per stats shard) and,
@@ -722,11 +768,19 @@ impl RoomShell {
             worker::console_warn!("{} round records not delivered: {err}", all.len());
             return;
         }
+        let (rooms, began) = (confirmations.len(), now_ms());
         for (room, round_ids) in confirmations {
             let outcome = self.handle(&room, Event::Recorded { round_ids });
             if let Err(err) = Box::pin(self.finish(&room, outcome)).await {
                 worker::console_warn!("confirmed records of {room} not stored: {err}");
             }
+        }
+        if vars::flag(&self.env, "DEBUG_TIMING") {
+            let now = now_ms();
+            worker::console_log!(
+                "timing: confirmations of {rooms} rooms carried out in {} ms (at {now})",
+                now - began
+            );
         }
     }
 
