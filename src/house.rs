@@ -15,8 +15,9 @@
 //! alarm ticks ([`House::tick`]), that the object's one alarm is the earliest deadline
 //! of all its rooms ([`House::handle`] reports that, not the room's own), that the
 //! rooms' round records travel together (one request per stats shard for up to
-//! [`MAX_ROOMS_PER_DELIVERY`] rooms, [`deliveries`]), and that a room nobody is in any more leaves the house ([`Room::is_vacant`]), so a
-//! house holds the rooms in play, not every room its shard ever opened.
+//! [`MAX_ROOMS_PER_DELIVERY`] rooms, [`deliveries`]), and that a room nobody is in any
+//! more leaves the house ([`Room::is_vacant`]), so a house holds the rooms in play, not
+//! every room its shard ever opened.
 
 use crate::effects::Outcome;
 use crate::ids::{ConnId, RoomName};
@@ -36,10 +37,10 @@ use crate::room::{Event, Room};
 pub const MAX_ROOMS_PER_DELIVERY: usize = 25;
 
 /// How long a house waits between two parts of a delivery: round records are
-/// background work, and the rooms in play come first. Parts sent back to back took the
-/// same time in all and only spread the late results over more of them (BENCHMARKS.md
-/// session 18); with this pause, a delivery of 500 rooms takes about a second, and
-/// the work of each part (about 10 ms) falls between the rooms' deadlines.
+/// background work, and the rooms in play come first. Parts sent back to back, or 1 ms
+/// apart, did not help: the rooms still playing waited for all of them, or for most
+/// (BENCHMARKS.md session 18). With this pause a delivery of 600 rooms took 1.5–2 s,
+/// and the lateness p99 of rounds it fell in was 35 ms at the median against 55 ms.
 pub const DELIVERY_PAUSE_MS: u64 = 50;
 
 /// The rooms of one tick's delivery (with their records), in parts of at most
@@ -188,11 +189,10 @@ impl House {
     /// When a ticked room sends its round records, every other room with records
     /// waiting sends them along ([`Event::Deliver`]), so the shell can make one request
     /// per stats shard for every [`MAX_ROOMS_PER_DELIVERY`] rooms of the house
-    /// ([`deliveries`]). Rooms that settled together otherwise
-    /// deliver together, each on its own: measured (bench/run.sh `versus`), the 500
-    /// rooms of a burst sent about 1,000 requests to the stats shards in the same
-    /// second, 10 s later, and held up the alarms of the rooms still playing by up to
-    /// a second.
+    /// ([`deliveries`]). Rooms that settled together otherwise deliver together, each
+    /// on its own: measured (bench/run.sh `versus`), the 500 rooms of a burst sent about
+    /// 1,000 requests to the stats shards in the same second, 10 s later, and held up
+    /// the alarms of the rooms still playing by up to a second.
     ///
     /// Every outcome's `next_deadline` is the house's after all the ticks: pointing the
     /// alarm after the first room at the next room that was due too (already past)
