@@ -76,7 +76,9 @@ pub struct RoomConfig {
     /// is. Measured (bench/run.sh `vs_rounds`, 200 players joining at once, without the
     /// allowance): first rounds gave 911 ms at p1 against 1,000 ms for later ones, so
     /// the handshake held `start` back by up to about 90 ms. `start`'s `ends_in_ms`
-    /// includes the allowance, so nobody is told a round is shorter than it is.
+    /// includes the allowance, so nobody is told a round is shorter than it is. Every
+    /// clock a game announces gets it the same way (`Table::clock_ms`): a dig-gold turn,
+    /// a guessing round.
     #[serde(default = "default_handshake_ms")]
     pub handshake_ms: u64,
 }

@@ -141,6 +141,13 @@ pub trait Game {
     fn catch_up(&self, t: &Table<'_>, viewer: Option<usize>) -> Vec<Frame>;
 }
 
+/// How long the frames decided at `decided_at` were held before they went out at `now`
+/// (the room's [`Game::announced`]): what a clock announced in them moves on by. Takes
+/// the moment, so a clock moves once; 0 if nothing was waiting.
+pub fn held_for(decided_at: &mut Option<u64>, now: u64) -> u64 {
+    decided_at.take().map_or(0, |at| now.saturating_sub(at))
+}
+
 /// What the registry (`crate::games`) needs to know of a game besides its rules.
 pub trait GameType: Game + Sized + Clone + PartialEq + Serialize + DeserializeOwned {
     /// The name in URLs (`/ws?game=dig`) and room names (`dig-0-3`).
@@ -290,6 +297,20 @@ impl Table<'_> {
         if let Some(slot) = self.seats.get_mut(seat) {
             *slot = None;
         }
+    }
+
+    /// How long a clock of `len_ms` that a game starts now is announced for and runs:
+    /// a clock started as somebody sits down also waits out their handshake
+    /// ([`Table::handshake`], [`RoomConfig::handshake_ms`]). With [`held_for`], the
+    /// rule for every clock a game announces ("ends in N ms": a round's `start`, a
+    /// turn): the player gets all of it, from when they hear of it.
+    pub fn clock_ms(&self, len_ms: u64) -> u64 {
+        let allowance = if self.handshake {
+            self.config.handshake_ms
+        } else {
+            0
+        };
+        len_ms + allowance
     }
 
     /// The room's RNG, to be handed back with [`Table::put_rng`].

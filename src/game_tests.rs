@@ -17,6 +17,9 @@ use crate::testkit::{
 
 const TURN: u64 = 5_000;
 const ANNOUNCE: u64 = 10_000;
+/// A clock that starts as somebody sits down waits out their handshake this long
+/// (`RoomConfig::handshake_ms`, `Table::clock_ms`).
+const HANDSHAKE: u64 = 100;
 
 fn settings() -> Settings {
     let mut settings = default_settings();
@@ -37,6 +40,7 @@ fn settings() -> Settings {
 fn new_room(name: &str, seed: u64) -> Room {
     let config = RoomConfig {
         heartbeat_timeout_ms: 1_000_000,
+        handshake_ms: HANDSHAKE,
         ..RoomConfig::default()
     };
     crate::testkit::room(name, config, &settings(), seed)
@@ -112,9 +116,10 @@ fn dig_starts_when_the_room_is_full_with_a_hidden_board_and_seat_0_to_move() {
         "nothing is revealed, least of all the gold"
     );
     assert_eq!((gold_left, turn), (4, Some(0)));
+    // The game began with b sitting down: the first turn waits out b's handshake.
     assert!(dig_to(&out, "b").contains(&Dig::Turn {
         seat: 0,
-        ends_in_ms: TURN,
+        ends_in_ms: TURN + HANDSHAKE,
         skipped: None
     }));
     assert!(!texts_to(&out, "b").contains('$'), "no gold in any frame");
@@ -212,9 +217,11 @@ fn the_game_ends_when_all_gold_is_dug_and_the_most_gold_wins() {
 #[test]
 fn a_turn_not_taken_in_time_is_skipped() {
     let (mut room, _) = dig_room();
-    assert_eq!(room.next_deadline(), Some(TURN));
-    assert!(room.tick(TURN - 1).is_empty());
-    let out = room.tick(TURN);
+    let first_ends = TURN + HANDSHAKE;
+    assert_eq!(room.next_deadline(), Some(first_ends));
+    assert!(room.tick(first_ends - 1).is_empty());
+    let out = room.tick(first_ends);
+    // The next turn starts on the alarm, with every socket live: exactly TURN.
     assert!(dig_to(&out, "a").contains(&Dig::Turn {
         seat: 1,
         ends_in_ms: TURN,
@@ -222,13 +229,61 @@ fn a_turn_not_taken_in_time_is_skipped() {
     }));
     // Now it is b's turn, and a is refused.
     assert_eq!(
-        error_code(&send(&mut room, TURN + 1, "a", &dig(0, 0)), "a"),
+        error_code(&send(&mut room, first_ends + 1, "a", &dig(0, 0)), "a"),
         Some(ErrorCode::NotYourTurn)
     );
     assert!(
-        room.tick(TURN).is_empty(),
+        room.tick(first_ends).is_empty(),
         "a repeated alarm skips nobody else"
     );
+}
+
+#[test]
+fn a_dig_turn_counts_from_when_its_turn_frame_went_out() {
+    use crate::room::Event;
+    let (mut room, _) = dig_room();
+    // The first turn was decided at 0; storage held its frames until 300.
+    let released = room.handle(300, &[], Event::Released);
+    assert!(released.reschedule && !released.persist.room);
+    assert_eq!(released.next_deadline, Some(300 + TURN + HANDSHAKE));
+    // a digs at 1,000: b's turn is decided then, and the room asks to hear when the
+    // `turn` frame went out.
+    let decided = room.receive_outcome(1_000, "a", &client_text(&dig(0, 0)));
+    assert!(decided.report_release);
+    assert!(dig_to(&decided.effects, "b").contains(&Dig::Turn {
+        seat: 1,
+        ends_in_ms: TURN,
+        skipped: None
+    }));
+    // It went out 400 ms later: b's turn ends TURN after that, not after 1,000.
+    let released = room.handle(1_400, &[], Event::Released);
+    assert_eq!(released.next_deadline, Some(1_400 + TURN));
+    assert!(
+        room.tick(1_000 + TURN).is_empty(),
+        "not over at the decided deadline"
+    );
+    let late = send(&mut room, 1_400 + TURN - 1, "b", &dig(5, 5));
+    assert_eq!(error_code(&late, "b"), None, "b's dig in time counts");
+    assert!(dig_to(&late, "a")
+        .iter()
+        .any(|f| matches!(f, Dig::Dug { seat: 1, .. })));
+}
+
+#[test]
+fn a_bots_dig_moves_with_its_turn() {
+    use crate::room::Event;
+    let mut room = new_room("dig-0-0", 5);
+    join(&mut room, 0, "a");
+    let wait = RoomConfig::default().bot_wait_ms;
+    room.tick(wait);
+    let _ = room.handle(wait, &[], Event::Released);
+    // a digs; the bot's turn is decided with its moment to dig.
+    let at = wait + 100;
+    let _ = send(&mut room, at, "a", &dig(0, 0));
+    let bots_moment = room.next_deadline().expect("the bot digs");
+    assert!(bots_moment > at && bots_moment < at + TURN);
+    let _ = room.handle(at + 250, &[], Event::Released);
+    assert_eq!(room.next_deadline(), Some(bots_moment + 250));
 }
 
 #[test]

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::Vars;
 use crate::effects::Frame;
 use crate::envelope::Envelope;
-use crate::game::{Game, GameType, Played, Refusal, Release, SeatScore, Table};
+use crate::game::{held_for, Game, GameType, Played, Refusal, Release, SeatScore, Table};
 use crate::protocol::{ErrorCode, RoomPhase};
 use crate::stats::RecordLine;
 
@@ -75,6 +75,10 @@ pub struct Guess {
     round: u64,
     /// The number and the round's deadline, while a round runs.
     secret: Option<(u8, u64)>,
+    /// When the running round was decided, until the room says its `thinking` frame
+    /// went out (see [`Game::announced`]): the round's clock then counts from there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    decided_at: Option<u64>,
 }
 
 impl GameType for Guess {
@@ -100,6 +104,7 @@ impl GameType for Guess {
             ready: vec![false; 2],
             round: 0,
             secret: None,
+            decided_at: None,
         }
     }
 
@@ -132,11 +137,13 @@ impl Guess {
         t.put_rng(rng);
         self.round += 1;
         self.ready.iter_mut().for_each(|r| *r = false);
-        self.secret = Some((n, t.now + self.round_ms));
+        let ends_in_ms = t.clock_ms(self.round_ms);
+        self.secret = Some((n, t.now + ends_in_ms));
+        self.decided_at = Some(t.now);
         let thinking = ServerFrame::Thinking {
             round: self.round,
             max: MAX,
-            ends_in_ms: self.round_ms,
+            ends_in_ms,
         };
         t.broadcast(&thinking, true);
         t.room_frame(self);
@@ -145,6 +152,7 @@ impl Guess {
     /// Ends the round: `winner` solved it (or nobody did).
     fn end(&mut self, t: &mut Table<'_>, n: u8, winner: Option<usize>) {
         self.secret = None;
+        self.decided_at = None;
         match winner {
             Some(seat) => {
                 self.wins[seat] += 1;
@@ -251,6 +259,19 @@ impl Game for Guess {
 
     fn next_deadline(&self) -> Option<u64> {
         self.secret.map(|(_, deadline)| deadline)
+    }
+
+    fn awaiting_release(&self) -> bool {
+        self.decided_at.is_some()
+    }
+
+    /// The rule of [`crate::game::held_for`]: a round lasts `round_ms` from when its
+    /// `thinking` frame went out.
+    fn announced(&mut self, t: &mut Table<'_>) {
+        let held = held_for(&mut self.decided_at, t.now);
+        if let Some((_, deadline)) = self.secret.as_mut() {
+            *deadline += held;
+        }
     }
 
     fn catch_up(&self, t: &Table<'_>, _viewer: Option<usize>) -> Vec<Frame> {
@@ -368,6 +389,36 @@ mod tests {
             records[0].lines.iter().map(|l| (l.player.as_str(), l.score)).collect();
         assert_eq!(scores, [("guest:a", 1), ("guest:b", 0)]);
         assert_eq!(records[1].round_id, "guess-0-0:9:2");
+    }
+
+    /// A round started as b sits down waits out b's handshake, and counts from when
+    /// its `thinking` frame went out (`crate::game::held_for`).
+    #[test]
+    fn a_round_counts_from_when_its_thinking_frame_went_out() {
+        use crate::room::Event;
+        let config = RoomConfig {
+            handshake_ms: 100,
+            ..RoomConfig::default()
+        };
+        let mut room = room("guess-0-0", config, &default_settings(), 9);
+        let profile = |name: &str| Profile {
+            name: name.into(),
+            avatar: String::new(),
+        };
+        room.connect(0, "a", "guest:a", profile("a"), 1).unwrap();
+        let out = room.connect(10, "b", "guest:b", profile("b"), 2).unwrap();
+        let round = 30_000 + 100;
+        assert!(matches!(
+            guesses(&out, "b")[..],
+            [ServerFrame::Thinking { round: 1, ends_in_ms, .. }] if ends_in_ms == round
+        ));
+        assert_eq!(room.next_deadline(), Some(10 + round), "provisional");
+        let released = room.handle(310, &[], Event::Released);
+        assert!(released.reschedule);
+        assert_eq!(released.next_deadline, Some(310 + round));
+        assert!(guesses(&room.tick(10 + round), "a").is_empty(), "not over yet");
+        let out = room.tick(310 + round);
+        assert!(matches!(guesses(&out, "a")[..], [ServerFrame::TimedOut { round: 1, .. }]));
     }
 
     #[test]

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::Vars;
 use crate::effects::Frame;
 use crate::envelope::Envelope;
-use crate::game::{Game, GameType, Played, Refusal, Release, SeatScore, Table};
+use crate::game::{held_for, Game, GameType, Played, Refusal, Release, SeatScore, Table};
 use crate::protocol::{ErrorCode, RoomPhase, SeatView};
 use crate::seats::Profile;
 use crate::stats::RecordLine;
@@ -210,9 +210,7 @@ impl Rps {
         }
         let now = t.now;
         let round_ms = t.config.round_ms;
-        // Whoever sat down just now has no live socket yet: their round starts when
-        // the handshake is through (see `RoomConfig::handshake_ms`).
-        let allowance = if t.handshake { t.config.handshake_ms } else { 0 };
+        let ends_in_ms = t.clock_ms(round_ms);
         let mut rng = t.rng();
         for (i, seat) in self.seats.iter_mut().enumerate() {
             seat.ready = false;
@@ -225,13 +223,13 @@ impl Rps {
         }
         t.put_rng(rng);
         self.round += 1;
-        self.deadline = Some(now + round_ms + allowance);
+        self.deadline = Some(now + ends_in_ms);
         self.decided_at = Some(now);
         self.bot_at = None;
         let frame = ServerFrame::Start {
             round: self.round,
             round_ms,
-            ends_in_ms: round_ms + allowance,
+            ends_in_ms,
             seats: t.views(self),
         };
         t.broadcast(&frame, true);
@@ -485,10 +483,10 @@ impl Game for Rps {
     /// `ends_in_ms` tells the players. The deadline fixed when the round was decided
     /// moves on by however long the frame was held; the bots' moments move with it.
     fn announced(&mut self, t: &mut Table<'_>) {
-        let (Some(decided), Some(deadline)) = (self.decided_at.take(), self.deadline) else {
+        let held = held_for(&mut self.decided_at, t.now);
+        let Some(deadline) = self.deadline else {
             return;
         };
-        let held = t.now.saturating_sub(decided);
         self.deadline = Some(deadline + held);
         for seat in &mut self.seats {
             if let Some(at) = seat.choose_at.as_mut() {
