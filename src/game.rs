@@ -124,28 +124,16 @@ pub trait Game {
     fn tick(&mut self, t: &mut Table<'_>);
     /// When [`Game::tick`] next has something to do.
     fn next_deadline(&self) -> Option<u64>;
-    /// A clock this game announced (a round's `start` with its `ends_in_ms`) is still
-    /// counting from when the room decided, not from when players heard of it: the
-    /// room then tells the game when the frames went out ([`Game::announced`]).
-    fn awaiting_release(&self) -> bool {
-        false
-    }
-    /// The frames of the event just handled went out at `t.now`: a clock announced in
-    /// them counts from now. Storage writes hold frames back (the platform's output
-    /// gate) and, under load, so does other work; a player must not lose that time
-    /// from the round they were promised.
-    fn announced(&mut self, _t: &mut Table<'_>) {}
+    /// The frames that announced a clock ([`Table::clock_ms`]) went out `held` ms
+    /// after the room decided: every deadline (and bot's moment) set with that clock
+    /// moves on by `held`. Storage writes hold frames back (the platform's
+    /// output gate) and, under load, so does other work; a player must not lose that
+    /// time from the round they were promised.
+    fn announced(&mut self, _held: u64) {}
     /// What a connection joining mid-game is told after `hi` (a resumed seat) or
     /// `watching` (a spectator, `viewer` `None`): the state everybody may see, plus the
     /// viewer's own secrets and nobody else's.
     fn catch_up(&self, t: &Table<'_>, viewer: Option<usize>) -> Vec<Frame>;
-}
-
-/// How long the frames decided at `decided_at` were held before they went out at `now`
-/// (the room's [`Game::announced`]): what a clock announced in them moves on by. Takes
-/// the moment, so a clock moves once; 0 if nothing was waiting.
-pub fn held_for(decided_at: &mut Option<u64>, now: u64) -> u64 {
-    decided_at.take().map_or(0, |at| now.saturating_sub(at))
 }
 
 /// What the registry (`crate::games`) needs to know of a game besides its rules.
@@ -229,6 +217,9 @@ pub struct Table<'a> {
     pub(crate) private: Option<&'a Privacy>,
     /// Round records made while handling this event: `(round, lines)`.
     pub(crate) records: &'a mut Vec<(u64, Vec<RecordLine>)>,
+    /// A game started a clock while handling this event ([`Table::clock_ms`]): the
+    /// room asks to hear when its frames went out ([`Game::announced`]).
+    pub(crate) clock_started: bool,
 }
 
 impl Table<'_> {
@@ -299,12 +290,14 @@ impl Table<'_> {
         }
     }
 
-    /// How long a clock of `len_ms` that a game starts now is announced for and runs:
-    /// a clock started as somebody sits down also waits out their handshake
-    /// ([`Table::handshake`], [`RoomConfig::handshake_ms`]). With [`held_for`], the
-    /// rule for every clock a game announces ("ends in N ms": a round's `start`, a
-    /// turn): the player gets all of it, from when they hear of it.
-    pub fn clock_ms(&self, len_ms: u64) -> u64 {
+    /// How long a clock of `len_ms` that a game starts now is announced for and runs.
+    /// The rule for every clock a game announces ("ends in N ms": a round's `start`, a
+    /// turn): the player gets all of it, from when they hear of it. So a clock started
+    /// as somebody sits down also waits out their handshake ([`Table::handshake`],
+    /// [`RoomConfig::handshake_ms`]), and the room moves it on by however long its
+    /// frames were held ([`Game::announced`]).
+    pub fn clock_ms(&mut self, len_ms: u64) -> u64 {
+        self.clock_started = true;
         let allowance = if self.handshake {
             self.config.handshake_ms
         } else {

@@ -146,6 +146,11 @@ pub struct Room {
     /// Set for a private room.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     private: Option<Privacy>,
+    /// When the room decided an event in which its game started a clock
+    /// ([`Table::clock_ms`]), until the room hears its frames went out
+    /// ([`Event::Released`]): the clock then moves on by the difference.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    clock_decided_at: Option<u64>,
     /// The event being handled is the room's alarm (only during [`Room::handle`]).
     #[serde(skip)]
     in_alarm: bool,
@@ -189,6 +194,7 @@ impl Room {
             records_in_flight: false,
             online: 0,
             private: None,
+            clock_decided_at: None,
             in_alarm: false,
             in_handshake: false,
         }
@@ -391,7 +397,11 @@ impl Room {
                 Durability::Ephemeral
             }
             Event::Released => {
-                self.with_game(now, &mut effects, |game, t| game.announced(t));
+                let held = self
+                    .clock_decided_at
+                    .take()
+                    .map_or(0, |at| now.saturating_sub(at));
+                self.with_game(now, &mut effects, |game, _| game.announced(held));
                 // Not stored on its own: after a restart the round ends at the deadline
                 // it was decided with (the next durable change stores the moved one).
                 Durability::Ephemeral
@@ -424,7 +434,7 @@ impl Room {
             },
             admission,
             next_deadline: self.next_deadline(),
-            report_release: self.game.get().awaiting_release(),
+            report_release: self.clock_decided_at.is_some(),
             reschedule: released,
         }
     }
@@ -1192,8 +1202,12 @@ impl Room {
                 capacity_version,
                 private: private.as_ref(),
                 records: &mut records,
+                clock_started: false,
             };
             f(game.get_mut(), &mut table);
+            if table.clock_started {
+                self.clock_decided_at = Some(now);
+            }
         }
         self.file_records(now, records);
         self.send_records_if_due(now, out);

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::Vars;
 use crate::effects::Frame;
 use crate::envelope::Envelope;
-use crate::game::{held_for, Game, GameType, Played, Refusal, Release, SeatScore, Table};
+use crate::game::{Game, GameType, Played, Refusal, Release, SeatScore, Table};
 use crate::protocol::{ErrorCode, RoomPhase};
 use crate::stats::RecordLine;
 
@@ -265,10 +265,6 @@ pub struct Dig {
     board: Option<Board>,
     turn: Option<usize>,
     turn_deadline: Option<u64>,
-    /// When the running turn was decided, until the room says its `turn` frame went
-    /// out (see [`Game::announced`]): the turn's clock then counts from there.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    turn_decided_at: Option<u64>,
     /// When bots fill the free seats around a lone player.
     #[serde(default)]
     bot_at: Option<u64>,
@@ -378,7 +374,7 @@ impl Dig {
         }
     }
 
-    fn advance_turn(&mut self, t: &Table<'_>) -> Option<usize> {
+    fn advance_turn(&mut self, t: &mut Table<'_>) -> Option<usize> {
         let n = self.seats.len();
         let start = self.turn.map_or(0, |s| s + 1);
         let next = (0..n)
@@ -386,7 +382,6 @@ impl Dig {
             .find(|&s| Self::plays(t, s))?;
         self.turn = Some(next);
         self.turn_deadline = Some(t.now + t.clock_ms(self.settings.turn_ms));
-        self.turn_decided_at = Some(t.now);
         self.bot_digs_at = t.is_bot(next).then(|| {
             let mut rng = t.rng();
             let think = BOT_THINK_MS + rng.u64(0..=BOT_THINK_JITTER_MS);
@@ -425,7 +420,6 @@ impl Dig {
         self.board = None;
         self.turn = None;
         self.turn_deadline = None;
-        self.turn_decided_at = None;
         self.bot_digs_at = None;
         for (i, seat) in self.seats.iter_mut().enumerate() {
             // Bots are always up for another game; people say so with `join`.
@@ -515,7 +509,6 @@ impl GameType for Dig {
             board: None,
             turn: None,
             turn_deadline: None,
-            turn_decided_at: None,
             bot_at: None,
             bot_digs_at: None,
         }
@@ -631,14 +624,9 @@ impl Game for Dig {
         self.board.is_some() || self.seats.iter().any(|s| s.ready)
     }
 
-    fn awaiting_release(&self) -> bool {
-        self.turn_decided_at.is_some()
-    }
-
-    /// The rule of [`crate::game::held_for`]: a turn lasts `turn_ms` from when its
-    /// `turn` frame went out; a bot's moment to dig moves with it.
-    fn announced(&mut self, t: &mut Table<'_>) {
-        let held = held_for(&mut self.turn_decided_at, t.now);
+    /// A turn lasts `turn_ms` from when its `turn` frame went out; a bot's moment to
+    /// dig moves with it.
+    fn announced(&mut self, held: u64) {
         if let Some(deadline) = self.turn_deadline.as_mut() {
             *deadline += held;
         }

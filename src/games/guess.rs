@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::Vars;
 use crate::effects::Frame;
 use crate::envelope::Envelope;
-use crate::game::{held_for, Game, GameType, Played, Refusal, Release, SeatScore, Table};
+use crate::game::{Game, GameType, Played, Refusal, Release, SeatScore, Table};
 use crate::protocol::{ErrorCode, RoomPhase};
 use crate::stats::RecordLine;
 
@@ -75,10 +75,6 @@ pub struct Guess {
     round: u64,
     /// The number and the round's deadline, while a round runs.
     secret: Option<(u8, u64)>,
-    /// When the running round was decided, until the room says its `thinking` frame
-    /// went out (see [`Game::announced`]): the round's clock then counts from there.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    decided_at: Option<u64>,
 }
 
 impl GameType for Guess {
@@ -104,7 +100,6 @@ impl GameType for Guess {
             ready: vec![false; 2],
             round: 0,
             secret: None,
-            decided_at: None,
         }
     }
 
@@ -139,7 +134,6 @@ impl Guess {
         self.ready.iter_mut().for_each(|r| *r = false);
         let ends_in_ms = t.clock_ms(self.round_ms);
         self.secret = Some((n, t.now + ends_in_ms));
-        self.decided_at = Some(t.now);
         let thinking = ServerFrame::Thinking {
             round: self.round,
             max: MAX,
@@ -152,7 +146,6 @@ impl Guess {
     /// Ends the round: `winner` solved it (or nobody did).
     fn end(&mut self, t: &mut Table<'_>, n: u8, winner: Option<usize>) {
         self.secret = None;
-        self.decided_at = None;
         match winner {
             Some(seat) => {
                 self.wins[seat] += 1;
@@ -261,14 +254,8 @@ impl Game for Guess {
         self.secret.map(|(_, deadline)| deadline)
     }
 
-    fn awaiting_release(&self) -> bool {
-        self.decided_at.is_some()
-    }
-
-    /// The rule of [`crate::game::held_for`]: a round lasts `round_ms` from when its
-    /// `thinking` frame went out.
-    fn announced(&mut self, t: &mut Table<'_>) {
-        let held = held_for(&mut self.decided_at, t.now);
+    /// A round lasts `round_ms` from when its `thinking` frame went out.
+    fn announced(&mut self, held: u64) {
         if let Some((_, deadline)) = self.secret.as_mut() {
             *deadline += held;
         }
@@ -392,7 +379,7 @@ mod tests {
     }
 
     /// A round started as b sits down waits out b's handshake, and counts from when
-    /// its `thinking` frame went out (`crate::game::held_for`).
+    /// its `thinking` frame went out (`Game::announced`).
     #[test]
     fn a_round_counts_from_when_its_thinking_frame_went_out() {
         use crate::room::Event;

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::Vars;
 use crate::effects::Frame;
 use crate::envelope::Envelope;
-use crate::game::{held_for, Game, GameType, Played, Refusal, Release, SeatScore, Table};
+use crate::game::{Game, GameType, Played, Refusal, Release, SeatScore, Table};
 use crate::protocol::{ErrorCode, RoomPhase, SeatView};
 use crate::seats::Profile;
 use crate::stats::RecordLine;
@@ -157,10 +157,6 @@ pub struct Rps {
     deadline: Option<u64>,
     /// When bots fill the free seats of a room with a lone player.
     bot_at: Option<u64>,
-    /// When the running round's `start` was decided, until the room says it went out
-    /// (see [`Game::announced`]): the round's clock then moves to count from there.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    decided_at: Option<u64>,
     /// The last settled round's lines, sent again to a player who resumes between
     /// rounds. A result that went to a live socket just before the server died (or the
     /// network did) may never have arrived, and nothing else would tell them how that
@@ -224,7 +220,6 @@ impl Rps {
         t.put_rng(rng);
         self.round += 1;
         self.deadline = Some(now + ends_in_ms);
-        self.decided_at = Some(now);
         self.bot_at = None;
         let frame = ServerFrame::Start {
             round: self.round,
@@ -237,7 +232,6 @@ impl Rps {
 
     fn settle_round(&mut self, t: &mut Table<'_>) {
         self.deadline = None;
-        self.decided_at = None;
         let playing: Vec<usize> = (0..self.seats.len())
             .filter(|&i| self.seats[i].in_round && t.occupied(i))
             .collect();
@@ -325,7 +319,6 @@ impl GameType for Rps {
             round: 0,
             deadline: None,
             bot_at: None,
-            decided_at: None,
             last_result: None,
         }
     }
@@ -475,15 +468,10 @@ impl Game for Rps {
         self.deadline.is_some() || self.seats.iter().any(|s| s.ready)
     }
 
-    fn awaiting_release(&self) -> bool {
-        self.decided_at.is_some()
-    }
-
     /// The rule: a round lasts `round_ms` from when its `start` went out, as `start`'s
     /// `ends_in_ms` tells the players. The deadline fixed when the round was decided
     /// moves on by however long the frame was held; the bots' moments move with it.
-    fn announced(&mut self, t: &mut Table<'_>) {
-        let held = held_for(&mut self.decided_at, t.now);
+    fn announced(&mut self, held: u64) {
         let Some(deadline) = self.deadline else {
             return;
         };
