@@ -22,7 +22,8 @@ const COLOURS = { ours: '#e8590c', 'lobby-floor': '#1c7ed6', partyserver: '#2b8a
 const FIGURES_BY_SECTION = {
   vs_burst: [
     'clients', 'matched_rooms', 'span_s', 'matches_per_s', 'server_cpu_s',
-    'server_cpu_ms_per_match', 'time_to_start_p50_ms', 'time_to_start_p99_ms', 'steal_pct',
+    'server_cpu_ms_per_match', 'server_cpu_ms_per_match_workerd', 'time_to_start_p50_ms',
+    'time_to_start_p99_ms', 'steal_pct',
   ],
   vs_idle: [
     'conns', 'connected', 'hold_s', 'mem_per_conn_kb_up', 'mem_per_conn_kb_held',

@@ -129,6 +129,7 @@ pub async fn burst(ctx: &Arc<Ctx>, dialect: Dialect) -> Section {
     let n = ctx.sizes.burst_clients.div_ceil(2) * 2;
     let who = tickets(ctx, dialect, n).await;
     let cpu0 = ctx.probe.sample();
+    let each0 = ctx.probe.cpu_each();
     let t0 = Instant::now();
     let tasks: Vec<_> = who
         .into_iter()
@@ -160,6 +161,8 @@ pub async fn burst(ctx: &Arc<Ctx>, dialect: Dialect) -> Section {
         players.push(p);
     }
     let cpu1 = ctx.probe.sample();
+    let each1 = ctx.probe.cpu_each();
+    let workerd_s = workerd_cpu_s(&each0, &each1, t0.elapsed(), "vs_burst");
     let span = last - t0;
     s.count("clients", "clients asking at once", n as u64);
     s.count(
@@ -183,6 +186,13 @@ pub async fn burst(ctx: &Arc<Ctx>, dialect: Dialect) -> Section {
         "ms",
         cpu.filter(|_| !rooms.is_empty())
             .map(|c| c * 1000.0 / rooms.len() as f64),
+    );
+    // Without wrangler dev's own node and esbuild, which the platform does not run.
+    s.put(
+        "server_cpu_ms_per_match_workerd",
+        "server CPU per match, workerd processes only",
+        "ms",
+        (ctx.probe.enabled() && !rooms.is_empty()).then(|| workerd_s * 1000.0 / rooms.len() as f64),
     );
     s.put(
         "time_to_start_p50_ms",
@@ -337,26 +347,13 @@ pub async fn idle(ctx: &Arc<Ctx>, dialect: Dialect) -> Section {
         pct(server_cpu(settled_cpu0, cpu1), settled_s),
     );
     // The same, the workerd processes only (the Worker and wrangler's proxy): the rest
-    // is wrangler dev's own node and esbuild, which the platform does not run. Each
-    // process's share goes to the log, to tell where an idle server's CPU goes.
-    let mut workerd_s = 0.0;
-    for p in &settled_each1 {
-        let was = settled_each0
-            .iter()
-            .find(|q| q.pid == p.pid)
-            .map_or(0.0, |q| q.cpu_s);
-        let used = (p.cpu_s - was).max(0.0);
-        if p.name == "workerd" {
-            workerd_s += used;
-        }
-        eprintln!(
-            "vs_idle, second half of the hold: {} (pid {}) {:.2} % of a core: {}",
-            p.name,
-            p.pid,
-            used * 100.0 / settled_s.as_secs_f64(),
-            p.cmd
-        );
-    }
+    // is wrangler dev's own node and esbuild, which the platform does not run.
+    let workerd_s = workerd_cpu_s(
+        &settled_each0,
+        &settled_each1,
+        settled_s,
+        "vs_idle, second half of the hold",
+    );
     if ctx.probe.enabled() {
         s.put(
             "server_cpu_pct_settled_workerd",
@@ -368,6 +365,36 @@ pub async fn idle(ctx: &Arc<Ctx>, dialect: Dialect) -> Section {
     put_steal(&mut s, &steal);
     close_out(&mut s, &ctx.stats.snapshot().since(&st0));
     s
+}
+
+/// CPU the workerd processes (the Worker's and wrangler's proxy's) used between two
+/// readings, in seconds. Each server process's share of `wall` goes to the log, to
+/// tell where the server's CPU went (`label` names the stretch).
+fn workerd_cpu_s(
+    before: &[crate::procstat::ProcCpu],
+    after: &[crate::procstat::ProcCpu],
+    wall: Duration,
+    label: &str,
+) -> f64 {
+    let mut workerd_s = 0.0;
+    for p in after {
+        let was = before
+            .iter()
+            .find(|q| q.pid == p.pid)
+            .map_or(0.0, |q| q.cpu_s);
+        let used = (p.cpu_s - was).max(0.0);
+        if p.name == "workerd" {
+            workerd_s += used;
+        }
+        eprintln!(
+            "{label}: {} (pid {}) {:.2} % of a core: {}",
+            p.name,
+            p.pid,
+            used * 100.0 / wall.as_secs_f64(),
+            p.cmd
+        );
+    }
+    workerd_s
 }
 
 // ---------------------------------------------------------------------------------
