@@ -177,6 +177,17 @@ impl Outcome {
         alarm_to_set(armed, self.next_deadline, self.reschedule)
     }
 
+    /// How the house's next deadline is kept after this outcome, at `now`, with the
+    /// alarm `armed` for that time ([`wake_for`]). A `start` still waiting for the
+    /// output gate changes neither the timer nor an armed alarm (see
+    /// [`Outcome::alarm_to_set`]): its release does.
+    pub fn wake(&self, now: u64, armed: Option<u64>) -> Wake {
+        if self.report_release && armed.is_some() {
+            return Wake::default();
+        }
+        wake_for(now, armed, self.next_deadline, self.reschedule)
+    }
+
     /// Does this outcome send round records to the stats shards?
     pub fn delivers_records(&self) -> bool {
         self.effects.iter().any(|e| matches!(e, Effect::Records(_)))
@@ -211,6 +222,53 @@ pub fn alarm_to_set(armed: Option<u64>, next: Option<u64>, reschedule: bool) -> 
         (None, Some(at)) => Some(at),
         (Some(armed), Some(at)) if at < armed || (reschedule && at != armed) => Some(at),
         _ => None,
+    }
+}
+
+/// Deadlines at most this far ahead are kept by a timer in the object's memory, with the
+/// durable alarm only as their backstop ([`wake_for`]): a round (5 s by default), a
+/// bot's seat, a delivery of round records (10 s).
+///
+/// Why: each `setAlarm` is a row written, the unit the platform bills storage by, and
+/// the alarm was set twice per round (the round's deadline, then the next one after it
+/// settled): 2 of the 9 rows a round wrote (`bench/cost.sh`). A timer costs nothing to
+/// set. While one is pending the runtime does not hibernate the object
+/// (<https://developers.cloudflare.com/durable-objects/concepts/durable-object-lifecycle/>:
+/// hibernation needs "no `setTimeout`/`setInterval` scheduled callbacks"), so it fires
+/// unless the instance dies; a deadline further out is left to the alarm, so an idle
+/// object still hibernates.
+pub const TIMER_AHEAD_MS: u64 = 15_000;
+
+/// How long after a deadline kept by a timer the durable alarm fires at the latest, as
+/// its backstop. It matters only when the instance died with the deadline pending (a
+/// crash, a deploy, an eviction): every socket closes then, and a player who resumes
+/// wakes the room sooner, which settles what is overdue. In steady play the alarm is set
+/// once per this long, not once per round.
+pub const ALARM_BACKSTOP_MS: u64 = 30_000;
+
+/// How the house's next deadline is kept: by the durable alarm (`alarm`: set it for
+/// then), by the instance's timer (`timer`: have one fire then), or both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Wake {
+    pub alarm: Option<u64>,
+    pub timer: Option<u64>,
+}
+
+/// How to keep the `next` deadline at `now`, with the alarm `armed` for that time: a
+/// deadline within [`TIMER_AHEAD_MS`] gets a timer, and the alarm must fire no later
+/// than [`ALARM_BACKSTOP_MS`] after it (an alarm armed earlier is kept: it is a backstop,
+/// and a wake that finds nothing due only points it further). A deadline further out
+/// gets the alarm as [`alarm_to_set`] says, `reschedule` included.
+pub fn wake_for(now: u64, armed: Option<u64>, next: Option<u64>, reschedule: bool) -> Wake {
+    match next {
+        Some(at) if at <= now.saturating_add(TIMER_AHEAD_MS) => Wake {
+            alarm: alarm_to_set(armed, Some(at.saturating_add(ALARM_BACKSTOP_MS)), false),
+            timer: Some(at),
+        },
+        _ => Wake {
+            alarm: alarm_to_set(armed, next, reschedule),
+            timer: None,
+        },
     }
 }
 
@@ -287,6 +345,65 @@ mod tests {
             "moved later on purpose"
         );
         assert_eq!(alarm_to_set(Some(9), Some(9), true), None);
+    }
+
+    #[test]
+    fn a_near_deadline_gets_a_timer_and_the_alarm_only_as_its_backstop() {
+        let now = 1_000;
+        let round = now + 5_000;
+        let backstop = round + ALARM_BACKSTOP_MS;
+        let liveness = now + 600_000;
+        assert_eq!(
+            wake_for(now, Some(liveness), Some(round), false),
+            Wake {
+                alarm: Some(backstop),
+                timer: Some(round)
+            },
+            "the alarm is pulled in to the backstop, the timer keeps the deadline"
+        );
+        assert_eq!(
+            wake_for(now, Some(backstop), Some(round + 1_300), true),
+            Wake {
+                alarm: None,
+                timer: Some(round + 1_300)
+            },
+            "the next round: the alarm armed for the last backstop is early enough"
+        );
+        assert_eq!(
+            wake_for(now, None, Some(round), false).alarm,
+            Some(backstop),
+            "nothing armed: the backstop is set"
+        );
+        let far = now + TIMER_AHEAD_MS + 1;
+        assert_eq!(
+            wake_for(now, Some(far - 1), Some(far), false),
+            Wake::default(),
+            "far, with an earlier alarm armed: it fires, finds nothing due, points further"
+        );
+        assert_eq!(
+            wake_for(now, Some(backstop), Some(far), false).alarm,
+            Some(far),
+            "far, but before the backstop armed: the alarm is pulled in"
+        );
+        assert_eq!(
+            wake_for(now, Some(liveness), Some(far), false),
+            Wake {
+                alarm: Some(far),
+                timer: None
+            },
+            "far: the alarm keeps it, as without timers"
+        );
+        assert_eq!(
+            wake_for(now, Some(far - 1), Some(far), true).alarm,
+            Some(far),
+            "far and moved later on purpose"
+        );
+        assert_eq!(wake_for(now, Some(liveness), None, false), Wake::default());
+        assert_eq!(
+            wake_for(now, None, Some(now - 5), false).timer,
+            Some(now - 5),
+            "overdue: a timer for now"
+        );
     }
 
     #[test]

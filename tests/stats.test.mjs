@@ -1,9 +1,9 @@
 // Player stats, leaderboard and room listing against the real server: what the APIs
 // say must be what the clients saw, survive a restart, and count each round once even
-// when the alarm that settled it fails and is retried (DEBUG_FAIL_ALARM_ONCE makes the
-// first settling alarm of every room instance deliver its record, fail, and so deliver
-// it again), and when stats shards throw on their next requests (armed through
-// POST /debug/stats/:shard/fail).
+// when the tick that settled it fails and the alarm runs it again (DEBUG_FAIL_ALARM_ONCE
+// makes the first tick that delivers records in every room instance, by its timer or its
+// alarm, deliver them, fail, and so deliver them again), and when stats shards throw on
+// their next requests (armed through POST /debug/stats/:shard/fail).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
@@ -111,8 +111,8 @@ describe('stats, leaderboard and rooms', () => {
   });
 
   test('a retried alarm after a settlement did not count any round twice', async () => {
-    // Every room instance failed its first settling alarm on purpose...
-    assert.match(server.log(), /DEBUG_FAIL_ALARM_ONCE: failing this alarm on purpose/);
+    // Every room instance failed its first delivering tick on purpose...
+    assert.match(server.log(), /DEBUG_FAIL_ALARM_ONCE: failing this tick on purpose/);
     // ... so some shard saw a record twice and ignored it.
     // The room sends an unconfirmed record again after RECORD_RETRY_MS (2 s).
     const duplicates = async () => {

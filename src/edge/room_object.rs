@@ -41,7 +41,7 @@ use super::socket_cache::SocketCache;
 use super::stats_object::deliver;
 use super::{answer_socket, now_ms, random_u64, turned_away, vars};
 use crate::address::Address;
-use crate::effects::{wait_in_alarm, Admission, Effect, Outcome};
+use crate::effects::{wait_in_alarm, wake_for, Admission, Effect, Outcome};
 use crate::game::Privacy;
 use crate::games::GameKind;
 use crate::house::{deliveries, house_of, shard_house, House, DELIVERY_PAUSE_MS};
@@ -104,6 +104,9 @@ pub struct RoomShell {
     /// When the last event was handed to the room (`DEBUG_TIMING` logs how long its
     /// frames waited to go out).
     handled_at: Cell<u64>,
+    /// When this instance's timer fires, if one is pending: it keeps the house's near
+    /// deadlines ([`crate::effects::TIMER_AHEAD_MS`]; see [`RoomShell::keep_near`]).
+    timer_at: Cell<Option<u64>>,
 }
 
 impl DurableObject for ArenaRoom {
@@ -127,6 +130,7 @@ impl DurableObject for ArenaRoom {
             constructed_at: now_ms(),
             failed_alarm: Cell::new(false),
             handled_at: Cell::new(0),
+            timer_at: Cell::new(None),
         };
         ArenaRoom {
             shell: Rc::new(shell),
@@ -221,6 +225,7 @@ impl DurableObject for ArenaRoom {
         self.shell.store.alarm_returns();
         ticked?;
         self.shell.rearm().await?;
+        self.shell.keep_next_near();
         if vars::flag(&self.shell.env, "DEBUG_TIMING") {
             // Where a result's lateness goes: the alarm firing late, or the output gate
             // holding the frames until the alarm's writes are durable.
@@ -334,35 +339,8 @@ impl RoomShell {
             if debug_timing {
                 self.log_overdue(fired_at);
             }
-            let mut failed = Ok(());
-            let mut deliveries = Vec::new();
-            for (room, outcome) in self.tick() {
-                match self.carry_out(&room, outcome).await {
-                    Ok(records) if !records.is_empty() => deliveries.push((room, records)),
-                    Ok(_) => {}
-                    Err(err) => failed = Err(err),
-                }
-            }
-            // Test hook (`DEBUG_FAIL_ALARM_ONCE=1`): the first alarm that delivers
-            // records delivers them, "crashes" before noting the confirmation and fails,
-            // so the platform retries the alarm and the records are delivered again.
-            if !deliveries.is_empty()
-                && vars::flag(&self.env, "DEBUG_FAIL_ALARM_ONCE")
-                && !self.failed_alarm.replace(true)
-            {
-                worker::console_warn!("DEBUG_FAIL_ALARM_ONCE: failing this alarm on purpose");
-                let (all, _) = gather(deliveries);
-                if let Err(err) = deliver(&self.env, &all).await {
-                    worker::console_warn!("{} round records not delivered: {err}", all.len());
-                }
-                return Err("DEBUG_FAIL_ALARM_ONCE".into());
-            }
-            if !deliveries.is_empty() {
-                self.deliver_later(deliveries);
-            }
-            // A failed room's alarm is retried by the platform; no waiting for more.
-            failed?;
-            let next = self.house.borrow().as_ref().and_then(House::next_deadline);
+            self.tick_once().await?;
+            let next = self.next_deadline();
             match wait_in_alarm(fired_at, now_ms(), next) {
                 Some(ms) => {
                     let asked = now_ms();
@@ -378,6 +356,42 @@ impl RoomShell {
                 None => return Ok(()),
             }
         }
+    }
+
+    /// Ticks the rooms that are due now ([`Self::tick`]), carries out their outcomes and
+    /// sends their round records on. Every ticked room's outcome is carried out even when
+    /// one fails; the error is returned after.
+    async fn tick_once(self: &Rc<Self>) -> worker::Result<()> {
+        let mut failed = Ok(());
+        let mut deliveries = Vec::new();
+        for (room, outcome) in self.tick() {
+            match self.carry_out(&room, outcome).await {
+                Ok(records) if !records.is_empty() => deliveries.push((room, records)),
+                Ok(_) => {}
+                Err(err) => failed = Err(err),
+            }
+        }
+        // Test hook (`DEBUG_FAIL_ALARM_ONCE=1`): the first tick that delivers records
+        // (by the alarm or by the timer) delivers them, "crashes" before noting the
+        // confirmation and fails, so the platform runs the alarm again (a failed
+        // timer tick hands over to the alarm, see `on_timer`) and the records are
+        // delivered again.
+        if !deliveries.is_empty()
+            && vars::flag(&self.env, "DEBUG_FAIL_ALARM_ONCE")
+            && !self.failed_alarm.replace(true)
+        {
+            worker::console_warn!("DEBUG_FAIL_ALARM_ONCE: failing this tick on purpose");
+            let (all, _) = gather(deliveries);
+            if let Err(err) = deliver(&self.env, &all).await {
+                worker::console_warn!("{} round records not delivered: {err}", all.len());
+            }
+            return Err("DEBUG_FAIL_ALARM_ONCE".into());
+        }
+        if !deliveries.is_empty() {
+            self.deliver_later(deliveries);
+        }
+        // A failed alarm is retried by the platform; no waiting for more.
+        failed
     }
 
     /// `DEBUG_TIMING`: logs the room whose deadline passed longest ago, when that is
@@ -410,6 +424,57 @@ impl RoomShell {
             return Vec::new();
         };
         house.tick(now, |room| self.heard(room))
+    }
+
+    /// The house's next deadline, as it stands.
+    fn next_deadline(&self) -> Option<u64> {
+        self.house.borrow().as_ref().and_then(House::next_deadline)
+    }
+
+    /// Keeps the house's next deadline with this instance's timer if it is near
+    /// ([`Self::keep_near`]).
+    fn keep_next_near(self: &Rc<Self>) {
+        let wake = wake_for(now_ms(), self.store.armed(), self.next_deadline(), false);
+        self.keep_near(wake.timer);
+    }
+
+    /// Has this instance's timer fire at `at` (a near deadline, [`Outcome::wake`]),
+    /// unless one fires by then already. When it fires, the rooms due then tick, as in
+    /// an alarm ([`Self::on_timer`]). A timer that a nearer deadline overtook still fires
+    /// and finds little or nothing due; each fire points the timer at what is next.
+    fn keep_near(self: &Rc<Self>, at: Option<u64>) {
+        let Some(at) = at else {
+            return;
+        };
+        if self.timer_at.get().is_some_and(|pending| pending <= at) {
+            return;
+        }
+        self.timer_at.set(Some(at));
+        let shell = Rc::clone(self);
+        self.state.wait_until(async move {
+            let ms = at.saturating_sub(now_ms());
+            if ms > 0 {
+                Delay::from(Duration::from_millis(ms)).await;
+            }
+            if shell.timer_at.get() == Some(at) {
+                shell.timer_at.set(None);
+            }
+            shell.on_timer().await;
+        });
+    }
+
+    /// The timer fired: the rooms due now tick ([`Self::tick_once`]), and the timer is
+    /// pointed at the next near deadline. A tick that failed hands over to the durable
+    /// alarm, armed for now: the platform runs it, and retries it until it succeeds.
+    async fn on_timer(self: &Rc<Self>) {
+        if let Err(err) = self.tick_once().await {
+            worker::console_warn!("a timer's tick failed, the alarm takes over: {err}");
+            let storage = self.state.storage();
+            if let Err(err) = self.store.set_alarm(&storage, Some(now_ms())).await {
+                worker::console_error!("the alarm could not take over: {err}");
+            }
+        }
+        self.keep_next_near();
     }
 
     /// When the runtime last answered a heartbeat by itself on each of `room`'s sockets.
@@ -666,6 +731,7 @@ impl RoomShell {
             }
         };
         self.store.write(&self.state.storage(), writes).await?;
+        self.keep_near(outcome.wake(now_ms(), self.store.armed()).timer);
         let report_release = outcome.report_release;
         let mut records = Vec::new();
         for effect in outcome.effects {

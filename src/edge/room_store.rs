@@ -6,8 +6,9 @@
 //!   writes nothing);
 //! - `records:<name>`: its outbox of round records, written only when that changed (it
 //!   changes once per round, the room several times);
-//! - the alarm, set only when the house's next deadline is earlier than the one armed
-//!   ([`Outcome::alarm_to_set`]), and not while an alarm handler runs: it waits for
+//! - the alarm, set only when it must fire earlier than it is armed for
+//!   ([`Outcome::wake`]: the house's next deadline, or for a near one kept by the
+//!   instance's timer, its backstop), and not while an alarm handler runs: it waits for
 //!   the near deadlines itself and arms the alarm as it returns
 //!   ([`crate::effects::wait_in_alarm`]).
 //!
@@ -32,7 +33,7 @@ use wasm_bindgen::{prelude::*, JsCast};
 use worker::Storage;
 
 use super::now_ms;
-use crate::effects::{alarm_to_set, Outcome};
+use crate::effects::{wake_for, Outcome};
 use crate::ids::RoomName;
 use crate::room::Room;
 use crate::stats::RoundRecord;
@@ -172,7 +173,7 @@ impl RoomStore {
     fn alarm_after(&self, outcome: &Outcome) -> Option<u64> {
         match self.alarm_running.get() {
             true => None,
-            false => outcome.alarm_to_set(self.armed.get()),
+            false => outcome.wake(now_ms(), self.armed.get()).alarm,
         }
     }
 
@@ -216,10 +217,10 @@ impl RoomStore {
         }
     }
 
-    /// Only the alarm, pointed at the house's `next` deadline if it is not armed for it
-    /// or earlier (after an alarm that ticked no room).
+    /// Only the alarm, pointed at the house's `next` deadline (or its backstop) if it is
+    /// not armed for then or earlier (after an alarm that ticked no room).
     pub fn rearm(&self, next: Option<u64>) -> Option<u64> {
-        alarm_to_set(self.armed.get(), next, false)
+        wake_for(now_ms(), self.armed.get(), next, false).alarm
     }
 
     /// Issues `writes` together: the runtime commits them as one batch.
