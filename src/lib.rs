@@ -15,8 +15,8 @@
 //! - [`envelope`]: the one reader of client frames (`{"type": …}`), for the room and
 //!   for each game's own frames.
 //! - [`effects`]: what the core asks the shell to do (frames as wire text, closes,
-//!   capacity reports, record deliveries), what to store, and when to arm or wait for
-//!   the alarm.
+//!   capacity reports, record deliveries), what to store, and how the next deadline is
+//!   kept: the instance's timer, the alarm, or both.
 //! - [`config`]: settings from `wrangler.toml` vars, with defaults and ranges.
 //! - [`seats`]: seats, the people, bots and forfeits holding them, spectators, rate
 //!   limits.
@@ -43,7 +43,8 @@
 //! - `edge::board`: `GET /api/me`, `/api/leaderboard`, `/api/rooms`.
 //! - `edge::room_object`: the `ArenaRoom` Durable Object, a house of rooms
 //!   ([`house::House`]): loads them, feeds each [`room::Room`] its events, carries out
-//!   their effects, persists them and sets the house's one alarm. A matchmaker shard's
+//!   their effects, persists them, and keeps the house's next deadline (a timer when
+//!   it is near, with the one alarm as its backstop). A matchmaker shard's
 //!   object is the house of its rooms, so `edge::room_object::matchmaking` answers the
 //!   Worker's `/seat` (pick the room and seat the player in one request) and the
 //!   shard's other asks around [`matchmaker::Matchmaker`].

@@ -13,10 +13,11 @@
 //! Every handler has the same shape: load the house, turn the platform's event into an
 //! [`Event`] for one room, hand it to [`House::handle`], and carry out the [`Outcome`]:
 //! store what it says changed, take or refuse the socket that asked in, send, close,
-//! report, and point the one alarm at the house's next deadline. Every rule, including
-//! the order in which time passes and events happen, is the core's. No handler holds a
-//! `RefCell` borrow across an `.await`, so events that interleave at an await see a
-//! consistent house.
+//! report, and keep the house's next deadline: a timer of this instance when it is
+//! near, the one alarm (its backstop, or the deadline itself when far) as
+//! [`Outcome::wake`] says. Every rule, including the order in which time passes and
+//! events happen, is the core's. No handler holds a `RefCell` borrow across an
+//! `.await`, so events that interleave at an await see a consistent house.
 //!
 //! Round records go to the stats shards in the background (`waitUntil`): an alarm
 //! handler that waited for them would hold back the room's next alarm, since the
