@@ -200,8 +200,8 @@ impl Outcome {
 pub struct Persist {
     /// The room itself (seats, game, timers).
     pub room: bool,
-    /// Its outbox of round records for the stats shards, kept apart because it
-    /// changes once per round while the room changes several times.
+    /// Its outbox of round records for the stats shards changed (it is stored with
+    /// the room, so `room` is set too).
     pub outbox: bool,
     /// The room left its house ([`crate::room::Room::is_vacant`]): delete what is
     /// stored of it instead.

@@ -124,11 +124,12 @@ pub struct Room {
     /// lost), so round ids stay unique: `<name>:<incarnation>:<round>`.
     #[serde(default)]
     incarnation: u64,
-    /// Settled rounds the stats shards have not confirmed yet. Stored apart from the
-    /// room ([`Room::outbox`], [`Room::with_outbox`]): it changes once per round, the
-    /// rest of the room several times, and keeping it out keeps those writes small.
-    /// (Read here from rooms stored before that.)
-    #[serde(default, skip_serializing)]
+    /// Settled rounds the stats shards have not confirmed yet ([`Room::outbox`]), at
+    /// most [`MAX_UNRECORDED`]. Stored with the room: a round settles in one write, not
+    /// a write of the room and one of its outbox (each write is a row the platform
+    /// bills, `bench/cost.sh`). Rooms stored before kept it under a key of its own,
+    /// which the shell still reads ([`Room::with_outbox`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     unrecorded: Vec<RoundRecord>,
     /// When the unconfirmed records must be sent (again), at the latest; see
     /// [`Room::send_records_if_due`].
@@ -204,12 +205,13 @@ impl Room {
         &self.name
     }
 
-    /// The records the stats shards have not confirmed yet, for storage.
+    /// The records the stats shards have not confirmed yet.
     pub fn outbox(&self) -> &[RoundRecord] {
         &self.unrecorded
     }
 
-    /// This room, read back from storage, with its stored [`Room::outbox`].
+    /// This room, read back from storage, with the outbox a room stored before the
+    /// outbox moved into the room's own key kept under a key of its own.
     pub fn with_outbox(mut self, outbox: Vec<RoundRecord>) -> Room {
         if !outbox.is_empty() {
             self.unrecorded = outbox;

@@ -84,15 +84,16 @@ fn tick_hearing(room: &mut Room, now: u64, heard: &[(&str, u64)]) -> Vec<Effect>
     out
 }
 
-/// `room` written to storage as the shell writes it (the room and its outbox of
-/// records under separate keys, both JSON) and read back.
+/// `room` written to storage as the shell writes it (one key, JSON, the outbox of
+/// records in it) and read back.
 fn stored_and_loaded(room: &Room) -> Room {
     let json = serde_json::to_string(room).unwrap();
-    let outbox = serde_json::to_string(room.outbox()).unwrap();
-    assert!(!json.contains("unrecorded"), "the outbox is stored apart");
-    serde_json::from_str::<Room>(&json)
-        .unwrap()
-        .with_outbox(serde_json::from_str(&outbox).unwrap())
+    assert_eq!(
+        json.contains("unrecorded"),
+        !room.outbox().is_empty(),
+        "the outbox is stored with the room"
+    );
+    serde_json::from_str::<Room>(&json).unwrap()
 }
 
 fn results(effects: &[Effect], conn: &str) -> Vec<(u64, Vec<SeatResult>)> {
@@ -1074,6 +1075,29 @@ fn a_record_survives_storage_and_outlives_its_players() {
     let mut room = stored_and_loaded(&room);
     assert_eq!(room.next_deadline(), Some(ROUND + RECORD_RETRY_MS));
     assert_eq!(records(&room.tick(ROUND + RECORD_RETRY_MS)), first);
+}
+
+#[test]
+fn a_round_settles_in_one_write_and_a_room_stored_the_old_way_keeps_its_records() {
+    let (mut room, _, _) = full_room(2);
+    let settled = room.handle(ROUND, &[], Event::Alarm);
+    assert!(settled.persist.outbox && settled.persist.room);
+    let first = records(&settled.effects);
+    assert_eq!(first.len(), 1);
+    let json = serde_json::to_string(&room).unwrap();
+    assert!(
+        json.contains(&first[0].round_id),
+        "the record is in the room's own key"
+    );
+    // Before the outbox moved into the room, it had a key of its own: such a room reads
+    // back with it, and writes it inline from then on.
+    let mut old: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let outbox = old.as_object_mut().unwrap().remove("unrecorded").unwrap();
+    let old_room = serde_json::from_str::<Room>(&old.to_string())
+        .unwrap()
+        .with_outbox(serde_json::from_value(outbox).unwrap());
+    assert_eq!(old_room, room);
+    assert_eq!(old_room.outbox(), first.as_slice());
 }
 
 /// Plays rounds back to back in a full room of 2 (both join again right after each

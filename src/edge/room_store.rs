@@ -1,11 +1,11 @@
-//! How a house's rooms are kept in its Durable Object's storage: two keys per room and
-//! the object's one alarm.
+//! How a house's rooms are kept in its Durable Object's storage: a key per room and the
+//! object's one alarm.
 //!
-//! - `room:<name>`: the [`Room`] as JSON, written when an outcome says the room changed
-//!   and the text differs from what was last written (an alarm that found nothing due
-//!   writes nothing);
-//! - `records:<name>`: its outbox of round records, written only when that changed (it
-//!   changes once per round, the room several times);
+//! - `room:<name>`: the [`Room`] as JSON, its outbox of round records included, written
+//!   when an outcome says the room changed and the text differs from what was last
+//!   written (an alarm that found nothing due writes nothing);
+//! - `records:<name>`: where rooms stored before the outbox moved into their own key kept
+//!   it. Read back with the room, and deleted in the room's next write;
 //! - the alarm, set only when it must fire earlier than it is armed for
 //!   ([`Outcome::wake`]: the house's next deadline, or for a near one kept by the
 //!   instance's timer, its backstop), and not while an alarm handler runs: it waits for
@@ -40,7 +40,8 @@ use crate::stats::RoundRecord;
 
 /// Key prefix of a serialised [`Room`].
 const ROOM_PREFIX: &str = "room:";
-/// Key prefix of a room's [`Room::outbox`] (JSON).
+/// Key prefix of a room's [`Room::outbox`] (JSON) as rooms stored before it moved into
+/// the room's own key kept it.
 const OUTBOX_PREFIX: &str = "records:";
 
 #[wasm_bindgen]
@@ -71,6 +72,9 @@ pub struct RoomStore {
     /// of rooms in a burst, but a look through their names was under half a percent of
     /// its CPU, and a map cost 2–3 KB of wasm.
     stored_rooms: RefCell<Vec<(RoomName, String)>>,
+    /// Rooms read back with an outbox under a key of its own, which their next write
+    /// deletes.
+    old_outboxes: RefCell<Vec<RoomName>>,
     /// The alarm time last set by this instance.
     armed: Cell<Option<u64>>,
     /// An alarm handler is running and waits for the near deadlines itself
@@ -85,6 +89,7 @@ impl RoomStore {
         RoomStore {
             kv: storage.as_raw().unchecked_ref::<KvStorage>().kv(),
             stored_rooms: RefCell::default(),
+            old_outboxes: RefCell::default(),
             armed: Cell::default(),
             alarm_running: Cell::default(),
             issued: Cell::default(),
@@ -115,13 +120,15 @@ impl RoomStore {
         });
         let mut loaded = Vec::with_capacity(rooms.len());
         for (name, json) in rooms {
-            let outbox: Vec<RoundRecord> = outboxes
-                .iter()
-                .find(|(n, _)| *n == name)
+            let old_outbox = outboxes.iter().find(|(n, _)| *n == name);
+            let outbox: Vec<RoundRecord> = old_outbox
                 .and_then(|(_, json)| serde_json::from_str(json).ok())
                 .unwrap_or_default();
             match serde_json::from_str::<Room>(&json) {
                 Ok(room) => {
+                    if old_outbox.is_some() {
+                        self.old_outboxes.borrow_mut().push(room.name().clone());
+                    }
                     self.remember(room.name(), json);
                     loaded.push(room.with_outbox(outbox));
                 }
@@ -182,21 +189,15 @@ impl RoomStore {
     /// borrowed, and written by [`RoomStore::write`] after (no borrow is held across
     /// an await).
     pub fn writes(&self, room: &Room, outcome: &Outcome) -> worker::Result<Writes> {
-        let persist = outcome.persist;
-        let room_json = match persist.room {
+        let room_json = match outcome.persist.room {
             true => {
                 Some(serde_json::to_string(room)?).filter(|json| !self.is_stored(room.name(), json))
             }
             false => None,
         };
-        let outbox_json = match persist.outbox {
-            true => Some(serde_json::to_string(room.outbox())?),
-            false => None,
-        };
         Ok(Writes {
             room: room.name().clone(),
             room_json,
-            outbox_json,
             delete: false,
             alarm_at: self.alarm_after(outcome),
         })
@@ -211,7 +212,6 @@ impl RoomStore {
         Writes {
             room: room.clone(),
             room_json: None,
-            outbox_json: None,
             delete: true,
             alarm_at: self.alarm_after(outcome),
         }
@@ -228,26 +228,33 @@ impl RoomStore {
         let Writes {
             room,
             room_json,
-            outbox_json,
             delete,
             alarm_at,
         } = writes;
-        if delete || outbox_json.is_some() || room_json.is_some() || alarm_at.is_some() {
+        if delete || room_json.is_some() || alarm_at.is_some() {
             self.issued.set(self.issued.get() + 1);
+        }
+        if (delete || room_json.is_some()) && self.forget_old_outbox(&room) {
+            // The room's key holds the outbox from now on (or the room is gone).
+            self.kv.delete(&key(OUTBOX_PREFIX, &room))?;
         }
         if delete {
             self.kv.delete(&key(ROOM_PREFIX, &room))?;
-            self.kv.delete(&key(OUTBOX_PREFIX, &room))?;
-        }
-        // The outbox first, so a record is never lost between the two.
-        if let Some(json) = &outbox_json {
-            self.kv.put(&key(OUTBOX_PREFIX, &room), json)?;
         }
         if let Some(json) = room_json {
             self.kv.put(&key(ROOM_PREFIX, &room), &json)?;
             self.remember(&room, json);
         }
         self.set_alarm(storage, alarm_at).await
+    }
+
+    /// Was `room` read back with an outbox under a key of its own? Its next write
+    /// deletes that key, so this answers yes once.
+    fn forget_old_outbox(&self, room: &RoomName) -> bool {
+        let mut old = self.old_outboxes.borrow_mut();
+        let before = old.len();
+        old.retain(|name| name != room);
+        old.len() != before
     }
 
     /// Points the alarm at `at`, if given.
@@ -272,8 +279,7 @@ fn key(prefix: &str, room: &RoomName) -> String {
 pub struct Writes {
     room: RoomName,
     room_json: Option<String>,
-    outbox_json: Option<String>,
-    /// The room left its house: delete both its keys instead.
+    /// The room left its house: delete its key instead.
     delete: bool,
     alarm_at: Option<u64>,
 }
