@@ -210,8 +210,8 @@ impl Room {
         &self.unrecorded
     }
 
-    /// This room, read back from storage, with the outbox a room stored before the
-    /// outbox moved into the room's own key kept under a key of its own.
+    /// This room, read back from storage, with `outbox`: where a room stored before the
+    /// outbox moved into the room's key kept it (a key of its own).
     pub fn with_outbox(mut self, outbox: Vec<RoundRecord>) -> Room {
         if !outbox.is_empty() {
             self.unrecorded = outbox;
