@@ -171,10 +171,16 @@ impl Outcome {
     /// or when a player resumes, settles then. With nothing armed (the alarm that
     /// started the round has just fired) it is set at once.
     pub fn alarm_to_set(&self, armed: Option<u64>) -> Option<u64> {
-        if self.report_release && armed.is_some() {
+        if self.awaits_release(armed) {
             return None;
         }
         alarm_to_set(armed, self.next_deadline, self.reschedule)
+    }
+
+    /// A `start` still waiting for the output gate, with an alarm armed as the backstop
+    /// meanwhile: the deadline is left alone until the release.
+    fn awaits_release(&self, armed: Option<u64>) -> bool {
+        self.report_release && armed.is_some()
     }
 
     /// How the house's next deadline is kept after this outcome, at `now`, with the
@@ -182,7 +188,7 @@ impl Outcome {
     /// output gate changes neither the timer nor an armed alarm (see
     /// [`Outcome::alarm_to_set`]): its release does.
     pub fn wake(&self, now: u64, armed: Option<u64>) -> Wake {
-        if self.report_release && armed.is_some() {
+        if self.awaits_release(armed) {
             return Wake::default();
         }
         wake_for(now, armed, self.next_deadline, self.reschedule)
@@ -260,16 +266,22 @@ pub struct Wake {
 /// and a wake that finds nothing due only points it further). A deadline further out
 /// gets the alarm as [`alarm_to_set`] says, `reschedule` included.
 pub fn wake_for(now: u64, armed: Option<u64>, next: Option<u64>, reschedule: bool) -> Wake {
-    match next {
-        Some(at) if at <= now.saturating_add(TIMER_AHEAD_MS) => Wake {
+    match timer_for(now, next) {
+        Some(at) => Wake {
             alarm: alarm_to_set(armed, Some(at.saturating_add(ALARM_BACKSTOP_MS)), false),
             timer: Some(at),
         },
-        _ => Wake {
+        None => Wake {
             alarm: alarm_to_set(armed, next, reschedule),
             timer: None,
         },
     }
+}
+
+/// The `next` deadline, if it is near enough at `now` for the instance's timer
+/// ([`TIMER_AHEAD_MS`]).
+pub fn timer_for(now: u64, next: Option<u64>) -> Option<u64> {
+    next.filter(|&at| at <= now.saturating_add(TIMER_AHEAD_MS))
 }
 
 /// How near the house's next deadline must be for an alarm handler to wait for it

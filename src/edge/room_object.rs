@@ -42,7 +42,7 @@ use super::socket_cache::SocketCache;
 use super::stats_object::deliver;
 use super::{answer_socket, now_ms, random_u64, turned_away, vars};
 use crate::address::Address;
-use crate::effects::{wait_in_alarm, wake_for, Admission, Effect, Outcome};
+use crate::effects::{timer_for, wait_in_alarm, Admission, Effect, Outcome};
 use crate::game::Privacy;
 use crate::games::GameKind;
 use crate::house::{deliveries, house_of, shard_house, House, DELIVERY_PAUSE_MS};
@@ -435,8 +435,7 @@ impl RoomShell {
     /// Keeps the house's next deadline with this instance's timer if it is near
     /// ([`Self::keep_near`]).
     fn keep_next_near(self: &Rc<Self>) {
-        let wake = wake_for(now_ms(), self.store.armed(), self.next_deadline(), false);
-        self.keep_near(wake.timer);
+        self.keep_near(timer_for(now_ms(), self.next_deadline()));
     }
 
     /// Has this instance's timer fire at `at` (a near deadline, [`Outcome::wake`]),
