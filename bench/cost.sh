@@ -30,6 +30,8 @@
 #   RUNS=1 ROUNDS=20 bash bench/cost.sh       # a quick look
 #   IDLE_S=720 bash bench/cost.sh             # and 12 min idle after the rounds (a room's
 #                                             # sweep wakes it every 10 min)
+#   COST_VARS="DURABILITY=settled-rounds STATS_FLUSH_MS=60000" ROUNDS=120 bash bench/cost.sh
+#                                             # Edge Arena with other settings
 #
 # Settings (environment):
 #   RUNS        Edge Arena runs (default 3), each with fresh storage
@@ -38,6 +40,8 @@
 #   IDLE_S      seconds the players then stay connected and idle (default 0: none)
 #   BENCH_PEERS where the reference servers are (default ../shared/peers; only read)
 #   OUT         where the results go (default bench/results/cost-<time>)
+#   COST_VARS   Edge Arena vars to change, KEY=VALUE separated by spaces; each KEY must be
+#               one of bench/cost/edge-arena.capnp.in's bindings
 # Needs the built Worker in build/ (bash scripts/build.sh); uses the repository's
 # node_modules (node 22, workerd, ws) and nothing else.
 set -euo pipefail
@@ -53,6 +57,7 @@ RUNS="${RUNS:-3}"
 FLOOR_RUNS="${FLOOR_RUNS:-1}"
 ROUNDS="${ROUNDS:-60}"
 IDLE_S="${IDLE_S:-0}"
+COST_VARS="${COST_VARS:-}"
 
 if [ ! -f "$BUILD/index.js" ] || [ ! -f "$BUILD/index_bg.wasm" ]; then
   echo "No built Worker in build/ (index.js, index_bg.wasm). Build it first:" >&2
@@ -84,6 +89,20 @@ trap 'echo "cost.sh: stopped" >&2; exit 143' TERM HUP
 # wait_ready PORT PID: until the wrapper answers GET /__counts (or workerd died).
 wait_ready() { wait_url "http://127.0.0.1:$1/__counts" "$2" 300 0.1; }
 
+# set_vars CONFIG: COST_VARS written into CONFIG's text bindings (a key it lacks is an error,
+# so a misspelt setting cannot pass unnoticed).
+set_vars() {
+  local kv key value
+  for kv in $COST_VARS; do
+    key="${kv%%=*}" value="${kv#*=}"
+    if ! grep -q "(name = \"$key\", text = " "$1"; then
+      echo "COST_VARS: $key is not a binding of bench/cost/edge-arena.capnp.in" >&2
+      exit 2
+    fi
+    sed -i "s|(name = \"$key\", text = \"[^\"]*\")|(name = \"$key\", text = \"$value\")|" "$1"
+  done
+}
+
 # probe SERVER N: one run against edge-arena or lobby-floor in a fresh temporary folder
 # (a copy of the server and the wrapper, the config, empty storage); the player's JSON goes
 # to $OUT/SERVER-N.json, workerd's output to $OUT/SERVER-N.workerd.log.
@@ -103,6 +122,7 @@ probe() {
   esac
   port="$(free_port)"
   sed -e "s|@PORT@|$port|g" -e "s|@STORAGE_DIR@|$dir/storage|g" "$PROBE/$server.capnp.in" >"$dir/config.capnp"
+  if [ "$server" = edge-arena ]; then set_vars "$dir/config.capnp"; fi
 
   (cd "$dir" && exec setsid "$WORKERD" serve config.capnp) >"$OUT/$server-$n.workerd.log" 2>&1 </dev/null &
   workerd=$!
@@ -131,10 +151,12 @@ probe() {
 
 git_dirty=false
 [ -n "$(git -C "$ROOT" status --porcelain -- src Cargo.toml Cargo.lock 2>/dev/null)" ] && git_dirty=true
+command_line="RUNS=$RUNS FLOOR_RUNS=$FLOOR_RUNS ROUNDS=$ROUNDS IDLE_S=$IDLE_S bash bench/cost.sh"
+if [ -n "$COST_VARS" ]; then command_line="COST_VARS='$COST_VARS' $command_line"; fi
 cat >"$OUT/meta.json" <<JSON
 {
  "startedAt": "$(date -u +%Y-%m-%dT%H:%M:%SZ)",
- "command": "RUNS=$RUNS FLOOR_RUNS=$FLOOR_RUNS ROUNDS=$ROUNDS IDLE_S=$IDLE_S bash bench/cost.sh",
+ "command": "$command_line",
  "commit": "$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)",
  "dirty": $git_dirty,
  "buildMd5": { "indexJs": "$(md5sum <"$BUILD/index.js" | cut -c1-12)", "wasm": "$(md5sum <"$BUILD/index_bg.wasm" | cut -c1-12)" },

@@ -46,7 +46,51 @@ impl<'a> Vars<'a> {
             },
         }
     }
+
+    /// The value named by `key`, one of `options` (names and values), if set to one of
+    /// the names; else `default` (and, if it was set, a note in [`Vars::rejected`]).
+    pub fn choice<T: Copy>(&mut self, key: &'static str, options: &[(&str, T)], default: T) -> T {
+        let Some(value) = (self.get)(key) else {
+            return default;
+        };
+        match options.iter().find(|(name, _)| *name == value.trim()) {
+            Some((_, chosen)) => *chosen,
+            None => {
+                self.rejected.push(Rejected { key, value });
+                default
+            }
+        }
+    }
 }
+
+/// What a room stores before anyone hears of it (`DURABILITY`): the price of a restart
+/// of the server (a crash, a deploy) against rows written per round.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Durability {
+    /// `every-move`, the default: every change a player hears of is stored first, so a
+    /// hand, a `join` or a chat line survives a restart (RELIABILITY.md). About five
+    /// rows written per two-player round (BENCHMARKS.md, session 21).
+    #[default]
+    EveryMove,
+    /// `settled-rounds`: a player's moves (`join`, a hand, a game's own frames) are kept
+    /// in memory and go out at once; they are stored with the room's next write (a round
+    /// settling, a seat taken or freed), or `MOVES_STORED_WITHIN_MS` after the first of
+    /// them at the latest, so a room waiting on a slow player is stored before it could
+    /// hibernate. A restart loses the moves since the last write, and with them the
+    /// round in play: it either never started, or it settles without them. Settled
+    /// rounds, scores, seats and stats are kept as with `every-move`. About one row per
+    /// round, as a server that keeps rounds in memory writes.
+    SettledRounds,
+}
+
+/// The longest a player's move waits in memory under [`Durability::SettledRounds`]
+/// before the room is stored for it. Under the instance's timer horizon
+/// ([`crate::effects::TIMER_AHEAD_MS`]), so the wait is kept by a timer, and while a timer
+/// is pending the runtime does not hibernate the object: only a dead instance loses the
+/// moves. Longer than a usual round plus the `join`s around it, so in steady play the
+/// round's settlement stores them first.
+pub const MOVES_STORED_WITHIN_MS: u64 = 10_000;
 
 /// How every room plays, whatever its game. Frozen into the room when it is created,
 /// so changing a var never changes the rules of a game already running.
@@ -81,6 +125,10 @@ pub struct RoomConfig {
     /// a guessing round.
     #[serde(default = "default_handshake_ms")]
     pub handshake_ms: u64,
+    /// What the room stores before anyone hears of it (`DURABILITY`, `every-move` or
+    /// `settled-rounds`, default `every-move`).
+    #[serde(default)]
+    pub durability: Durability,
 }
 
 fn default_handshake_ms() -> u64 {
@@ -100,6 +148,7 @@ impl Default for RoomConfig {
             resume_grace_ms: 30_000,
             stats_flush_ms: 10_000,
             handshake_ms: 100,
+            durability: Durability::EveryMove,
         }
     }
 }
@@ -119,6 +168,14 @@ impl RoomConfig {
             resume_grace_ms: vars.number("RESUME_GRACE_MS", 0..=600_000, d.resume_grace_ms),
             stats_flush_ms: vars.number("STATS_FLUSH_MS", 0..=60_000, d.stats_flush_ms),
             handshake_ms: vars.number("HANDSHAKE_MS", 0..=5_000, d.handshake_ms),
+            durability: vars.choice(
+                "DURABILITY",
+                &[
+                    ("every-move", Durability::EveryMove),
+                    ("settled-rounds", Durability::SettledRounds),
+                ],
+                d.durability,
+            ),
         }
     }
 }
@@ -163,6 +220,25 @@ mod tests {
             rejected.iter().map(|r| r.key).collect::<Vec<_>>(),
             ["ROUND_MS", "HEARTBEAT_TIMEOUT_MS"]
         );
+    }
+
+    #[test]
+    fn durability_is_one_of_two_names_and_anything_else_keeps_every_move() {
+        let with =
+            |value: &'static str| read(move |k| (k == "DURABILITY").then(|| value.to_string()));
+        let (config, rejected) = with(" settled-rounds ");
+        assert_eq!(config.durability, Durability::SettledRounds);
+        assert!(rejected.is_empty());
+        assert_eq!(with("every-move").0.durability, Durability::EveryMove);
+        let (config, rejected) = with("none");
+        assert_eq!(config.durability, Durability::EveryMove);
+        assert_eq!(rejected[0].key, "DURABILITY");
+        // A room stored before the setting existed keeps every move.
+        let stored = serde_json::to_value(RoomConfig::default()).unwrap();
+        let mut old = stored.as_object().unwrap().clone();
+        old.remove("durability").unwrap();
+        let config: RoomConfig = serde_json::from_value(old.into()).unwrap();
+        assert_eq!(config.durability, Durability::EveryMove);
     }
 
     #[test]

@@ -250,6 +250,7 @@ mod tests {
             resume_grace_ms: 2000,
             stats_flush_ms: 0,
             handshake_ms: 0,
+            durability: Default::default(),
         }
     }
 

@@ -27,7 +27,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::RoomConfig;
+use crate::config::{Durability, RoomConfig, MOVES_STORED_WITHIN_MS};
 use crate::effects::{Admission, Effect, Frame, Outcome, Persist};
 use crate::envelope::Envelope;
 use crate::game::{Game, Played, Privacy, Release, Table};
@@ -152,6 +152,11 @@ pub struct Room {
     /// ([`Event::Released`]): the clock then moves on by the difference.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     clock_decided_at: Option<u64>,
+    /// Since when a player's move has been kept in memory only
+    /// ([`Durability::SettledRounds`]); cleared by the room's next write. Not stored:
+    /// a room read back from storage has nothing unstored.
+    #[serde(skip)]
+    moves_unstored_since: Option<u64>,
     /// The event being handled is the room's alarm (only during [`Room::handle`]).
     #[serde(skip)]
     in_alarm: bool,
@@ -163,7 +168,7 @@ pub struct Room {
 
 /// What one frame did, for the decision to store the room.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Durability {
+enum Persistence {
     /// It changed what a restart must not lose.
     Durable,
     /// It changed only what need not survive a restart (a relayed `face`, a `ping`, a
@@ -196,6 +201,7 @@ impl Room {
             online: 0,
             private: None,
             clock_decided_at: None,
+            moves_unstored_since: None,
             in_alarm: false,
             in_handshake: false,
         }
@@ -287,7 +293,7 @@ impl Room {
 
     /// The earliest moment of the room's own business, everything but the liveness
     /// checks: the game's own deadline, a record delivery, the end of a held seat's
-    /// grace window. An alarm for one of these is always stored, even when it sends
+    /// grace window, the latest moment to store moves kept in memory. An alarm for one of these is always stored, even when it sends
     /// nothing: a game's timer may change its state without a frame (today every one
     /// sends something, but a game is one file and the engine must not depend on that).
     fn business_deadline(&self) -> Option<u64> {
@@ -302,6 +308,10 @@ impl Room {
         grace_ends
             .chain(self.game.get().next_deadline())
             .chain(self.records_due_at)
+            .chain(
+                self.moves_unstored_since
+                    .map(|at| at + MOVES_STORED_WITHIN_MS),
+            )
             .min()
     }
 
@@ -342,7 +352,7 @@ impl Room {
         let durability = match event {
             Event::Connect(arrival) => {
                 admission = self.seat_arrival(now, arrival, &mut effects);
-                Durability::Durable
+                Persistence::Durable
             }
             Event::Resume {
                 conn,
@@ -351,44 +361,44 @@ impl Room {
                 online,
             } => {
                 admission = self.resume_seat(now, conn, &token, &player, online, &mut effects);
-                Durability::Durable
+                Persistence::Durable
             }
             Event::Watch { conn, code } => {
                 admission = match self.admits(code.as_ref()) {
                     true => self.add_spectator(now, conn, &mut effects),
                     false => Admission::unknown_code(),
                 };
-                Durability::Durable
+                Persistence::Durable
             }
             Event::Privatise(privacy) => {
                 // Only a room nobody has been in yet: a public room never turns private.
                 if self.incarnation_is_fresh() {
                     self.private = Some(privacy);
                 }
-                Durability::Durable
+                Persistence::Durable
             }
             Event::Text { conn, text } => self.on_text(now, &conn, &text, &mut effects),
             Event::Binary { conn } => self.on_binary(now, &conn, &mut effects),
             Event::Closed { conn } => {
                 self.on_closed(now, &conn, &mut effects);
-                Durability::Durable
+                Persistence::Durable
             }
             // Handled before time passed. Woken from hibernation with every socket still
             // there, and with only the liveness sweep due, the room is as stored but for
             // heartbeat times (see the alarm below).
             Event::Restarted { .. } if only_liveness_due && !restart_lost_someone => {
-                Durability::Ephemeral
+                Persistence::Ephemeral
             }
-            Event::Restarted { .. } => Durability::Durable,
+            Event::Restarted { .. } => Persistence::Durable,
             // An alarm that was only the liveness sweep, and found everyone heard
             // (nothing closed, nothing sent), changed nothing but `last_seen` times,
             // which the platform keeps on its own (the auto-response timestamps are read
             // again at every wake that needs them): no write, only the next alarm.
-            Event::Alarm if only_liveness_due => Durability::Ephemeral,
-            Event::Alarm => Durability::Durable,
+            Event::Alarm if only_liveness_due => Persistence::Ephemeral,
+            Event::Alarm => Persistence::Durable,
             Event::Recorded { round_ids } => {
                 self.confirm_records(&round_ids);
-                Durability::Durable
+                Persistence::Durable
             }
             Event::Deliver => {
                 if self.has_records_waiting() {
@@ -396,7 +406,7 @@ impl Room {
                 }
                 // Only the time to send them again moved: after a restart they go
                 // when they were first due.
-                Durability::Ephemeral
+                Persistence::Ephemeral
             }
             Event::Released => {
                 let held = self
@@ -406,7 +416,7 @@ impl Room {
                 self.with_game(now, &mut effects, |game, _| game.announced(held));
                 // Not stored on its own: after a restart the round ends at the deadline
                 // it was decided with (the next durable change stores the moved one).
-                Durability::Ephemeral
+                Persistence::Ephemeral
             }
         };
         self.in_alarm = false;
@@ -422,15 +432,19 @@ impl Room {
             });
         }
         let only_sends = effects.iter().all(|e| matches!(e, Effect::Send { .. }));
-        let ephemeral = durability == Durability::Ephemeral
+        let ephemeral = durability == Persistence::Ephemeral
             && !time_did_something
             && !claims_seated
             && only_sends;
         let outbox = self.outbox_ids() != outbox_before;
+        let stored = !ephemeral || outbox;
+        if stored {
+            self.moves_unstored_since = None;
+        }
         Outcome {
             effects,
             persist: Persist {
-                room: !ephemeral || outbox,
+                room: stored,
                 outbox,
                 vacated: false,
             },
@@ -724,12 +738,12 @@ impl Room {
     }
 
     /// A text frame from `conn`. Any frame, even a bad one, proves the connection alive.
-    fn on_text(&mut self, now: u64, conn: &str, text: &str, out: &mut Vec<Effect>) -> Durability {
+    fn on_text(&mut self, now: u64, conn: &str, text: &str, out: &mut Vec<Effect>) -> Persistence {
         self.note_alive(conn, now);
         match self.rate_limit(now, conn, out) {
             Allowance::Ok => {}
-            Allowance::Over => return Durability::Ephemeral,
-            Allowance::Close => return Durability::Durable,
+            Allowance::Over => return Persistence::Ephemeral,
+            Allowance::Close => return Persistence::Durable,
         }
         let envelope = match Envelope::read(text) {
             Ok(envelope) => envelope,
@@ -744,11 +758,11 @@ impl Room {
                 if let Some(slot) = self.slot_of(conn) {
                     self.release(now, slot, out);
                 }
-                return Durability::Durable;
+                return Persistence::Durable;
             }
             Err(ProtocolError::Refused { code, message }) => {
                 out.push(Effect::send_to(conn, Frame::error(code, message)));
-                return Durability::Ephemeral;
+                return Persistence::Ephemeral;
             }
         };
         match self.route(conn, &envelope) {
@@ -756,7 +770,7 @@ impl Room {
             Route::Game => self.game_frame(now, conn, &envelope, out),
             Route::Refused(code, message) => {
                 out.push(Effect::send_to(conn, Frame::error(code, message)));
-                Durability::Ephemeral
+                Persistence::Ephemeral
             }
         }
     }
@@ -804,7 +818,7 @@ impl Room {
         conn: &str,
         frame: SharedClientFrame,
         out: &mut Vec<Effect>,
-    ) -> Durability {
+    ) -> Persistence {
         if self.is_spectator(conn) {
             return self.spectator_frame(now, conn, frame, out);
         }
@@ -822,7 +836,7 @@ impl Room {
                     }
                 }
                 self.with_game(now, out, |game, t| t.room_frame(game));
-                Durability::Durable
+                Persistence::Durable
             }
             SharedClientFrame::Leave {} => {
                 out.push(Effect::Close {
@@ -830,19 +844,20 @@ impl Room {
                     code: CloseCode::Normal,
                 });
                 self.release(now, slot, out);
-                Durability::Durable
+                Persistence::Durable
             }
             SharedClientFrame::Join {} => {
                 let mut refused = None;
                 self.with_game(now, out, |game, t| refused = game.join(t, slot).err());
-                self.refusal_or_durable(conn, refused, out)
+                let persistence = self.refusal_or_durable(conn, refused, out);
+                self.move_persistence(now, persistence)
             }
             SharedClientFrame::Ping {} => {
                 out.push(Effect::send_to(
                     conn,
                     Frame::of(&SharedServerFrame::Pong {}),
                 ));
-                Durability::Ephemeral
+                Persistence::Ephemeral
             }
         }
     }
@@ -853,7 +868,7 @@ impl Room {
         conn: &str,
         envelope: &Envelope<'_>,
         out: &mut Vec<Effect>,
-    ) -> Durability {
+    ) -> Persistence {
         let Some(slot) = self.slot_of(conn) else {
             return not_seated(conn, out);
         };
@@ -865,9 +880,25 @@ impl Room {
         let only_sends = sent.iter().all(|e| matches!(e, Effect::Send { .. }));
         out.extend(sent);
         match played {
-            Ok(Played::Relayed) if only_sends => Durability::Ephemeral,
-            Ok(_) => Durability::Durable,
+            Ok(Played::Relayed) if only_sends => Persistence::Ephemeral,
+            Ok(_) => self.move_persistence(now, Persistence::Durable),
             Err(refusal) => self.refusal_or_durable(conn, Some(refusal), out),
+        }
+    }
+
+    /// A player's move that changed the room (a `join`, a game's frame) is stored before
+    /// anyone hears of it, unless the room keeps moves in memory until its next write
+    /// ([`Durability::SettledRounds`]). Then the room notes since when, so that its
+    /// next deadline stores them at the latest [`MOVES_STORED_WITHIN_MS`] later. What
+    /// else the move did (a seat freed, a record, a close) is stored as always: the
+    /// outcome is stored whenever its effects are more than frames sent.
+    fn move_persistence(&mut self, now: u64, persistence: Persistence) -> Persistence {
+        match (persistence, self.config.durability) {
+            (Persistence::Durable, Durability::SettledRounds) => {
+                self.moves_unstored_since.get_or_insert(now);
+                Persistence::Ephemeral
+            }
+            _ => persistence,
         }
     }
 
@@ -876,30 +907,30 @@ impl Room {
         conn: &str,
         refused: Option<crate::game::Refusal>,
         out: &mut Vec<Effect>,
-    ) -> Durability {
+    ) -> Persistence {
         match refused {
             Some(refusal) => {
                 out.push(Effect::send_to(
                     conn,
                     Frame::error(refusal.code, refusal.message),
                 ));
-                Durability::Ephemeral
+                Persistence::Ephemeral
             }
-            None => Durability::Durable,
+            None => Persistence::Durable,
         }
     }
 
     /// A binary frame from `conn`: not part of the protocol.
-    fn on_binary(&mut self, now: u64, conn: &str, out: &mut Vec<Effect>) -> Durability {
+    fn on_binary(&mut self, now: u64, conn: &str, out: &mut Vec<Effect>) -> Persistence {
         self.note_alive(conn, now);
         match self.rate_limit(now, conn, out) {
             Allowance::Ok => {
                 let refusal = Frame::error(ErrorCode::BinaryFrame, "frames are JSON text");
                 out.push(Effect::send_to(conn, refusal));
-                Durability::Ephemeral
+                Persistence::Ephemeral
             }
-            Allowance::Over => Durability::Ephemeral,
-            Allowance::Close => Durability::Durable,
+            Allowance::Over => Persistence::Ephemeral,
+            Allowance::Close => Persistence::Durable,
         }
     }
 
@@ -945,7 +976,7 @@ impl Room {
         conn: &str,
         frame: SharedClientFrame,
         out: &mut Vec<Effect>,
-    ) -> Durability {
+    ) -> Persistence {
         match frame {
             SharedClientFrame::Hello { name, avatar } => {
                 let Some(claim) = self
@@ -966,7 +997,7 @@ impl Room {
                     conn,
                     Frame::of(&SharedServerFrame::Pong {}),
                 ));
-                Durability::Durable
+                Persistence::Durable
             }
             SharedClientFrame::Leave {} => {
                 self.drop_spectator(now, conn, out);
@@ -974,24 +1005,24 @@ impl Room {
                     conn: conn.to_string(),
                     code: CloseCode::Normal,
                 });
-                Durability::Durable
+                Persistence::Durable
             }
             SharedClientFrame::Ping {} => {
                 out.push(Effect::send_to(
                     conn,
                     Frame::of(&SharedServerFrame::Pong {}),
                 ));
-                Durability::Ephemeral
+                Persistence::Ephemeral
             }
             SharedClientFrame::Join {} => self.refuse_watcher(conn, out),
         }
     }
 
-    fn refuse_watcher(&self, conn: &str, out: &mut Vec<Effect>) -> Durability {
+    fn refuse_watcher(&self, conn: &str, out: &mut Vec<Effect>) -> Persistence {
         if let Route::Refused(code, message) = self.watcher_refusal(conn) {
             out.push(Effect::send_to(conn, Frame::error(code, message)));
         }
-        Durability::Ephemeral
+        Persistence::Ephemeral
     }
 
     /// Charges one frame to `conn`'s bucket. Over the limit: `rate_limited`; far over
@@ -1345,8 +1376,8 @@ impl Route {
 }
 
 /// The answer to a frame from a connection that holds no seat.
-fn not_seated(conn: &str, out: &mut Vec<Effect>) -> Durability {
+fn not_seated(conn: &str, out: &mut Vec<Effect>) -> Persistence {
     let refusal = Frame::error(ErrorCode::NotSeated, "this connection holds no seat");
     out.push(Effect::send_to(conn, refusal));
-    Durability::Ephemeral
+    Persistence::Ephemeral
 }

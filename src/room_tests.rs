@@ -1,6 +1,6 @@
 //! Rules of a room, on a virtual clock: time is whatever the test says it is.
 
-use crate::config::RoomConfig;
+use crate::config::{Durability, RoomConfig, MOVES_STORED_WITHIN_MS};
 use crate::effects::{alarm_to_set, Effect};
 use crate::games::rps::{Choice, MovementKind, SeatResult, ServerFrame as Rps};
 use crate::games::Settings;
@@ -27,6 +27,8 @@ fn config() -> RoomConfig {
         stats_flush_ms: 0,
         // Rounds are exactly ROUND long; the allowance has a test of its own.
         handshake_ms: 0,
+        // Every move stored, the default; keeping them in memory has tests of its own.
+        durability: Default::default(),
     }
 }
 
@@ -1942,4 +1944,161 @@ fn a_bots_moment_moves_with_its_round() {
     let moment = room.next_deadline().unwrap();
     let _ = room.handle(BOT_WAIT + 250, &[], Event::Released);
     assert_eq!(room.next_deadline(), Some(moment + 250));
+}
+
+/// A room of two seated players that keeps their moves in memory until its next write.
+fn room_keeping_moves_in_memory() -> Room {
+    let config = RoomConfig {
+        durability: Durability::SettledRounds,
+        ..config()
+    };
+    let mut room = new_room("rps-0", config, 2, 7);
+    for c in ["c0", "c1"] {
+        join(&mut room, 0, c);
+    }
+    room
+}
+
+#[test]
+fn keeping_moves_in_memory_a_round_is_stored_once_when_it_settles() {
+    let mut room = room_keeping_moves_in_memory();
+    let stored = |room: &mut Room, at: u64, conn: &str, text: &str| {
+        room.receive_outcome(at, conn, text).persist.room
+    };
+    let rock = r#"{"type":"choice","choice":"rock"}"#;
+    let paper = r#"{"type":"choice","choice":"paper"}"#;
+    assert!(!stored(&mut room, 40, "c0", rock), "a hand waits in memory");
+    assert!(!stored(&mut room, 50, "c1", paper));
+    assert_eq!(
+        room.next_deadline(),
+        Some(ROUND),
+        "the round ends before the hands would have to be stored on their own"
+    );
+    let settled = room.handle(ROUND, &[], Event::Alarm);
+    assert!(settled.persist.room, "the settled round is stored");
+    let (_, seats) = &results(&settled.effects, "c0")[0];
+    assert_eq!(
+        (seats[0].choice, seats[1].choice),
+        (Some(Choice::Rock), Some(Choice::Paper)),
+        "the hands kept in memory count"
+    );
+    for record in records(&settled.effects) {
+        room.recorded(ROUND, &record.round_id);
+    }
+    let join = r#"{"type":"join"}"#;
+    assert!(!stored(&mut room, ROUND + 10, "c0", join));
+    assert!(
+        !stored(&mut room, ROUND + 20, "c1", join),
+        "nor does the join that starts round 2"
+    );
+    assert!(!stored(&mut room, ROUND + 30, "c0", rock));
+    let next = room.next_deadline().unwrap();
+    assert_eq!(next, ROUND + 20 + ROUND);
+    assert!(room.handle(next, &[], Event::Alarm).persist.room);
+
+    // The same moves with every move stored (the default): each is a write.
+    let (mut room, _, _) = full_room(2);
+    assert!(stored(&mut room, 40, "c0", rock));
+    assert!(room.handle(ROUND, &[], Event::Alarm).persist.room);
+    assert!(stored(&mut room, ROUND + 10, "c0", join));
+}
+
+#[test]
+fn keeping_moves_in_memory_a_move_nobody_follows_is_stored_within_the_limit() {
+    // Between rounds with one player slow to join, nothing else would write the room,
+    // and an idle object may hibernate: the move gets a deadline of its own.
+    let mut room = room_keeping_moves_in_memory();
+    tick(&mut room, ROUND);
+    let joined_at = ROUND + 100;
+    let joined = room.receive_outcome(joined_at, "c0", r#"{"type":"join"}"#);
+    assert!(!joined.persist.room);
+    let due = joined_at + MOVES_STORED_WITHIN_MS;
+    // Both are heard from later, so that no liveness check falls on the deadline.
+    for c in ["c0", "c1"] {
+        room.receive(joined_at + 2_000, c, r#"{"type":"ping"}"#);
+    }
+    assert_eq!(room.next_deadline(), Some(due));
+    let heard: Vec<(String, u64)> = ["c0", "c1"].iter().map(|c| (c.to_string(), due)).collect();
+    let early = room.handle(due - 1, &heard, Event::Alarm);
+    assert!(!early.persist.room, "not before its time");
+    let stored = room.handle(due, &heard, Event::Alarm);
+    assert!(
+        stored.persist.room,
+        "stored at its deadline, with nothing sent"
+    );
+    assert!(stored.effects.is_empty(), "{:?}", stored.effects);
+    assert_ne!(stored.next_deadline, Some(due), "and only once");
+
+    // Read back from that write, the room remembers the join: c1's starts round 2.
+    let mut room = stored_and_loaded(&room);
+    let out = room.receive(due + 10, "c1", r#"{"type":"join"}"#);
+    assert_eq!(starts(&out, "c0"), 1);
+}
+
+#[test]
+fn keeping_moves_in_memory_a_restart_loses_the_round_in_play_and_keeps_the_settled_ones() {
+    let mut room = room_keeping_moves_in_memory();
+    choose(&mut room, 40, "c0", "paper");
+    choose(&mut room, 50, "c1", "rock");
+    assert!(room.handle(ROUND, &[], Event::Alarm).persist.room);
+    let last_write = stored_and_loaded(&room);
+    // Round 2 starts and c0 chooses, in memory only; then the server dies.
+    let mut joins = Vec::new();
+    for c in ["c0", "c1"] {
+        joins.extend(room.receive(ROUND + 10, c, r#"{"type":"join"}"#));
+    }
+    assert_eq!(starts(&joins, "c0"), 1, "round 2 runs");
+    let chosen = room.receive_outcome(ROUND + 50, "c0", r#"{"type":"choice","choice":"paper"}"#);
+    assert!(!chosen.persist.room);
+    assert!(
+        rps_to(&chosen.effects, "c1")
+            .iter()
+            .any(|f| matches!(f, Rps::Movement { .. })),
+        "the hand was taken: {:?}",
+        chosen.effects
+    );
+
+    let mut room = last_write;
+    room.reconcile(ROUND + 500, &[]);
+    for conn in ["c0", "c1"] {
+        let again = format!("{conn}-again");
+        let out = room.resume(ROUND + 600, &again, &token(conn), &player(conn), 1);
+        assert!(
+            results(&out, &again)
+                .iter()
+                .map(|(round, _)| *round)
+                .eq([1]),
+            "{conn} gets the last settled round again"
+        );
+        let state = rps_to(&out, &again)
+            .into_iter()
+            .find(|f| matches!(f, Rps::State { .. }));
+        assert!(
+            matches!(
+                state,
+                Some(Rps::State {
+                    phase: RoomPhase::Waiting,
+                    round: 1,
+                    choice: None,
+                    ..
+                })
+            ),
+            "round 2 is gone: {state:?}"
+        );
+    }
+    // They join again, and round 2 is played on round 1's scores.
+    let mut log = Vec::new();
+    for c in ["c0-again", "c1-again"] {
+        log.extend(room.receive(ROUND + 700, c, r#"{"type":"join"}"#));
+    }
+    assert_eq!(starts(&log, "c0-again"), 1);
+    choose(&mut room, ROUND + 800, "c0-again", "paper");
+    let out = tick(&mut room, ROUND + 700 + ROUND);
+    let (round, seats) = &results(&out, "c0-again")[0];
+    assert_eq!(*round, 2);
+    assert_eq!(
+        (seats[0].streak, seats[0].total),
+        (2, 3),
+        "paper won round 1 too"
+    );
 }

@@ -274,3 +274,58 @@ describe('hibernation and restarts', () => {
     await Promise.all([a2.close(), b.close()]);
   });
 });
+
+describe('DURABILITY=settled-rounds: moves in memory until the round settles', () => {
+  // Stats wait 60 s, so nothing writes the room between round 1's settlement and the kill
+  // (a record's confirmation would store the room, joins and all).
+  const vars = {
+    DURABILITY: 'settled-rounds', RESUME_GRACE_MS: 30000, ROUND_MS: 2000,
+    BOT_WAIT_MS: 600000, STATS_FLUSH_MS: 60000,
+  };
+  let server;
+  before(async () => { server = await startServer({ vars }); });
+  afterEach(leaveAll);
+  after(async () => server?.stop());
+
+  test('SIGKILL mid-round: the round in play is lost, settled ones and seats are kept, play goes on', async () => {
+    const { a, b, hiA, hiB } = await pair(server);
+    await a.next('start');
+    a.send({ type: 'choice', choice: 'paper' });
+    b.send({ type: 'choice', choice: 'rock' });
+    const [r1] = await Promise.all([a.next('result'), b.next('result')]);
+    assert.equal(r1.round, 1);
+    assert.deepEqual(r1.seats.find((s) => s.seat === hiA.seat).choice, 'paper', 'hands kept in memory count');
+
+    // Round 2 starts and a chooses, all in memory; then the server dies.
+    a.send({ type: 'join' });
+    b.send({ type: 'join' });
+    assert.equal((await a.next('start')).round, 2);
+    a.send({ type: 'choice', choice: 'paper' });
+    await b.next('movement');
+    await server.kill();
+    await Promise.all([a.closed, b.closed]);
+    server = await startServer({ vars, persistTo: server.dir, port: server.port });
+
+    const a2 = await Player.connect(server.wsUrl, { resume: hiA.resume, session: a.session });
+    const b2 = await Player.connect(server.wsUrl, { resume: hiB.resume, session: b.session });
+    for (const [p, hi] of [[a2, hiA], [b2, hiB]]) {
+      const again = await p.next('hi');
+      assert.deepEqual([again.resumed, again.seat], [true, hi.seat], 'the seat was stored');
+      assert.deepEqual(await p.next('result'), r1, 'the last settled round, again');
+      const state = await p.next('state');
+      assert.deepEqual([state.phase, state.round, state.choice], ['waiting', 1, null], 'round 2 is gone');
+    }
+
+    // They join again; round 2 is played on round 1's scores.
+    a2.send({ type: 'join' });
+    b2.send({ type: 'join' });
+    assert.equal((await a2.next('start')).round, 2);
+    a2.send({ type: 'choice', choice: 'paper' });
+    const r2 = await b2.next('result');
+    assert.deepEqual(await a2.next('result'), r2);
+    const line = r2.seats.find((s) => s.seat === hiA.seat);
+    assert.deepEqual([r2.round, line.total, line.streak], [2, 3, 2], 'streak 2 scores 2 on top of 1');
+    assert.doesNotMatch(server.log(), /panicked/);
+    await Promise.all([a2.close(), b2.close()]);
+  });
+});
