@@ -116,6 +116,9 @@ client.on('state', (f) => {
   setSeats(f.seats);
   view.myChoice = f.choice;
   if (f.phase === 'playing') { drawHands(); setPhase('playing'); countdown(f.ends_in_ms ?? 0); }
+  // The round on screen is gone: the server restarted, and it keeps only settled rounds
+  // (DURABILITY = "settled-rounds"). Ask for the next one, as Play again does.
+  else if (view.phase === 'playing') { clearInterval(view.countdown); client.send({ type: 'join' }); setPhase('waiting'); }
 });
 client.on('movement', (f) => spin(f.seat, f.face));
 client.on('result', (f) => {

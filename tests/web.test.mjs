@@ -15,16 +15,27 @@ const VARS = {
   ROUND_MS: 2500, BOT_WAIT_MS: 600000, RESUME_GRACE_MS: 30000, DIG_BOARD: 5, DIG_GOLD: 3, CHAT_ANNOUNCE_MS: 600000,
 };
 
+const launchChromium = () => chromium.launch({
+  executablePath: CHROMIUM,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+
+/** The game page in a fresh browser context (its own guest identity), as `name`. */
+const openTab = async (browser, server, name) => {
+  const context = await browser.newContext({ viewport: { width: 560, height: 720 } });
+  const page = await context.newPage();
+  page.on('pageerror', (err) => { throw err; });
+  await page.goto(`${server.url}/?name=${name}`);
+  return page;
+};
+
 describe('web page in headless Chromium', () => {
   let server;
   let browser;
   before(async () => {
     server = await startServer({ vars: VARS });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();
@@ -32,13 +43,7 @@ describe('web page in headless Chromium', () => {
   });
 
   test('two tabs are matched, play a round, and reconnect after a server restart', { timeout: 120_000 }, async () => {
-    const open = async (name) => {
-      const context = await browser.newContext({ viewport: { width: 560, height: 720 } });
-      const page = await context.newPage();
-      page.on('pageerror', (err) => { throw err; });
-      await page.goto(`${server.url}/?name=${name}`);
-      return page;
-    };
+    const open = (name) => openTab(browser, server, name);
     const alice = await open('Alice');
     await alice.waitForSelector('#connection[data-state="open"]');
     const bob = await open('Bob');
@@ -159,5 +164,58 @@ describe('web page in headless Chromium', () => {
     await lobby.waitForSelector('body[data-phase="result"]', { timeout: 15_000 });
     assert.match(await lobby.textContent('#lines'), /✌️|✋/);
     assert.equal(await lobby.locator('.hand').first().isVisible(), false, 'a spectator has no hands to play');
+  });
+});
+
+describe('web page after a restart that kept only settled rounds (DURABILITY=settled-rounds)', () => {
+  // Nothing writes the room between round 1's settlement and the kill (STATS_FLUSH_MS).
+  const vars = { ...VARS, DURABILITY: 'settled-rounds', STATS_FLUSH_MS: 60000 };
+  let server;
+  let browser;
+  before(async () => {
+    server = await startServer({ vars });
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  test('the round on screen is gone after the restart: both pages ask for the next one and play it', { timeout: 120_000 }, async () => {
+    const open = (name) => openTab(browser, server, name);
+    const alice = await open('Alice');
+    await alice.waitForSelector('#connection[data-state="open"]');
+    const bob = await open('Bob');
+    for (const page of [alice, bob]) await page.waitForSelector('body[data-phase="playing"]');
+    await alice.click('.hand[data-choice="paper"]');
+    await bob.click('.hand[data-choice="rock"]');
+    for (const page of [alice, bob]) await page.waitForSelector('body[data-phase="result"]', { timeout: 15_000 });
+    await alice.click('#again');
+    await bob.click('#again');
+    for (const page of [alice, bob]) await page.waitForSelector('body[data-phase="playing"]');
+    assert.equal(await alice.textContent('#round-no'), '2');
+    // Every phase the pages show from now on, however briefly.
+    for (const page of [alice, bob]) {
+      await page.evaluate(() => {
+        window.phases = [];
+        new MutationObserver(() => window.phases.push(document.body.dataset.phase))
+          .observe(document.body, { attributes: true, attributeFilter: ['data-phase'] });
+      });
+    }
+
+    await server.kill();
+    await alice.waitForSelector('#connection[data-state="reconnecting"]', { timeout: 15_000 });
+    server = await startServer({ vars, persistTo: server.dir, port: server.port });
+    for (const page of [alice, bob]) {
+      await page.waitForSelector('#connection[data-state="open"]', { timeout: 30_000 });
+      // Round 2 was not kept: each page goes back to waiting, asks again, and round 2
+      // starts anew.
+      await page.waitForFunction(() => window.phases.includes('waiting') && window.phases.at(-1) === 'playing', null, { timeout: 15_000 });
+    }
+    assert.equal(await bob.textContent('#round-no'), '2');
+    await alice.click('.hand[data-choice="paper"]');
+    for (const page of [alice, bob]) await page.waitForSelector('#result[data-round="2"]', { timeout: 15_000 });
+    assert.equal(await alice.getAttribute('#result', 'data-outcome'), 'win', 'Bob chose nothing in the new round 2');
+    assert.match(await alice.textContent('#seats'), /3 分/, 'on the point from round 1');
   });
 });

@@ -239,3 +239,60 @@ describe('a backgrounded mini-program', () => {
     assert.deepEqual(mp.lifecycleListeners(), { hide: 0, show: 0 }, 'a closed client stops listening to the app');
   });
 });
+
+describe('the example after a restart that kept only settled rounds (DURABILITY=settled-rounds)', () => {
+  const vars = {
+    DURABILITY: 'settled-rounds', ROUND_MS: 2000, BOT_WAIT_MS: 600000, RESUME_GRACE_MS: 30000,
+    // Nothing writes the room between round 1's settlement and the kill.
+    STATS_FLUSH_MS: 60000,
+  };
+  let server;
+  let mp;
+  before(async () => { server = await startServer({ vars }); });
+  afterEach(async () => { mp?.dispose(); await leaveAll(); });
+  after(async () => server?.stop());
+
+  test('the round on screen is gone after the restart: the page asks for the next one and plays it', { timeout: 60_000 }, async () => {
+    mp = installWx();
+    mp.require('config.js').serverUrl = server.wsUrl;
+    mp.launch();
+    const page = mp.open('pages/index/index', { name: '小程序' });
+    await waitForData(page, (d) => d.connection === 'open' && d.mySeat !== null);
+    const rival = await Player.connect(server.wsUrl, { name: 'rival', heartbeatMs: 2000 });
+    const hiRival = await rival.next('hi');
+    assert.equal((await rival.next('start')).round, 1);
+    await waitForData(page, (d) => d.phase === 'playing' && d.round === 1);
+    page.choose({ currentTarget: { dataset: { choice: 'paper' } } });
+    rival.send({ type: 'choice', choice: 'rock' });
+    await waitForData(page, (d) => d.phase === 'result' && d.result.round === 1, 15_000);
+    assert.equal((await rival.next('result')).round, 1);
+
+    // Round 2 starts, in memory only; then the server dies.
+    page.playAgain();
+    rival.send({ type: 'join' });
+    assert.equal((await rival.next('start')).round, 2);
+    await waitForData(page, (d) => d.phase === 'playing' && d.round === 2);
+    const phases = [];
+    const setData = page.setData;
+    page.setData = (patch, cb) => { if ('phase' in patch) phases.push(patch.phase); setData(patch, cb); };
+    await server.kill();
+    await rival.closed;
+    server = await startServer({ vars, persistTo: server.dir, port: server.port });
+
+    // The SDK resumes on its own; the room says no round runs, so the page joins again.
+    const back = await Player.connect(server.wsUrl, { resume: hiRival.resume, session: rival.session });
+    assert.equal((await back.next('hi')).resumed, true);
+    const state = await back.next('state');
+    assert.deepEqual([state.phase, state.round], ['waiting', 1], 'round 2 was not kept');
+    await waitForData(page, () => phases.includes('waiting'), 20_000);
+    back.send({ type: 'join' });
+    assert.equal((await back.next('start')).round, 2, 'the page\'s join and the rival\'s start round 2 again');
+    await waitForData(page, (d) => d.phase === 'playing' && d.round === 2 && phases.at(-1) === 'playing');
+    page.choose({ currentTarget: { dataset: { choice: 'paper' } } });
+    const done = await waitForData(page, (d) => d.phase === 'result' && d.result.round === 2, 15_000);
+    const mine = done.result.lines.find((l) => l.mine);
+    assert.deepEqual([mine.choice, mine.total, mine.streak], ['paper', 3, 2], 'on round 1\'s score');
+    page.client.leave();
+    await back.leave();
+  });
+});

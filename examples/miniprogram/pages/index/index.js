@@ -106,6 +106,13 @@ Page({
     on('state', (f) => {
       // After a resume: the room as it is now.
       this.showSeats(f.seats);
+      if (f.phase !== 'playing' && this.data.phase === 'playing') {
+        // The round on screen is gone: the server restarted, and it keeps only settled
+        // rounds (DURABILITY = "settled-rounds"). Ask for the next one, as Play again does.
+        this.stopCountdown();
+        this.playAgain();
+        return;
+      }
       this.setData({ round: f.round, myChoice: f.choice, phase: f.phase === 'playing' ? 'playing' : this.data.phase });
       if (f.ends_in_ms != null) this.countdown(f.ends_in_ms);
     });
