@@ -207,6 +207,12 @@ impl Room {
         }
     }
 
+    /// Since when a player's move has waited in memory for the room's next write, if
+    /// one has ([`Durability::SettledRounds`]).
+    pub fn moves_unstored_since(&self) -> Option<u64> {
+        self.moves_unstored_since
+    }
+
     pub fn name(&self) -> &RoomName {
         &self.name
     }

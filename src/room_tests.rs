@@ -1346,8 +1346,13 @@ mod properties {
         fn any_event_sequence_keeps_the_room_sound(
             size in 2usize..4,
             steps in prop::collection::vec((event(), 0u64..2_500), 1..80),
+            keep_moves_in_memory in any::<bool>(),
         ) {
-            let mut room = new_room("rps-0", config(), size, 11);
+            let durability = match keep_moves_in_memory {
+                true => Durability::SettledRounds,
+                false => Durability::EveryMove,
+            };
+            let mut room = new_room("rps-0", RoomConfig { durability, ..config() }, size, 11);
             let mut now = 0;
             let mut generation = 0u32;
             for (event, dt) in steps {
@@ -1412,8 +1417,16 @@ mod properties {
                     probe.tick(at);
                     prop_assert!(probe.next_deadline().is_none_or(|next| next > at), "tick({}) left work due", at);
                 }
-                // Serialised and back, the room is the same room (hibernation safety).
-                prop_assert_eq!(&stored_and_loaded(&room), &room);
+                // Serialised and back, the room is the same room (hibernation safety),
+                // or it has moves waiting in memory, and then a deadline within the limit
+                // that stores them (a timer keeps the instance, so it cannot hibernate).
+                match room.moves_unstored_since() {
+                    None => prop_assert_eq!(&stored_and_loaded(&room), &room),
+                    Some(since) => {
+                        prop_assert!(keep_moves_in_memory);
+                        prop_assert!(room.next_deadline().is_some_and(|at| at <= since + MOVES_STORED_WITHIN_MS));
+                    }
+                }
             }
         }
     }
