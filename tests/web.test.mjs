@@ -30,6 +30,15 @@ const openTab = async (browser, server, name) => {
   return page;
 };
 
+/** Alice and Bob in two tabs, matched into one room, its first round running. */
+const matchedTabs = async (browser, server) => {
+  const alice = await openTab(browser, server, 'Alice');
+  await alice.waitForSelector('#connection[data-state="open"]');
+  const bob = await openTab(browser, server, 'Bob');
+  for (const page of [alice, bob]) await page.waitForSelector('body[data-phase="playing"]');
+  return [alice, bob];
+};
+
 describe('web page in headless Chromium', () => {
   let server;
   let browser;
@@ -43,11 +52,7 @@ describe('web page in headless Chromium', () => {
   });
 
   test('two tabs are matched, play a round, and reconnect after a server restart', { timeout: 120_000 }, async () => {
-    const open = (name) => openTab(browser, server, name);
-    const alice = await open('Alice');
-    await alice.waitForSelector('#connection[data-state="open"]');
-    const bob = await open('Bob');
-    for (const page of [alice, bob]) await page.waitForSelector('body[data-phase="playing"]');
+    const [alice, bob] = await matchedTabs(browser, server);
     assert.equal(await alice.textContent('#round-no'), '1');
     assert.match(await alice.textContent('#seats'), /Alice.*Bob|Bob.*Alice/s);
 
@@ -182,11 +187,7 @@ describe('web page after a restart that kept only settled rounds (DURABILITY=set
   });
 
   test('the round on screen is gone after the restart: both pages ask for the next one and play it', { timeout: 120_000 }, async () => {
-    const open = (name) => openTab(browser, server, name);
-    const alice = await open('Alice');
-    await alice.waitForSelector('#connection[data-state="open"]');
-    const bob = await open('Bob');
-    for (const page of [alice, bob]) await page.waitForSelector('body[data-phase="playing"]');
+    const [alice, bob] = await matchedTabs(browser, server);
     await alice.click('.hand[data-choice="paper"]');
     await bob.click('.hand[data-choice="rock"]');
     for (const page of [alice, bob]) await page.waitForSelector('body[data-phase="result"]', { timeout: 15_000 });
