@@ -299,9 +299,10 @@ impl Room {
 
     /// The earliest moment of the room's own business, everything but the liveness
     /// checks: the game's own deadline, a record delivery, the end of a held seat's
-    /// grace window, the latest moment to store moves kept in memory. An alarm for one of these is always stored, even when it sends
-    /// nothing: a game's timer may change its state without a frame (today every one
-    /// sends something, but a game is one file and the engine must not depend on that).
+    /// grace window, the latest moment to store moves kept in memory. An alarm for one
+    /// of these is always stored, even when it sends nothing: a game's timer may change
+    /// its state without a frame (today every one sends something, but a game is one
+    /// file and the engine must not depend on that).
     fn business_deadline(&self) -> Option<u64> {
         let grace_ends = self
             .seats
@@ -355,7 +356,7 @@ impl Room {
         effects.extend(self.pass_time(now));
         let time_did_something = !effects.is_empty();
         let mut admission = Admission::NotAsked;
-        let durability = match event {
+        let persistence = match event {
             Event::Connect(arrival) => {
                 admission = self.seat_arrival(now, arrival, &mut effects);
                 Persistence::Durable
@@ -438,7 +439,7 @@ impl Room {
             });
         }
         let only_sends = effects.iter().all(|e| matches!(e, Effect::Send { .. }));
-        let ephemeral = durability == Persistence::Ephemeral
+        let ephemeral = persistence == Persistence::Ephemeral
             && !time_did_something
             && !claims_seated
             && only_sends;
