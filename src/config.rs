@@ -8,6 +8,7 @@
 
 use std::ops::RangeInclusive;
 
+use serde::de::{DeserializeOwned, IntoDeserializer};
 use serde::{Deserialize, Serialize};
 
 /// A var that was set but refused, for the shell to log.
@@ -47,19 +48,19 @@ impl<'a> Vars<'a> {
         }
     }
 
-    /// The value named by `key`, one of `options` (names and values), if set to one of
-    /// the names; else `default` (and, if it was set, a note in [`Vars::rejected`]).
-    pub fn choice<T: Copy>(&mut self, key: &'static str, options: &[(&str, T)], default: T) -> T {
+    /// The unit variant of `T` that `key` names, spelt as `T` is stored (its serde
+    /// names, so the var and the stored room use one spelling), if set to one; else
+    /// `default` (and, if it was set, a note in [`Vars::rejected`]).
+    pub fn named<T: DeserializeOwned>(&mut self, key: &'static str, default: T) -> T {
         let Some(value) = (self.get)(key) else {
             return default;
         };
-        match options.iter().find(|(name, _)| *name == value.trim()) {
-            Some((_, chosen)) => *chosen,
-            None => {
-                self.rejected.push(Rejected { key, value });
-                default
-            }
-        }
+        let named: Result<T, serde::de::value::Error> =
+            T::deserialize(value.trim().into_deserializer());
+        named.unwrap_or_else(|_| {
+            self.rejected.push(Rejected { key, value });
+            default
+        })
     }
 }
 
@@ -168,14 +169,7 @@ impl RoomConfig {
             resume_grace_ms: vars.number("RESUME_GRACE_MS", 0..=600_000, d.resume_grace_ms),
             stats_flush_ms: vars.number("STATS_FLUSH_MS", 0..=60_000, d.stats_flush_ms),
             handshake_ms: vars.number("HANDSHAKE_MS", 0..=5_000, d.handshake_ms),
-            durability: vars.choice(
-                "DURABILITY",
-                &[
-                    ("every-move", Durability::EveryMove),
-                    ("settled-rounds", Durability::SettledRounds),
-                ],
-                d.durability,
-            ),
+            durability: vars.named("DURABILITY", d.durability),
         }
     }
 }

@@ -208,8 +208,10 @@ impl Room {
     }
 
     /// Since when a player's move has waited in memory for the room's next write, if
-    /// one has ([`Durability::SettledRounds`]).
-    pub fn moves_unstored_since(&self) -> Option<u64> {
+    /// one has ([`Durability::SettledRounds`]). For the tests: the room's own deadline
+    /// is what acts on it.
+    #[cfg(test)]
+    pub(crate) fn moves_unstored_since(&self) -> Option<u64> {
         self.moves_unstored_since
     }
 

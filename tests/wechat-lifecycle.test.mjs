@@ -20,6 +20,15 @@ const nextEvent = (client, type, timeout = 15_000) => new Promise((resolve, reje
   client.once(type, (v) => { clearTimeout(timer); resolve(v); });
 });
 
+/** The example's game page launched on `mp`, pointed at `server`, once it is seated. */
+async function seatedGamePage(mp, server) {
+  mp.require('config.js').serverUrl = server.wsUrl;
+  mp.launch();
+  const page = mp.open('pages/index/index', { name: '小程序' });
+  await waitForData(page, (d) => d.connection === 'open' && d.mySeat !== null);
+  return page;
+}
+
 /** Calls a SocketTask method with callbacks; resolves with {ok, errMsg}. */
 const call = (task, method, args) => new Promise((resolve) => {
   task[method]({ ...args, success: (r) => resolve({ ok: true, errMsg: r?.errMsg }), fail: (e) => resolve({ ok: false, errMsg: e.errMsg }) });
@@ -155,10 +164,7 @@ describe('a backgrounded mini-program', () => {
 
   test('hidden 6 s mid-round: back on show, it resumes its seat and its choice counts in that round', { timeout: 60_000 }, async () => {
     mp = installWx();
-    mp.require('config.js').serverUrl = server.wsUrl;
-    mp.launch();
-    const page = mp.open('pages/index/index', { name: '小程序' });
-    await waitForData(page, (d) => d.connection === 'open' && d.mySeat !== null);
+    const page = await seatedGamePage(mp, server);
     const his = [];
     page.client.on('hi', (f) => his.push(f));
     const rival = await Player.connect(server.wsUrl, { name: 'rival', heartbeatMs: 2000 });
@@ -254,10 +260,7 @@ describe('the example after a restart that kept only settled rounds (DURABILITY=
 
   test('the round on screen is gone after the restart: the page asks for the next one and plays it', { timeout: 60_000 }, async () => {
     mp = installWx();
-    mp.require('config.js').serverUrl = server.wsUrl;
-    mp.launch();
-    const page = mp.open('pages/index/index', { name: '小程序' });
-    await waitForData(page, (d) => d.connection === 'open' && d.mySeat !== null);
+    const page = await seatedGamePage(mp, server);
     const rival = await Player.connect(server.wsUrl, { name: 'rival', heartbeatMs: 2000 });
     const hiRival = await rival.next('hi');
     assert.equal((await rival.next('start')).round, 1);
